@@ -1,0 +1,342 @@
+/*
+ * pidspawn trampoline: the only code that runs between clone and exec.
+ *
+ * ps_spawn() clones a CLONE_VM|CLONE_VFORK|CLONE_PIDFD child onto a stack in
+ * its own frame; the child interprets the ops Java prepared and execs. The
+ * calling thread sleeps until the child has exec'd or exited.
+ *
+ * Rules for everything reachable from child_main (it shares the JVM's memory
+ * and runs on a borrowed stack):
+ *   - raw syscalls only: no libc, so no errno, no locks, no malloc, no lazy
+ *     PLT binding (the library is also linked with -z now);
+ *   - no writes to shared memory except the failure record in the request;
+ *   - bounded stack: no recursion, no variable-length arrays;
+ *   - every failure = record (list, index, step, errno) + exit_group(127).
+ * All signals are blocked in the parent around the clone; the child starts
+ * with every handler reset (CLONE_CLEAR_SIGHAND, Linux 5.5), so no JVM
+ * handler can ever run in it, and unblocks only just before exec.
+ */
+#define _GNU_SOURCE
+#include <stddef.h>
+#include <stdint.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <asm/unistd.h>
+#include <linux/sched.h>
+#include <linux/wait.h>
+#include <linux/close_range.h>
+
+#include "pidspawn_plan.h"
+
+#define EXPORT __attribute__((visibility("default")))
+
+/* Enough for the child's few frames; musl gets by with about 5 KiB. */
+#define CHILD_STACK_SIZE (16 * 1024)
+
+#define SIGBIT(sig) (1ULL << ((sig) - 1))
+
+/* ---- raw syscalls: return the result or -errno, never touch errno ---- */
+
+#if defined(__x86_64__)
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long r10 __asm__("r10") = d;
+	register long r8 __asm__("r8") = e;
+	register long r9 __asm__("r9") = f;
+	long ret;
+	__asm__ volatile ("syscall"
+		: "=a"(ret)
+		: "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+		: "rcx", "r11", "memory");
+	return ret;
+}
+
+/*
+ * long ps_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg)
+ * In the child, on the new stack: exit_group(fn(arg)). fn and arg ride in
+ * rdx and r8, which the syscall instruction preserves.
+ */
+__asm__(
+	".text\n"
+	".type ps_clone3, @function\n"
+	"ps_clone3:\n"
+	"	mov %rcx, %r8\n"
+	"	mov $" "435" ", %eax\n"          /* __NR_clone3 */
+	"	syscall\n"
+	"	test %rax, %rax\n"
+	"	jnz 1f\n"
+	"	xor %ebp, %ebp\n"
+	"	mov %r8, %rdi\n"
+	"	call *%rdx\n"
+	"	mov %eax, %edi\n"
+	"	mov $231, %eax\n"                /* __NR_exit_group */
+	"	syscall\n"
+	"	hlt\n"
+	"1:	ret\n"
+	".size ps_clone3, .-ps_clone3\n");
+
+#elif defined(__aarch64__)
+static inline long sys6(long n, long a, long b, long c, long d, long e, long f)
+{
+	register long x8 __asm__("x8") = n;
+	register long x0 __asm__("x0") = a;
+	register long x1 __asm__("x1") = b;
+	register long x2 __asm__("x2") = c;
+	register long x3 __asm__("x3") = d;
+	register long x4 __asm__("x4") = e;
+	register long x5 __asm__("x5") = f;
+	__asm__ volatile ("svc 0"
+		: "+r"(x0)
+		: "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5)
+		: "memory");
+	return x0;
+}
+
+__asm__(
+	".text\n"
+	".type ps_clone3, %function\n"
+	"ps_clone3:\n"
+	"	mov x9, x2\n"
+	"	mov x10, x3\n"
+	"	mov x8, #435\n"                  /* __NR_clone3 */
+	"	svc 0\n"
+	"	cbnz x0, 1f\n"
+	"	mov x29, #0\n"
+	"	mov x30, #0\n"
+	"	mov x0, x10\n"
+	"	blr x9\n"
+	"	mov x8, #94\n"                   /* __NR_exit_group */
+	"	svc 0\n"
+	"	brk #0\n"
+	"1:	ret\n"
+	".size ps_clone3, .-ps_clone3\n");
+#else
+#error "pidspawn's trampoline supports x86_64 and aarch64"
+#endif
+
+long ps_clone3(struct clone_args *args, size_t size, int (*fn)(void *), void *arg);
+
+#define sys1(n, a)             sys6(n, (long)(a), 0, 0, 0, 0, 0)
+#define sys2(n, a, b)          sys6(n, (long)(a), (long)(b), 0, 0, 0, 0)
+#define sys3(n, a, b, c)       sys6(n, (long)(a), (long)(b), (long)(c), 0, 0, 0)
+#define sys4(n, a, b, c, d)    sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), 0, 0)
+#define sys5(n, a, b, c, d, e) sys6(n, (long)(a), (long)(b), (long)(c), (long)(d), (long)(e), 0)
+
+/* The kernel's struct sigaction; all zero is SIG_DFL with no flags. */
+struct k_sigaction {
+	unsigned long handler;
+	unsigned long flags;
+	unsigned long restorer;
+	uint64_t mask;
+};
+
+/* ---- the child ---- */
+
+struct child_ctx {
+	struct ps_request *req;
+	uint64_t mask;          /* the parent's mask before it blocked everything */
+};
+
+static __attribute__((noreturn)) void child_fail(struct ps_request *req, int list,
+						 int index, int step, long err)
+{
+	req->fail_list = list;
+	req->fail_index = index;
+	req->fail_errno = (int32_t)-err;
+	req->fail_step = step;  /* written last: nonzero means the record is complete */
+	for (;;)
+		sys1(__NR_exit_group, 127);
+}
+
+/*
+ * The executable is held open in the parent under a number the caller never
+ * chose, so an op may land on it: move it out of the way first. *exec_fd is the
+ * child's own copy of the number (on its stack), not the shared request.
+ */
+static long move_exec_fd(int *exec_fd, int fd)
+{
+	long r;
+
+	if (fd != *exec_fd || fd < 0)
+		return 0;
+	r = sys3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
+	if (r < 0)
+		return r;
+	*exec_fd = (int)r;
+	return 0;
+}
+
+static long close_range_around(unsigned first, unsigned last, unsigned flags, int exec_fd)
+{
+	long r = 0;
+	unsigned keep = (unsigned)exec_fd;
+
+	/* Marking close-on-exec cannot hurt the executable: it is close-on-exec already. */
+	if (exec_fd < 0 || (flags & CLOSE_RANGE_CLOEXEC) || keep < first || keep > last)
+		return sys3(__NR_close_range, first, last, flags);
+	if (keep > first)
+		r = sys3(__NR_close_range, first, keep - 1, flags);
+	if (r == 0 && keep < last)
+		r = sys3(__NR_close_range, keep + 1, last, flags);
+	return r;
+}
+
+static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
+{
+	long r;
+
+	switch (op->code) {
+	case PS_STEP_CLOSE:
+		r = move_exec_fd(exec_fd, op->fd);
+		return r < 0 ? r : sys1(__NR_close, op->fd);
+	case PS_STEP_DUP2:
+		if (op->fd != op->newfd) {
+			r = move_exec_fd(exec_fd, op->newfd);
+			return r < 0 ? r : sys3(__NR_dup3, op->fd, op->newfd, op->flags);
+		}
+		/* Mapping a fd onto its own number keeps it open across exec. */
+		r = sys2(__NR_fcntl, op->fd, F_GETFD);
+		return r < 0 ? r : sys3(__NR_fcntl, op->fd, F_SETFD, r & ~FD_CLOEXEC);
+	case PS_STEP_OPEN:
+		r = move_exec_fd(exec_fd, op->newfd);
+		if (r < 0)
+			return r;
+		r = sys4(__NR_openat, op->fd, op->arg, op->flags, op->arg2);
+		if (r < 0 || r == op->newfd)
+			return r;
+		{
+			long moved = sys3(__NR_dup3, r, op->newfd, op->flags & O_CLOEXEC);
+			sys1(__NR_close, r);
+			return moved;
+		}
+	case PS_STEP_FCHDIR:
+		return sys1(__NR_fchdir, op->fd);
+	case PS_STEP_CHDIR:
+		return sys1(__NR_chdir, op->arg);
+	case PS_STEP_CLOSE_RANGE:
+		return close_range_around((unsigned)op->fd, op->newfd < 0 ? ~0U : (unsigned)op->newfd,
+					  op->flags, *exec_fd);
+	case PS_STEP_SIGMASK:
+		/* The kernel ignores SIGKILL and SIGSTOP in a mask anyway. */
+		*mask = op->arg & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
+		return 0;
+	case PS_STEP_SIGDEFAULT: {
+		struct k_sigaction dfl = { 0, 0, 0, 0 };
+		for (int sig = 1; sig <= 64; sig++) {
+			if (!(op->arg & SIGBIT(sig)) || sig == SIGKILL || sig == SIGSTOP)
+				continue;
+			r = sys4(__NR_rt_sigaction, sig, &dfl, 0, sizeof(uint64_t));
+			if (r < 0)
+				return r;
+		}
+		return 0;
+	}
+	default:
+		return -38; /* ENOSYS: Java and C disagree about the plan */
+	}
+}
+
+static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
+		    uint32_t count, uint64_t *mask, int *exec_fd)
+{
+	for (uint32_t i = 0; i < count; i++) {
+		long r;
+		if (req->fault_step != 0 && (uint32_t)req->fault_step == ops[i].code)
+			r = -(long)req->fault_errno;
+		else
+			r = run_op(&ops[i], mask, exec_fd);
+		if (r < 0)
+			child_fail(req, list, (int)i, (int)ops[i].code, r);
+	}
+}
+
+static int child_main(void *arg)
+{
+	struct child_ctx *ctx = arg;
+	struct ps_request *req = ctx->req;
+	uint64_t mask = ctx->mask;
+	int exec_fd = req->exec_fd;
+	long r;
+
+	run_ops(req, PS_LIST_PLAN, (const struct ps_op *)(uintptr_t)req->plan_ops,
+		req->plan_count, &mask, &exec_fd);
+	run_ops(req, PS_LIST_RUN, (const struct ps_op *)(uintptr_t)req->run_ops,
+		req->run_count, &mask, &exec_fd);
+
+	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &mask, 0, sizeof mask);
+	if (req->fault_step == PS_STEP_EXEC)
+		r = -(long)req->fault_errno;
+	else
+		r = sys5(__NR_execveat, exec_fd, req->exec_path, req->argv,
+			 req->envp, req->exec_flags);
+	child_fail(req, PS_LIST_NONE, -1, PS_STEP_EXEC, r);
+}
+
+/* ---- the parent ---- */
+
+/*
+ * Spawns one child as req describes. Returns 0 when a child was created: it
+ * either runs (pid and pidfd set) or failed before exec and has been reaped
+ * (fail_* set). Returns -errno when no child could be created.
+ */
+EXPORT int ps_spawn(struct ps_request *req)
+{
+	char stack[CHILD_STACK_SIZE] __attribute__((aligned(16)));
+	struct child_ctx ctx = { .req = req, .mask = 0 };
+	uint64_t all = ~0ULL;
+	int pidfd = -1;
+	long pid;
+
+	req->pid = -1;
+	req->pidfd = -1;
+	req->fail_list = PS_LIST_NONE;
+	req->fail_index = -1;
+	req->fail_errno = 0;
+	req->fail_step = 0;
+
+	struct clone_args ca = {
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | req->clone_flags,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+		.stack = (uint64_t)(uintptr_t)stack,
+		.stack_size = sizeof stack,
+		.cgroup = req->cgroup_fd,
+	};
+
+	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &ctx.mask, sizeof all);
+	pid = ps_clone3(&ca, sizeof ca, child_main, &ctx);
+	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &ctx.mask, 0, sizeof all);
+
+	if (pid < 0) {
+		req->fail_list = PS_LIST_NONE;
+		req->fail_errno = (int32_t)-pid;
+		req->fail_step = PS_STEP_CLONE;
+		return (int)pid;
+	}
+	if (req->fail_step != 0) {
+		/* The child exited before exec: reap it here, leave nothing behind. */
+		siginfo_t info;
+		long r;
+		do
+			r = sys5(__NR_waitid, P_PIDFD, pidfd, &info, WEXITED, 0);
+		while (r == -4 /* EINTR */);
+		sys1(__NR_close, pidfd);
+		return 0;
+	}
+	req->pid = (int32_t)pid;
+	req->pidfd = pidfd;
+	return 0;
+}
+
+/* Layout facts for the load-time ABI check. */
+EXPORT uint32_t ps_abi(uint32_t what)
+{
+	switch (what) {
+	case PS_ABI_VERSION_Q:      return PS_ABI_VERSION;
+	case PS_ABI_SIZEOF_OP:      return sizeof(struct ps_op);
+	case PS_ABI_SIZEOF_REQUEST: return sizeof(struct ps_request);
+	case PS_ABI_OFFSETOF_PID:   return offsetof(struct ps_request, pid);
+	case PS_ABI_OFFSETOF_ERRNO: return offsetof(struct ps_request, fail_errno);
+	default:                    return 0;
+	}
+}

@@ -1,0 +1,49 @@
+package io.pidspawn;
+
+/**
+ * Where a spawn failed. The child-side steps carry the trampoline's step numbers
+ * ({@code src/main/c/pidspawn_plan.h}); {@link #PREPARE} covers everything checked in the parent
+ * before any child exists.
+ */
+public enum SpawnStep {
+    /** Parent side, before clone: arguments, limits, the executable's identity. */
+    PREPARE(0, "prepare"),
+    CLONE(1, "clone"),
+    CLOSE(2, "close"),
+    DUP2(3, "dup2"),
+    OPEN(4, "open"),
+    FCHDIR(5, "fchdir"),
+    CHDIR(6, "chdir"),
+    CLOSE_RANGE(7, "close_range"),
+    SIGMASK(8, "sigmask"),
+    SIGDEFAULT(9, "sigdefault"),
+    EXEC(10, "exec");
+
+    private final int code;
+    private final String label;
+
+    SpawnStep(int code, String label) {
+        this.code = code;
+        this.label = label;
+    }
+
+    /** The trampoline's number for this step ({@code PS_STEP_*}); 0 for {@link #PREPARE}. */
+    public int code() {
+        return code;
+    }
+
+    /** The short lower-case name used in messages: {@code dup2}, {@code exec}. */
+    public String label() {
+        return label;
+    }
+
+    /** The step with a trampoline number; an unknown number is a Java/C disagreement. */
+    public static SpawnStep ofCode(int code) {
+        for (SpawnStep s : values()) {
+            if (s.code == code) {
+                return s;
+            }
+        }
+        throw new IllegalStateException("pidspawn: the trampoline reported unknown step " + code + "; please report");
+    }
+}

@@ -1,0 +1,28 @@
+package io.pidspawn.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/pidspawn}: start processes through pidfds from the command line. */
+@Command(name = "pidspawn", mixinStandardHelpOptions = true, version = "pidspawn 0.1.0",
+        description = "Start and supervise processes through pidfd_spawn builders.",
+        subcommands = {RunCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    /** Runs the command line and returns the exit status, without exiting. */
+    public static int execute(String... args) {
+        CommandLine cli = new CommandLine(new Main());
+        cli.setStopAtPositional(true);
+        // Usage errors are pidspawn's own failure: 125, as env(1) and timeout(1) use it.
+        cli.setExitCodeExceptionMapper(t -> 125);
+        cli.setParameterExceptionHandler((ex, a) -> {
+            ex.getCommandLine().getErr().println("pidspawn: " + ex.getMessage());
+            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            return 125;
+        });
+        return cli.execute(args);
+    }
+}

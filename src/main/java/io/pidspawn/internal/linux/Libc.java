@@ -1,0 +1,258 @@
+package io.pidspawn.internal.linux;
+
+import static io.pidspawn.internal.linux.Native.C_INT;
+import static io.pidspawn.internal.linux.Native.C_LONG;
+import static io.pidspawn.internal.linux.Native.C_POINTER;
+import static io.pidspawn.internal.linux.Native.C_SIZE_T;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Parent-side system calls. Each returns its result, or {@code -errno} on failure (the kernel's
+ * own convention), and never throws for a failed call: callers decide what an errno means.
+ *
+ * <p>Syscalls without a libc wrapper on every supported glibc go through {@code syscall(2)} with
+ * their numbers; numbers from 424 on are the same on every architecture.
+ */
+public final class Libc {
+    private Libc() {}
+
+    // linux/fcntl.h, bits/fcntl-linux.h
+    public static final int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2;
+    public static final int O_CREAT = 0100, O_EXCL = 0200, O_NOCTTY = 0400, O_TRUNC = 01000, O_APPEND = 02000;
+    public static final int O_NONBLOCK = 04000, O_DIRECTORY = 0200000, O_NOFOLLOW = 0400000;
+    public static final int O_CLOEXEC = 02000000, O_PATH = 010000000;
+    public static final int AT_FDCWD = -100;
+    public static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
+    public static final int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
+    public static final int FD_CLOEXEC = 1;
+    public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    // linux/close_range.h, since 5.9 / 5.11
+    public static final int CLOSE_RANGE_UNSHARE = 1 << 1, CLOSE_RANGE_CLOEXEC = 1 << 2;
+    // linux/wait.h; P_PIDFD since 5.4
+    public static final int P_ALL = 0, P_PID = 1, P_PIDFD = 3;
+    public static final int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
+    public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
+    // poll.h
+    public static final short POLLIN = 1;
+    // sys/resource.h
+    public static final int RLIMIT_NOFILE = 7;
+
+    // asm-generic/unistd.h: the same number on every architecture since 5.1
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
+
+    private static final MethodHandle CLOSE = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
+    private static final MethodHandle DUP3 = Native.errnoCall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    private static final MethodHandle FCNTL = Native.errnoCall("fcntl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle OPENAT = Native.errnoCall("openat",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(3));
+    private static final MethodHandle STATX = Native.errnoCall("statx",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+    private static final MethodHandle READLINK = Native.errnoCall("readlink",
+            FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_SIZE_T));
+    private static final MethodHandle MEMFD_CREATE = Native.errnoCall("memfd_create",
+            FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final MethodHandle READ = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    private static final MethodHandle WRITE = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    private static final MethodHandle PIPE2 = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    private static final MethodHandle WAITID = Native.errnoCall("waitid",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle IOCTL_PTR = Native.errnoCall("ioctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle POLL = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    private static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL4 = Native.errnoCall("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+
+    public static int close(int fd) {
+        try {
+            return Native.result((int) CLOSE.invokeExact(Native.state(), fd));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int dup3(int oldfd, int newfd, int flags) {
+        try {
+            return Native.result((int) DUP3.invokeExact(Native.state(), oldfd, newfd, flags));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int fcntl(int fd, int cmd, int arg) {
+        try {
+            return Native.result((int) FCNTL.invokeExact(Native.state(), fd, cmd, arg));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** A fd's flags (FD_CLOEXEC), or -EBADF: the cheapest "is this fd open?" there is. */
+    public static int fdFlags(int fd) {
+        return fcntl(fd, F_GETFD, 0);
+    }
+
+    public static int openat(int dirfd, MemorySegment path, int flags, int mode) {
+        try {
+            return Native.result((int) OPENAT.invokeExact(Native.state(), dirfd, path, flags, mode));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int openat(int dirfd, String path, int flags, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            return openat(dirfd, a.allocateFrom(path), flags, mode);
+        }
+    }
+
+    public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
+        try {
+            return Native.result((int) STATX.invokeExact(Native.state(), dirfd, path, flags, mask, buf));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** readlink(2) as a String, or null with the errno in {@code err[0]}. */
+    public static String readlink(String path, int[] err) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(4096);
+            long n = Native.result((long) READLINK.invokeExact(Native.state(), a.allocateFrom(path), buf, 4096L));
+            if (n < 0) {
+                err[0] = (int) -n;
+                return null;
+            }
+            return new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int memfdCreate(String name, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            return Native.result((int) MEMFD_CREATE.invokeExact(Native.state(), a.allocateFrom(name), flags));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static long read(int fd, MemorySegment buf, long len) {
+        try {
+            return Native.result((long) READ.invokeExact(Native.state(), fd, buf, len));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static long write(int fd, MemorySegment buf, long len) {
+        try {
+            return Native.result((long) WRITE.invokeExact(Native.state(), fd, buf, len));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** pipe2(2): {read end, write end}, or {-errno}. */
+    public static int[] pipe2(int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment fds = a.allocate(C_INT, 2);
+            int r = Native.result((int) PIPE2.invokeExact(Native.state(), fds, flags));
+            return r < 0 ? new int[] {r} : new int[] {fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1)};
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int waitid(int idtype, int id, MemorySegment siginfo, int options) {
+        try {
+            return Native.result((int) WAITID.invokeExact(Native.state(), idtype, id, siginfo, options));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int ioctl(int fd, long request, MemorySegment arg) {
+        try {
+            return Native.result((int) IOCTL_PTR.invokeExact(Native.state(), fd, request, arg));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
+        try {
+            return Native.result((int) POLL.invokeExact(Native.state(), fds, nfds, timeoutMillis));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The soft limit of a resource, or -errno. */
+    public static long getrlimitSoft(int resource) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rl = a.allocate(16, 8);
+            int r = Native.result((int) GETRLIMIT.invokeExact(Native.state(), resource, rl));
+            return r < 0 ? r : rl.get(C_LONG, 0);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int getpid() {
+        try {
+            return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** pidfd_open(2), since 5.3. */
+    public static int pidfdOpen(int pid, int flags) {
+        return (int) syscall3(SYS_PIDFD_OPEN, pid, flags, 0);
+    }
+
+    /** pidfd_send_signal(2) without a siginfo, since 5.1. */
+    public static int pidfdSendSignal(int pidfd, int sig, int flags) {
+        return (int) syscall4(SYS_PIDFD_SEND_SIGNAL, pidfd, sig, 0, flags);
+    }
+
+    /** pidfd_getfd(2), since 5.6. */
+    public static int pidfdGetfd(int pidfd, int targetfd, int flags) {
+        return (int) syscall3(SYS_PIDFD_GETFD, pidfd, targetfd, flags);
+    }
+
+    private static long syscall3(long nr, long a, long b, long c) {
+        try {
+            return Native.result((long) SYSCALL3.invokeExact(Native.state(), nr, a, b, c));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    private static long syscall4(long nr, long a, long b, long c, long d) {
+        try {
+            return Native.result((long) SYSCALL4.invokeExact(Native.state(), nr, a, b, c, d));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** A downcall itself failed to link or threw: a bug in the bindings, never an errno. */
+    static Error fatal(Throwable t) {
+        if (t instanceof Error e) {
+            return e;
+        }
+        return new AssertionError("pidspawn: native call failed unexpectedly; please report", t);
+    }
+}

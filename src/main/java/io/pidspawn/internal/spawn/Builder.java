@@ -1,0 +1,607 @@
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.SpawnException;
+import io.pidspawn.SpawnStep;
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.PidfdSpawn;
+import io.pidspawn.uapi.RunArgs;
+import io.pidspawn.uapi.SpawnAction;
+import io.pidspawn.uapi.Spawned;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * The state behind one builder fd: its configuration, validated key by key as it arrives, the
+ * plan compiled from it, and its diagnostics log. Runs share the compiled plan under the read
+ * lock; configuration and close take the write lock, so a plan is never freed under a run.
+ */
+final class Builder {
+    enum Kind { BUILDER, EMPTY_PIDFD }
+
+    enum Life { CONFIGURING, STARTED, DEAD, CLOSED }
+
+    private static final int LOG_LINES = 64;
+
+    final int fd;
+    final Kind kind;
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+    private final Object compileLock = new Object();
+    private volatile FileIdentity fdIdentity;
+    private volatile Life life = Life.CONFIGURING;
+
+    // configuration, guarded by the write lock
+    private Executable executable;
+    private final List<String> argv = new ArrayList<>();
+    private String argv0;
+    private final Map<String, String> env = new LinkedHashMap<>(System.getenv());
+    private String cwdPath;
+    private int cwdFd = -1;
+    private final TreeMap<Integer, Integer> fdMap = new TreeMap<>(); // child fd <- fd the builder holds
+    private boolean inheritFds;
+
+    private volatile CompiledPlan plan;
+    private final Deque<String> log = new ArrayDeque<>();
+
+    /** Test hook: make the trampoline fail at a step, as {step code, errno}. */
+    static final ThreadLocal<int[]> FAULT = new ThreadLocal<>();
+
+    Builder(int fd, Kind kind, FileIdentity fdIdentity) {
+        this.fd = fd;
+        this.kind = kind;
+        this.fdIdentity = fdIdentity;
+    }
+
+    FileIdentity fdIdentity() {
+        return fdIdentity;
+    }
+
+    Life life() {
+        return life;
+    }
+
+    List<String> log() {
+        synchronized (log) {
+            return List.copyOf(log);
+        }
+    }
+
+    // ---- config ----
+
+    void config(int cmd, String key, byte[] value, int aux) throws ErrnoException {
+        lock.writeLock().lock();
+        try {
+            switch (life) {
+                case CONFIGURING -> { }
+                case STARTED -> throw refuse(ConfigError.of(key, Errno.EBUSY, "the process has already been started"));
+                case DEAD -> throw refuse(ConfigError.of(key, Errno.ESRCH, "a failed run left this pidfd without a process"));
+                case CLOSED -> throw new ErrnoException("pidfd_config", Errno.EBADF, "fd " + fd + " is closed");
+            }
+            try {
+                apply(cmd, key, value, aux);
+            } catch (ConfigError e) {
+                throw refuse(e);
+            }
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private ConfigError refuse(ConfigError e) {
+        synchronized (log) {
+            if (log.size() == LOG_LINES) {
+                log.removeFirst();
+            }
+            log.addLast(e.logLine());
+        }
+        return e;
+    }
+
+    private void apply(int cmd, String key, byte[] value, int aux) throws ConfigError {
+        if (key == null || key.isEmpty() || key.length() > 256) {
+            throw ConfigError.of(String.valueOf(key), Errno.EINVAL, "a key is 1 to 256 characters");
+        }
+        Value v = new Value(key, cmd, value, aux);
+        if (key.startsWith(PidfdSpawn.KEY_FD_PREFIX)) {
+            v.expect(PidfdSpawn.PIDFD_CONFIG_SET_FD);
+            mapFd(key, v.targetFd(key.substring(PidfdSpawn.KEY_FD_PREFIX.length())), v.openFd());
+            return;
+        }
+        switch (key) {
+            case PidfdSpawn.KEY_EXECUTABLE -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_PATH,
+                        PidfdSpawn.PIDFD_CONFIG_SET_PATH_EMPTY, PidfdSpawn.PIDFD_CONFIG_SET_FD);
+                Executable pinned = switch (cmd) {
+                    case PidfdSpawn.PIDFD_CONFIG_SET_STRING -> Executable.pin(key, Libc.AT_FDCWD, v.absolutePath());
+                    case PidfdSpawn.PIDFD_CONFIG_SET_PATH -> Executable.pin(key, v.dirfd(), v.path());
+                    default -> Executable.pin(key, v.openFd(), null);
+                };
+                if (executable != null) {
+                    executable.release();
+                }
+                executable = pinned;
+            }
+            case PidfdSpawn.KEY_ARGV -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_BINARY);
+                if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
+                    argv.add(v.string());
+                } else {
+                    List<String> all = v.list();
+                    argv.clear();
+                    argv.addAll(all);
+                }
+            }
+            case PidfdSpawn.KEY_ARGV0 -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING);
+                argv0 = v.string();
+            }
+            case PidfdSpawn.KEY_ENV -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_BINARY);
+                if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
+                    String entry = v.string();
+                    env.put(v.envName(entry), entry.substring(entry.indexOf('=') + 1));
+                } else {
+                    Map<String, String> all = new LinkedHashMap<>();
+                    for (String entry : v.list()) {
+                        all.put(v.envName(entry), entry.substring(entry.indexOf('=') + 1));
+                    }
+                    env.clear();
+                    env.putAll(all);
+                }
+            }
+            case PidfdSpawn.KEY_ENV_UNSET -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING);
+                env.remove(v.envNameAlone());
+            }
+            case PidfdSpawn.KEY_ENV_CLEAR -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_FLAG);
+                env.clear();
+            }
+            case PidfdSpawn.KEY_CWD -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_PATH,
+                        PidfdSpawn.PIDFD_CONFIG_SET_FD);
+                setCwd(key, v);
+            }
+            case PidfdSpawn.KEY_INHERIT_FDS -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_FLAG);
+                inheritFds = true;
+            }
+            default -> throw ConfigError.of(key, Errno.EINVAL, "unknown key");
+        }
+    }
+
+    private void setCwd(String key, Value v) throws ConfigError {
+        int held;
+        String path = null;
+        if (v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
+            // An absolute path is resolved in the child, like posix_spawn_file_actions_addchdir.
+            path = v.absolutePath();
+            int[] err = {0};
+            FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, path, err);
+            if (id == null) {
+                throw ConfigError.of(key, -err[0], path + ": cannot stat");
+            }
+            if (!id.isDirectory()) {
+                throw ConfigError.of(key, Errno.ENOTDIR, path + ": not a directory");
+            }
+            held = -1;
+        } else {
+            int source = v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH
+                    ? Libc.openat(v.dirfd(), v.path(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0)
+                    : Libc.fcntl(v.openFd(), Libc.F_DUPFD_CLOEXEC, 3);
+            if (source < 0) {
+                throw ConfigError.of(key, -source, v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH
+                        ? v.path() + ": cannot open as a directory" : "fd " + v.aux);
+            }
+            int[] err = {0};
+            FileIdentity id = FileIdentity.ofFd(source, err);
+            if (id == null || !id.isDirectory()) {
+                Libc.close(source);
+                throw ConfigError.of(key, id == null ? -err[0] : Errno.ENOTDIR, "fd " + v.aux + " is not a directory");
+            }
+            held = source;
+        }
+        if (cwdFd >= 0) {
+            Libc.close(cwdFd);
+        }
+        cwdFd = held;
+        cwdPath = path;
+    }
+
+    private void mapFd(String key, int target, int source) throws ConfigError {
+        int held = Libc.fcntl(source, Libc.F_DUPFD_CLOEXEC, 3);
+        if (held < 0) {
+            throw ConfigError.of(key, -held, "cannot hold a reference to fd " + source);
+        }
+        Integer old = fdMap.put(target, held);
+        if (old != null) {
+            Libc.close(old);
+        }
+        separateHeldFromTargets(key);
+    }
+
+    /**
+     * No fd the builder holds may sit at a number a mapping writes to, or an earlier dup2 in the
+     * child would overwrite the source of a later one: move such fds above every target.
+     */
+    private void separateHeldFromTargets(String key) throws ConfigError {
+        int above = fdMap.lastKey() + 1;
+        for (Map.Entry<Integer, Integer> e : fdMap.entrySet()) {
+            if (fdMap.containsKey(e.getValue())) {
+                int moved = Libc.fcntl(e.getValue(), Libc.F_DUPFD_CLOEXEC, above);
+                if (moved < 0) {
+                    throw ConfigError.of(key, -moved, "cannot move a held fd above the mapped range");
+                }
+                Libc.close(e.getValue());
+                e.setValue(moved);
+            }
+        }
+    }
+
+    // ---- run ----
+
+    Spawned run(RunArgs args) throws ErrnoException {
+        // Everything that can be refused is refused here, before any child exists.
+        RunPart part = RunPart.validate(args, programName());
+        var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
+        l.lock();
+        try {
+            switch (life) {
+                case CONFIGURING -> { }
+                case STARTED -> throw new ErrnoException("pidfd_spawn_run", Errno.EBUSY,
+                        "pidfd " + fd + " already refers to a started process");
+                case DEAD -> throw new ErrnoException("pidfd_spawn_run", Errno.ESRCH,
+                        "a failed run left pidfd " + fd + " without a process");
+                case CLOSED -> throw new ErrnoException("pidfd_spawn_run", Errno.EBADF, "fd " + fd + " is closed");
+            }
+            if (executable == null) {
+                throw new ErrnoException("pidfd_spawn_run", Errno.EINVAL, "no executable configured on fd " + fd);
+            }
+            CompiledPlan p = compiled();
+            Spawned child;
+            try {
+                child = spawn(p, part);
+            } catch (SpawnException e) {
+                if (kind == Kind.EMPTY_PIDFD) {
+                    markDead();
+                }
+                throw e;
+            }
+            return kind == Kind.EMPTY_PIDFD ? becomeChild(child) : child;
+        } finally {
+            l.unlock();
+        }
+    }
+
+    private String programName() {
+        Executable e = executable;
+        return e == null ? "(no executable)" : e.display();
+    }
+
+    private Spawned spawn(CompiledPlan p, RunPart part) throws SpawnException {
+        try (Arena arena = Arena.ofConfined()) {
+            int stale = executable.staleness(arena);
+            if (stale != 0) {
+                throw new SpawnException(p.program, SpawnStep.PREPARE, stale,
+                        "executable changed since it was configured", -1);
+            }
+            int argc = part.argv != null ? part.argv.size() : p.argc;
+            long argBytes = part.argv != null ? ArgLimits.stringBytes(part.argv) : p.argvBytes;
+            int envc = part.envp != null ? part.envp.size() : p.envc;
+            long envBytes = part.envp != null ? ArgLimits.stringBytes(part.envp) : p.envpBytes;
+            if (!ArgLimits.fits(argc, envc, argBytes + envBytes)) {
+                throw new SpawnException(p.program, SpawnStep.PREPARE, Errno.E2BIG,
+                        "argv and environment exceed what exec accepts", -1);
+            }
+            MemorySegment rq = arena.allocate(PlanAbi.REQUEST);
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_EXEC_PATH, p.execPath.address());
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_ARGV,
+                    (part.argv != null ? CompiledPlan.strings(arena, part.argv) : p.argv).address());
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_ENVP,
+                    (part.envp != null ? CompiledPlan.strings(arena, part.envp) : p.envp).address());
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_PLAN_OPS, p.ops.address());
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_PLAN_COUNT, p.opCount);
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_RUN_OPS, part.ops.write(arena).address());
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FLAGS, p.execFlags);
+            int[] fault = FAULT.get();
+            if (fault != null) {
+                rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_STEP, fault[0]);
+                rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_ERRNO, fault[1]);
+            }
+            int r = Trampoline.spawn(rq);
+            if (r < 0) {
+                throw new SpawnException(p.program, SpawnStep.CLONE, -r, null, -1);
+            }
+            int failStep = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_FAIL_STEP);
+            if (failStep != 0) {
+                int list = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_FAIL_LIST);
+                int index = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_FAIL_INDEX);
+                int errno = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_FAIL_ERRNO);
+                String detail = switch (list) {
+                    case PlanAbi.LIST_PLAN -> p.opDescriptions[index];
+                    case PlanAbi.LIST_RUN -> part.ops.descriptions.get(index);
+                    default -> null;
+                };
+                throw new SpawnException(p.program, SpawnStep.ofCode(failStep), errno, detail,
+                        list == PlanAbi.LIST_RUN ? index : -1);
+            }
+            return new Spawned(rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PID), rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PIDFD));
+        }
+    }
+
+    /** The one-fd spelling: the builder's fd number now refers to the child. */
+    private Spawned becomeChild(Spawned child) throws ErrnoException {
+        int flags = Libc.fdFlags(fd);
+        int r = Libc.dup3(child.pidfd(), fd, flags >= 0 && (flags & Libc.FD_CLOEXEC) == 0 ? 0 : Libc.O_CLOEXEC);
+        if (r < 0) {
+            Libc.pidfdSendSignal(child.pidfd(), 9, 0);
+            try (Arena a = Arena.ofConfined()) {
+                Libc.waitid(Libc.P_PIDFD, child.pidfd(), a.allocate(128), Libc.WEXITED);
+            }
+            Libc.close(child.pidfd());
+            markDead();
+            throw new ErrnoException("pidfd_spawn_run", -r, "cannot place the child's pidfd at fd " + fd);
+        }
+        Libc.close(child.pidfd());
+        releaseConfig();
+        int[] err = {0};
+        fdIdentity = FileIdentity.ofFd(fd, err);
+        life = Life.STARTED;
+        return new Spawned(child.pid(), fd);
+    }
+
+    private void markDead() {
+        releaseConfig();
+        life = Life.DEAD;
+    }
+
+    private CompiledPlan compiled() throws ErrnoException {
+        CompiledPlan p = plan;
+        if (p != null) {
+            return p;
+        }
+        synchronized (compileLock) {
+            if (plan == null) {
+                plan = compile();
+            }
+            return plan;
+        }
+    }
+
+    private CompiledPlan compile() throws ErrnoException {
+        CompiledPlan.Ops ops = new CompiledPlan.Ops();
+        if (!inheritFds) {
+            // Mark, not close: the plan's sources and the per-run actions' fds are needed until
+            // exec, which then closes everything still marked.
+            ops.add(SpawnStep.CLOSE_RANGE.code(), 3, -1, Libc.CLOSE_RANGE_CLOEXEC, null, 0, 0,
+                    "close fds above 2 (close_range 3..max, close-on-exec)");
+        }
+        if (cwdPath != null) {
+            ops.add(SpawnStep.CHDIR.code(), 0, 0, 0, cwdPath, 0, 0, "chdir " + cwdPath);
+        } else if (cwdFd >= 0) {
+            ops.add(SpawnStep.FCHDIR.code(), cwdFd, 0, 0, null, 0, 0, "fchdir to the configured cwd");
+        }
+        for (Map.Entry<Integer, Integer> m : fdMap.entrySet()) {
+            ops.add(SpawnStep.DUP2.code(), m.getValue(), m.getKey(), 0, null, 0, 0,
+                    "map fd " + m.getKey() + " (dup2 fd " + m.getValue() + " -> " + m.getKey() + ")");
+        }
+        List<byte[]> args = new ArrayList<>(argv.size() + 1);
+        for (String a : argv) {
+            args.add(a.getBytes(StandardCharsets.UTF_8));
+        }
+        String first = argv0 != null ? argv0 : executable.display();
+        if (args.isEmpty()) {
+            args.add(first.getBytes(StandardCharsets.UTF_8));
+        } else if (argv0 != null) {
+            args.set(0, argv0.getBytes(StandardCharsets.UTF_8));
+        }
+        List<byte[]> envp = new ArrayList<>(env.size());
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            envp.add((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
+        }
+        boolean script = executable.scriptPath() != null;
+        return new CompiledPlan(executable.display(), ops, args, envp, executable.scriptPath(),
+                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH);
+    }
+
+    private void dropPlan() {
+        CompiledPlan p = plan;
+        plan = null;
+        if (p != null) {
+            p.close();
+        }
+    }
+
+    // ---- close ----
+
+    /** Releases everything the builder holds and closes its fd. */
+    void close() {
+        lock.writeLock().lock();
+        try {
+            if (life == Life.CLOSED) {
+                return;
+            }
+            releaseConfig();
+            life = Life.CLOSED;
+            Libc.close(fd);
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** For a fd number someone closed behind the library's back: release, but do not close the number. */
+    void forget() {
+        lock.writeLock().lock();
+        try {
+            releaseConfig();
+            life = Life.CLOSED;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private void releaseConfig() {
+        dropPlan();
+        if (executable != null) {
+            executable.release();
+            executable = null;
+        }
+        if (cwdFd >= 0) {
+            Libc.close(cwdFd);
+            cwdFd = -1;
+        }
+        for (int held : fdMap.values()) {
+            Libc.close(held);
+        }
+        fdMap.clear();
+    }
+
+    /** A config value checked against what its command and key require. */
+    private record Value(String key, int cmd, byte[] bytes, int aux) {
+        void expect(int... commands) throws ConfigError {
+            for (int c : commands) {
+                if (c == cmd) {
+                    checkShape();
+                    return;
+                }
+            }
+            throw ConfigError.of(key, Errno.EINVAL, "command " + PidfdSpawn.commandName(cmd) + " does not apply to this key");
+        }
+
+        private void checkShape() throws ConfigError {
+            boolean wantsValue = cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING || cmd == PidfdSpawn.PIDFD_CONFIG_SET_BINARY
+                    || cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH;
+            if (wantsValue && bytes == null) {
+                throw ConfigError.of(key, Errno.EINVAL, PidfdSpawn.commandName(cmd) + " needs a value");
+            }
+            if (!wantsValue && bytes != null && bytes.length > 0) {
+                throw ConfigError.of(key, Errno.EINVAL, PidfdSpawn.commandName(cmd) + " takes no value");
+            }
+            if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_FLAG && aux != 0) {
+                throw ConfigError.of(key, Errno.EINVAL, "SET_FLAG takes aux 0");
+            }
+            if (bytes != null && cmd != PidfdSpawn.PIDFD_CONFIG_SET_BINARY) {
+                for (byte b : bytes) {
+                    if (b == 0) {
+                        throw ConfigError.of(key, Errno.EINVAL, "value contains a NUL byte");
+                    }
+                }
+            }
+            int max = cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH ? ArgLimits.MAX_PATH : ArgLimits.MAX_STRING;
+            if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_BINARY) {
+                max = 64 << 20;
+            }
+            if (bytes != null && bytes.length >= max) {
+                throw ConfigError.of(key, Errno.E2BIG, "value of " + bytes.length + " bytes; the limit is " + (max - 1));
+            }
+        }
+
+        String string() {
+            return new String(bytes, StandardCharsets.UTF_8);
+        }
+
+        String absolutePath() throws ConfigError {
+            String p = string();
+            if (!p.startsWith("/")) {
+                throw ConfigError.of(key, Errno.EINVAL, "relative path \"" + p + "\" where an absolute path is required");
+            }
+            if (bytes.length >= ArgLimits.MAX_PATH) {
+                throw ConfigError.of(key, Errno.E2BIG, "path of " + bytes.length + " bytes; the limit is " + (ArgLimits.MAX_PATH - 1));
+            }
+            return p;
+        }
+
+        String path() throws ConfigError {
+            String p = string();
+            if (p.isEmpty()) {
+                throw ConfigError.of(key, Errno.EINVAL, "empty path (use SET_PATH_EMPTY or SET_FD for a fd)");
+            }
+            return p;
+        }
+
+        int dirfd() throws ConfigError {
+            if (aux == Libc.AT_FDCWD) {
+                return aux;
+            }
+            return openFd();
+        }
+
+        int openFd() throws ConfigError {
+            if (aux < 0) {
+                throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is negative");
+            }
+            if (Libc.fdFlags(aux) < 0) {
+                throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is not open");
+            }
+            return aux;
+        }
+
+        int targetFd(String number) throws ConfigError {
+            int target;
+            try {
+                target = Integer.parseInt(number);
+            } catch (NumberFormatException e) {
+                throw ConfigError.of(key, Errno.EINVAL, "\"" + number + "\" is not a fd number");
+            }
+            if (!number.equals(Integer.toString(target))) {
+                throw ConfigError.of(key, Errno.EINVAL, "\"" + number + "\" is not a fd number in canonical form");
+            }
+            long max = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
+            if (target < 0 || (max > 0 && target >= max)) {
+                throw ConfigError.of(key, Errno.EBADF, "child fd " + target + " is outside 0.." + (max - 1) + " (RLIMIT_NOFILE)");
+            }
+            return target;
+        }
+
+        /** A NUL-separated list (each element NUL-terminated, like /proc/PID/cmdline). */
+        List<String> list() throws ConfigError {
+            List<String> out = new ArrayList<>();
+            int start = 0;
+            for (int i = 0; i < bytes.length; i++) {
+                if (bytes[i] == 0) {
+                    if (i - start >= ArgLimits.MAX_STRING) {
+                        throw ConfigError.of(key, Errno.E2BIG, "element " + out.size() + " exceeds " + (ArgLimits.MAX_STRING - 1) + " bytes");
+                    }
+                    out.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                    start = i + 1;
+                }
+            }
+            if (start != bytes.length) {
+                throw ConfigError.of(key, Errno.EINVAL, "a SET_BINARY list ends each element with a NUL byte");
+            }
+            return out;
+        }
+
+        String envName(String entry) throws ConfigError {
+            int eq = entry.indexOf('=');
+            if (eq <= 0) {
+                throw ConfigError.of(key, Errno.EINVAL, eq == 0
+                        ? "environment entry \"" + entry + "\" has an empty name"
+                        : "environment entry \"" + entry + "\" is not NAME=value");
+            }
+            return entry.substring(0, eq);
+        }
+
+        String envNameAlone() throws ConfigError {
+            String name = string();
+            if (name.isEmpty() || name.indexOf('=') >= 0) {
+                throw ConfigError.of(key, Errno.EINVAL, "\"" + name + "\" is not an environment variable name");
+            }
+            return name;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.pidspawn.internal.spawn;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A builder's configuration compiled to native memory once and shared by every run: the plan
+ * ops, argv, envp and exec target. A run only adds its own actions and overrides beside it.
+ * Freed when the configuration changes or the builder closes, never while a run uses it (the
+ * builder's read/write lock guarantees that).
+ */
+final class CompiledPlan implements AutoCloseable {
+    final Arena arena = Arena.ofShared();
+    final String program;
+    final MemorySegment ops;
+    final int opCount;
+    final String[] opDescriptions;
+    final MemorySegment argv;
+    final int argc;
+    final long argvBytes;
+    final MemorySegment envp;
+    final int envc;
+    final long envpBytes;
+    final MemorySegment execPath;
+    final int execFd;
+    final int execFlags;
+
+    CompiledPlan(String program, Ops ops, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
+                 int execFlags) {
+        this.program = program;
+        this.ops = ops.write(arena);
+        this.opCount = ops.size();
+        this.opDescriptions = ops.descriptions.toArray(String[]::new);
+        this.argv = strings(arena, argv);
+        this.argc = argv.size();
+        this.argvBytes = ArgLimits.stringBytes(argv);
+        this.envp = strings(arena, envp);
+        this.envc = envp.size();
+        this.envpBytes = ArgLimits.stringBytes(envp);
+        this.execPath = arena.allocateFrom(scriptPath != null ? scriptPath : "");
+        this.execFd = execFd;
+        this.execFlags = execFlags;
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+
+    /** A NULL-terminated char *[] with its strings, in one allocation each. */
+    static MemorySegment strings(Arena arena, List<byte[]> strings) {
+        MemorySegment array = arena.allocate(ValueLayout.ADDRESS, strings.size() + 1L);
+        long total = ArgLimits.stringBytes(strings);
+        MemorySegment text = arena.allocate(Math.max(total, 1));
+        long off = 0;
+        for (int i = 0; i < strings.size(); i++) {
+            byte[] s = strings.get(i);
+            MemorySegment.copy(s, 0, text, ValueLayout.JAVA_BYTE, off, s.length);
+            text.set(ValueLayout.JAVA_BYTE, off + s.length, (byte) 0);
+            array.setAtIndex(ValueLayout.ADDRESS, i, text.asSlice(off));
+            off += s.length + 1;
+        }
+        array.setAtIndex(ValueLayout.ADDRESS, strings.size(), MemorySegment.NULL);
+        return array;
+    }
+
+    /** An op list being assembled, each op with the description its failure is reported by. */
+    static final class Ops {
+        private final List<long[]> ops = new ArrayList<>();
+        private final List<String> paths = new ArrayList<>();
+        final List<String> descriptions = new ArrayList<>();
+
+        void add(int code, int fd, int newfd, int flags, String path, long arg, long arg2, String description) {
+            ops.add(new long[] {code, fd, newfd, flags, arg, arg2});
+            paths.add(path);
+            descriptions.add(description);
+        }
+
+        int size() {
+            return ops.size();
+        }
+
+        MemorySegment write(Arena arena) {
+            MemorySegment seg = arena.allocate(PlanAbi.OP, Math.max(ops.size(), 1));
+            for (int i = 0; i < ops.size(); i++) {
+                long[] op = ops.get(i);
+                long base = i * PlanAbi.OP.byteSize();
+                seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_CODE, (int) op[0]);
+                seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_FD, (int) op[1]);
+                seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_NEWFD, (int) op[2]);
+                seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_FLAGS, (int) op[3]);
+                String path = paths.get(i);
+                long arg = path != null
+                        ? arena.allocateFrom(path, StandardCharsets.UTF_8).address()
+                        : op[4];
+                seg.set(ValueLayout.JAVA_LONG, base + PlanAbi.OP_ARG, arg);
+                seg.set(ValueLayout.JAVA_LONG, base + PlanAbi.OP_ARG2, op[5]);
+            }
+            return seg;
+        }
+    }
+}

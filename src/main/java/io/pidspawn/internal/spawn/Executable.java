@@ -1,0 +1,142 @@
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.Errno;
+import io.pidspawn.internal.linux.Libc;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A pinned executable: an O_PATH fd the builder owns, the file's identity when it was pinned,
+ * and how to find the path again to notice a file renamed over it.
+ *
+ * <p>ELF programs are exec'd through the fd (execveat AT_EMPTY_PATH), so no path race can swap
+ * them. {@code #!} scripts are exec'd by their absolute path instead: the interpreter opens the
+ * script by name, and a close-on-exec fd would leave it only a {@code /dev/fd/N} it cannot open.
+ *
+ * @param fd the O_PATH fd (owned; close-on-exec)
+ * @param identity the file when it was pinned
+ * @param display how messages name it: the path as configured
+ * @param dirfd the directory fd a path is relative to (owned), AT_FDCWD, or -1 when configured by fd
+ * @param path the path to re-check at each run, or null when configured by fd
+ * @param scriptPath the absolute path to exec a {@code #!} script by, or null for exec by fd
+ */
+record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath) {
+
+    /**
+     * Pins the file at path (relative to dirfd) or, with a null path, the file open at dirfd.
+     * The caller's fds are only borrowed: the builder takes its own references.
+     */
+    static Executable pin(String key, int dirfd, String path) throws ConfigError {
+        int pinned = path != null
+                ? Libc.openat(dirfd, path, Libc.O_PATH | Libc.O_CLOEXEC, 0)
+                : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+        String display = path != null ? path : fdPath(dirfd);
+        if (pinned < 0) {
+            throw ConfigError.of(key, -pinned, path != null ? display + ": cannot open" : "fd " + dirfd + " is not open");
+        }
+        int heldDir = -1;
+        try {
+            int[] err = {0};
+            FileIdentity id = FileIdentity.ofFd(pinned, err);
+            if (id == null) {
+                throw ConfigError.of(key, -err[0], display + ": cannot stat");
+            }
+            if (!id.isRegular()) {
+                throw ConfigError.of(key, Errno.EACCES, display + ": not a regular file");
+            }
+            if (!executableByUs(id)) {
+                throw ConfigError.of(key, Errno.EACCES, display + ": no execute permission");
+            }
+            String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
+            if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
+                heldDir = Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+                if (heldDir < 0) {
+                    throw ConfigError.of(key, -heldDir, "directory fd " + dirfd);
+                }
+            } else if (path != null) {
+                heldDir = Libc.AT_FDCWD;
+            }
+            Executable e = new Executable(pinned, id, display, heldDir, path, script);
+            pinned = -1;
+            heldDir = -1;
+            return e;
+        } finally {
+            if (pinned >= 0) {
+                Libc.close(pinned);
+            }
+            if (heldDir >= 0) {
+                Libc.close(heldDir);
+            }
+        }
+    }
+
+    /**
+     * The errno that makes this executable unusable now: ESTALE when the pinned file changed or
+     * another file took its path, or 0 while it is still the file that was configured.
+     */
+    int staleness(Arena arena) {
+        MemorySegment scratch = FileIdentity.scratch(arena);
+        int[] err = {0};
+        FileIdentity now = FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
+        if (!identity.equals(now)) {
+            return Errno.ESTALE;
+        }
+        if (path != null) {
+            FileIdentity atPath = FileIdentity.stat(dirfd, arena.allocateFrom(path), 0, scratch, err);
+            if (!identity.equals(atPath)) {
+                return Errno.ESTALE;
+            }
+        }
+        return 0;
+    }
+
+    void release() {
+        Libc.close(fd);
+        if (dirfd >= 0) {
+            Libc.close(dirfd);
+        }
+    }
+
+    /** execve's permission rule, from the mode bits: root needs any x bit, others their own. */
+    private static boolean executableByUs(FileIdentity id) {
+        int euid = Ids.EUID;
+        if (euid == 0) {
+            return (id.mode() & 0111) != 0;
+        }
+        if (euid == id.uid()) {
+            return (id.mode() & 0100) != 0;
+        }
+        return Ids.inGroup(id.gid()) ? (id.mode() & 0010) != 0 : (id.mode() & 0001) != 0;
+    }
+
+    private static boolean isScript(int opath) {
+        // O_PATH fds cannot be read; reopen through /proc. An unreadable file (mode 0111) is run as a binary.
+        int fd = Libc.openat(Libc.AT_FDCWD, "/proc/self/fd/" + opath, Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment head = a.allocate(2);
+            return Libc.read(fd, head, 2) == 2 && head.get(ValueLayout.JAVA_BYTE, 0) == '#'
+                    && head.get(ValueLayout.JAVA_BYTE, 1) == '!';
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    private static String scriptPath(String key, int opath, FileIdentity id, String display) throws ConfigError {
+        String real = fdPath(opath);
+        int[] err = {0};
+        if (real == null || !real.startsWith("/") || !id.equals(FileIdentity.ofPath(Libc.AT_FDCWD, real, err))) {
+            throw ConfigError.of(key, Errno.ENOEXEC,
+                    display + ": a #! script must be reachable by a path, for its interpreter opens it by name");
+        }
+        return real;
+    }
+
+    /** Where a fd points, as /proc shows it, or null. */
+    static String fdPath(int fd) {
+        return Libc.readlink("/proc/self/fd/" + fd, new int[1]);
+    }
+}

@@ -1,0 +1,116 @@
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.RunArgs;
+import io.pidspawn.uapi.Spawned;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Which fds are builders. A builder is a real fd (a memfd, so the kernel's own pidfd calls reject
+ * it with EBADF), and the library keeps its state here, keyed by fd number and checked against
+ * the fd's inode on every call: a number someone closed and reused is never mistaken for the
+ * builder that had it.
+ */
+public final class Registry {
+    private static final ConcurrentHashMap<Integer, Builder> BUILDERS = new ConcurrentHashMap<>();
+
+    private Registry() {}
+
+    public static int open(String name, boolean cloexec, boolean emptyPidfd) throws ErrnoException {
+        int fd = Libc.memfdCreate(name, cloexec ? Libc.MFD_CLOEXEC : 0);
+        if (fd < 0) {
+            throw new ErrnoException(emptyPidfd ? "pidfd_open" : "pidfd_spawn_open", -fd, "memfd_create");
+        }
+        int[] err = {0};
+        FileIdentity id = FileIdentity.ofFd(fd, err);
+        if (id == null) {
+            Libc.close(fd);
+            throw new ErrnoException("pidfd_spawn_open", -err[0], "statx of the new builder");
+        }
+        Builder stale = BUILDERS.put(fd, new Builder(fd, emptyPidfd ? Builder.Kind.EMPTY_PIDFD : Builder.Kind.BUILDER, id));
+        if (stale != null) {
+            stale.forget(); // its number was closed behind our back and the kernel reused it
+        }
+        return fd;
+    }
+
+    /** The builder at fd, or null when fd is not (or no longer) one. */
+    private static Builder lookup(int fd) {
+        Builder b = BUILDERS.get(fd);
+        if (b == null) {
+            return null;
+        }
+        int[] err = {0};
+        if (b.fdIdentity().sameInode(FileIdentity.ofFd(fd, err))) {
+            return b;
+        }
+        if (BUILDERS.remove(fd, b)) {
+            b.forget();
+        }
+        return null;
+    }
+
+    private static Builder require(String call, int fd) throws ErrnoException {
+        Builder b = lookup(fd);
+        if (b == null) {
+            throw new ErrnoException(call, Errno.EBADF, fd < 0 ? "fd " + fd + " is negative" : "fd " + fd + " is not a pidfd_spawn builder");
+        }
+        return b;
+    }
+
+    public static void config(int fd, int cmd, String key, byte[] value, int aux) throws ErrnoException {
+        require("pidfd_config", fd).config(cmd, key, value, aux);
+    }
+
+    public static Spawned run(int fd, RunArgs args) throws ErrnoException {
+        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args);
+    }
+
+    public static List<String> log(int fd) throws ErrnoException {
+        return require("pidfd_config_log", fd).log();
+    }
+
+    /** Whether fd is a builder or an empty pidfd this library manages. */
+    public static boolean isManaged(int fd) {
+        return lookup(fd) != null;
+    }
+
+    /**
+     * Refuses what pidfd operations must not act on: a builder (EBADF) and an empty or dead
+     * one-fd pidfd (ESRCH). A started one-fd pidfd, and any fd the library does not manage, pass.
+     */
+    public static void checkPidfd(String call, int fd) throws ErrnoException {
+        Builder b = lookup(fd);
+        if (b == null || b.life() == Builder.Life.STARTED) {
+            return;
+        }
+        if (b.kind == Builder.Kind.BUILDER) {
+            throw new ErrnoException(call, Errno.EBADF, "fd " + fd + " is a pidfd_spawn builder, not a pidfd");
+        }
+        throw new ErrnoException(call, Errno.ESRCH, b.life() == Builder.Life.DEAD
+                ? "pidfd " + fd + " has no process: its run failed"
+                : "pidfd " + fd + " is empty: it has not been run");
+    }
+
+    /** Closes fd, releasing the builder state behind it if there is one. */
+    public static void close(int fd) throws ErrnoException {
+        Builder b = lookup(fd);
+        if (b != null) {
+            BUILDERS.remove(fd, b);
+            b.close();
+            return;
+        }
+        int r = Libc.close(fd);
+        if (r < 0) {
+            throw new ErrnoException("close", -r, "fd " + fd);
+        }
+    }
+
+    /** Tests only: the next runs on this thread fail in the child at {@code step} with {@code errno}. */
+    public static void injectFault(int step, int errno) {
+        Builder.FAULT.set(step == 0 ? null : new int[] {step, errno});
+    }
+}

@@ -1,0 +1,121 @@
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+
+/**
+ * The C trampoline, loaded from the jar. The library is copied into a memfd and loaded from
+ * there, so nothing is written to disk; where memfds may not be mapped executable
+ * ({@code vm.memfd_noexec=2}) it goes through a private temporary file instead.
+ */
+final class Trampoline {
+    static final String RESOURCE = "/io/pidspawn/internal/native/linux-" + System.getProperty("os.arch") + "/libpidspawn.so";
+
+    private static final MethodHandle SPAWN;
+
+    static {
+        SymbolLookup lib = load();
+        MethodHandle abi = Native.call(lib, "ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+        checkAbi(abi);
+        // Not Linker.Option.critical: the calling thread sleeps until the child execs, and a
+        // critical call would hold off safepoints for that long.
+        SPAWN = Native.call(lib, "ps_spawn", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+    }
+
+    private Trampoline() {}
+
+    /** Runs ps_spawn: 0 when a child was created (it runs, or failed and was reaped), else -errno. */
+    static int spawn(MemorySegment request) {
+        try {
+            return (int) SPAWN.invokeExact(request);
+        } catch (Throwable t) {
+            throw new AssertionError("pidspawn: ps_spawn failed unexpectedly; please report", t);
+        }
+    }
+
+    private static void checkAbi(MethodHandle abi) {
+        int[] have = {query(abi, PlanAbi.Q_VERSION), query(abi, PlanAbi.Q_SIZEOF_OP), query(abi, PlanAbi.Q_SIZEOF_REQUEST),
+                query(abi, PlanAbi.Q_OFFSETOF_PID), query(abi, PlanAbi.Q_OFFSETOF_ERRNO)};
+        int[] want = {PlanAbi.VERSION, (int) PlanAbi.OP.byteSize(), (int) PlanAbi.REQUEST.byteSize(),
+                (int) PlanAbi.RQ_PID, (int) PlanAbi.RQ_FAIL_ERRNO};
+        if (!java.util.Arrays.equals(have, want)) {
+            throw new LinkageError(String.format(
+                    "pidspawn: the native trampoline %s does not match this library: trampoline ABI %d with "
+                            + "op %d, request %d bytes (pid at %d, errno at %d); Java expects ABI %d with op %d, "
+                            + "request %d bytes (pid at %d, errno at %d). Rebuild pidspawn so both come from one source tree.",
+                    RESOURCE, have[0], have[1], have[2], have[3], have[4], want[0], want[1], want[2], want[3], want[4]));
+        }
+    }
+
+    private static int query(MethodHandle abi, int what) {
+        try {
+            return (int) abi.invokeExact(what);
+        } catch (Throwable t) {
+            throw new AssertionError(t);
+        }
+    }
+
+    private static SymbolLookup load() {
+        byte[] image;
+        try (InputStream in = Trampoline.class.getResourceAsStream(RESOURCE)) {
+            if (in == null) {
+                throw new UnsatisfiedLinkError("pidspawn: no trampoline for this platform in the jar (" + RESOURCE
+                        + "); pidspawn runs on Linux x86_64 and aarch64");
+            }
+            image = in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException("pidspawn: reading " + RESOURCE, e);
+        }
+        int fd = Libc.memfdCreate("libpidspawn.so", Libc.MFD_CLOEXEC);
+        if (fd >= 0) {
+            try {
+                if (writeAll(fd, image)) {
+                    return SymbolLookup.libraryLookup(Path.of("/proc/self/fd/" + fd), Arena.global());
+                }
+            } catch (IllegalArgumentException notLoadable) {
+                // memfds not executable here; fall through to a file
+            } finally {
+                Libc.close(fd); // the mapping keeps the library alive
+            }
+        }
+        try {
+            Path dir = Files.createTempDirectory("pidspawn", PosixFilePermissions.asFileAttribute(
+                    PosixFilePermissions.fromString("rwx------")));
+            Path file = dir.resolve("libpidspawn.so");
+            Files.write(file, image);
+            SymbolLookup lookup = SymbolLookup.libraryLookup(file, Arena.global());
+            Files.delete(file);
+            Files.delete(dir);
+            return lookup;
+        } catch (IOException e) {
+            throw new UncheckedIOException("pidspawn: could not stage the trampoline library", e);
+        }
+    }
+
+    private static boolean writeAll(int fd, byte[] bytes) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
+            long off = 0;
+            while (off < bytes.length) {
+                long n = Libc.write(fd, buf.asSlice(off), bytes.length - off);
+                if (n <= 0) {
+                    return false;
+                }
+                off += n;
+            }
+            return true;
+        }
+    }
+}

@@ -1,0 +1,42 @@
+package io.pidspawn.uapi;
+
+import java.util.List;
+
+/**
+ * The per-run part of {@link PidfdSpawn#run}: argv and environment overrides and the ordered
+ * action list. Everything else comes from the builder's configuration.
+ *
+ * @param argv the complete argument vector for this run (argv[0] included), or null for the builder's
+ * @param envp the complete environment ({@code NAME=value} strings) for this run, or null for the builder's
+ * @param actions at most {@value PidfdSpawn#MAX_ACTIONS} actions, applied in order
+ */
+public record RunArgs(List<String> argv, List<String> envp, List<SpawnAction> actions) {
+    public RunArgs {
+        argv = argv == null ? null : List.copyOf(argv);
+        envp = envp == null ? null : List.copyOf(envp);
+        actions = actions == null ? List.of() : List.copyOf(actions);
+    }
+
+    private static final RunArgs NONE = new RunArgs(null, null, List.of());
+
+    /** Run exactly as configured. */
+    public static RunArgs none() {
+        return NONE;
+    }
+
+    public static RunArgs of(SpawnAction... actions) {
+        return new RunArgs(null, null, List.of(actions));
+    }
+
+    public RunArgs withArgv(List<String> newArgv) {
+        return new RunArgs(newArgv, envp, actions);
+    }
+
+    public RunArgs withEnvp(List<String> newEnvp) {
+        return new RunArgs(argv, newEnvp, actions);
+    }
+
+    public RunArgs withActions(List<SpawnAction> newActions) {
+        return new RunArgs(argv, envp, newActions);
+    }
+}

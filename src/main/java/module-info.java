@@ -1,0 +1,16 @@
+/**
+ * pidspawn: start and supervise Linux processes through pidfds.
+ *
+ * <p>{@link io.pidspawn.uapi} is the pidfd_spawn builder UAPI (open / config / run, and the pidfd
+ * operations). {@code io.pidspawn.cli} is the {@code bin/pidspawn} command line.
+ */
+module io.pidspawn {
+    requires info.picocli;
+    requires jdk.unsupported; // sun.misc.Signal, for the CLI's signal forwarding
+
+    exports io.pidspawn;
+    exports io.pidspawn.uapi;
+    exports io.pidspawn.cli;
+
+    opens io.pidspawn.cli to info.picocli;
+}

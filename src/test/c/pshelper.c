@@ -1,0 +1,234 @@
+/*
+ * pshelper: the test suite's child program. Each sub-command reports one thing
+ * the child really has, so tests compare what pidspawn set up with what the
+ * kernel shows the child. Several commands may be chained with ';' as a
+ * separate argument: pshelper cwd ';' fds
+ *
+ *   exit N            exit with status N
+ *   sleep SECONDS     sleep (fractions allowed)
+ *   kill-self SIG     raise signal SIG
+ *   fds               print the open fds, one line, space separated
+ *   status FIELD      print a field of /proc/self/status (SigBlk, SigIgn, ...)
+ *   disposition SIG   print default, ignore or handler
+ *   cwd               print the working directory
+ *   argv              print argv[0..], one per line
+ *   env               print the environment, one entry per line
+ *   getenv NAME       print the value of NAME, or <unset>
+ *   out TEXT          write TEXT and a newline to stdout
+ *   err TEXT          write TEXT and a newline to stderr
+ *   cat               copy stdin to stdout
+ *   read-fd N         copy fd N to stdout
+ *   fill N BYTE       write N copies of BYTE (a number) to stdout
+ *   fill-both N       write N bytes of a counter pattern to stdout and stderr at once
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "pshelper: %s: %s\n", what, strerror(errno));
+	exit(99);
+}
+
+static void write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("write");
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+static void copy_fd(int from, int to)
+{
+	char buf[65536];
+	for (;;) {
+		ssize_t n = read(from, buf, sizeof buf);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			die("read");
+		}
+		if (n == 0)
+			return;
+		write_all(to, buf, (size_t)n);
+	}
+}
+
+static void print_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		die("opendir /proc/self/fd");
+	int self = dirfd(d);
+	int fds[4096];
+	int count = 0;
+	struct dirent *e;
+	while ((e = readdir(d)) != NULL && count < 4096) {
+		if (e->d_name[0] == '.')
+			continue;
+		int fd = atoi(e->d_name);
+		if (fd != self)
+			fds[count++] = fd;
+	}
+	closedir(d);
+	for (int i = 1; i < count; i++)
+		for (int j = i; j > 0 && fds[j - 1] > fds[j]; j--) {
+			int t = fds[j];
+			fds[j] = fds[j - 1];
+			fds[j - 1] = t;
+		}
+	for (int i = 0; i < count; i++)
+		printf(i ? " %d" : "%d", fds[i]);
+	printf("\n");
+}
+
+static void print_status(const char *field)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		die("fopen /proc/self/status");
+	char line[4096];
+	size_t len = strlen(field);
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, field, len) == 0 && line[len] == ':') {
+			char *v = line + len + 1;
+			while (*v == ' ' || *v == '\t')
+				v++;
+			fputs(v, stdout);
+			fclose(f);
+			return;
+		}
+	}
+	fclose(f);
+	printf("<none>\n");
+}
+
+static void fill_both(long n)
+{
+	char out[65536], err[65536];
+	long done_out = 0, done_err = 0;
+	fcntl(1, F_SETFL, fcntl(1, F_GETFL) | O_NONBLOCK);
+	fcntl(2, F_SETFL, fcntl(2, F_GETFL) | O_NONBLOCK);
+	while (done_out < n || done_err < n) {
+		struct pollfd p[2] = { { 1, POLLOUT, 0 }, { 2, POLLOUT, 0 } };
+		if (poll(p, 2, -1) < 0 && errno != EINTR)
+			die("poll");
+		long *done[2] = { &done_out, &done_err };
+		char *buf[2] = { out, err };
+		for (int s = 0; s < 2; s++) {
+			if (*done[s] >= n || !(p[s].revents & (POLLOUT | POLLERR)))
+				continue;
+			long chunk = n - *done[s] < 65536 ? n - *done[s] : 65536;
+			for (long i = 0; i < chunk; i++)
+				buf[s][i] = (char)((*done[s] + i) * (s ? 7 : 3) % 251);
+			ssize_t w = write(s + 1, buf[s], (size_t)chunk);
+			if (w < 0 && errno != EAGAIN)
+				die("write");
+			if (w > 0)
+				*done[s] += w;
+		}
+	}
+}
+
+static int run(int argc, char **argv)
+{
+	const char *cmd = argv[0];
+	if (!strcmp(cmd, "exit") && argc > 1) {
+		fflush(stdout);
+		exit(atoi(argv[1]));
+	} else if (!strcmp(cmd, "sleep") && argc > 1) {
+		double s = atof(argv[1]);
+		struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	} else if (!strcmp(cmd, "kill-self") && argc > 1) {
+		fflush(stdout);
+		signal(atoi(argv[1]), SIG_DFL);
+		sigset_t s;
+		sigemptyset(&s);
+		sigaddset(&s, atoi(argv[1]));
+		sigprocmask(SIG_UNBLOCK, &s, NULL);
+		raise(atoi(argv[1]));
+	} else if (!strcmp(cmd, "fds")) {
+		print_fds();
+	} else if (!strcmp(cmd, "status") && argc > 1) {
+		print_status(argv[1]);
+	} else if (!strcmp(cmd, "disposition") && argc > 1) {
+		struct sigaction sa;
+		if (sigaction(atoi(argv[1]), NULL, &sa) < 0)
+			die("sigaction");
+		puts(sa.sa_handler == SIG_DFL ? "default" : sa.sa_handler == SIG_IGN ? "ignore" : "handler");
+	} else if (!strcmp(cmd, "cwd")) {
+		char buf[4096];
+		if (!getcwd(buf, sizeof buf))
+			die("getcwd");
+		puts(buf);
+	} else if (!strcmp(cmd, "argv")) {
+		return -1;
+	} else if (!strcmp(cmd, "env")) {
+		for (char **e = environ; *e; e++)
+			puts(*e);
+	} else if (!strcmp(cmd, "getenv") && argc > 1) {
+		const char *v = getenv(argv[1]);
+		puts(v ? v : "<unset>");
+	} else if (!strcmp(cmd, "out") && argc > 1) {
+		printf("%s\n", argv[1]);
+	} else if (!strcmp(cmd, "err") && argc > 1) {
+		fprintf(stderr, "%s\n", argv[1]);
+	} else if (!strcmp(cmd, "cat")) {
+		fflush(stdout);
+		copy_fd(0, 1);
+	} else if (!strcmp(cmd, "read-fd") && argc > 1) {
+		fflush(stdout);
+		copy_fd(atoi(argv[1]), 1);
+	} else if (!strcmp(cmd, "fill") && argc > 2) {
+		fflush(stdout);
+		char buf[65536];
+		memset(buf, atoi(argv[2]), sizeof buf);
+		for (long left = atol(argv[1]); left > 0; left -= (long)sizeof buf)
+			write_all(1, buf, left < (long)sizeof buf ? (size_t)left : sizeof buf);
+	} else if (!strcmp(cmd, "fill-both") && argc > 1) {
+		fflush(stdout);
+		fill_both(atol(argv[1]));
+	} else {
+		fprintf(stderr, "pshelper: unknown or incomplete command: %s\n", cmd);
+		exit(98);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: pshelper COMMAND [ARGS] [';' COMMAND [ARGS]]...\n");
+		return 98;
+	}
+	int start = 1;
+	for (int i = 1; i <= argc; i++) {
+		if (i < argc && strcmp(argv[i], ";") != 0)
+			continue;
+		if (run(i - start, argv + start) < 0)
+			for (int a = 0; a < argc; a++)
+				puts(argv[a]);
+		start = i + 1;
+	}
+	fflush(stdout);
+	return 0;
+}

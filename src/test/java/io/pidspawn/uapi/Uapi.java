@@ -1,0 +1,114 @@
+package io.pidspawn.uapi;
+
+import static io.pidspawn.uapi.PidfdSpawn.*;
+
+import io.pidspawn.ErrnoException;
+import io.pidspawn.ExitStatus;
+import io.pidspawn.Helper;
+import io.pidspawn.internal.linux.Libc;
+import java.io.ByteArrayOutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small conveniences over the C-shaped UAPI for tests. */
+final class Uapi {
+    private Uapi() {}
+
+    /** A builder for the test helper with the given helper arguments. */
+    static int helper(String... args) throws ErrnoException {
+        int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+        pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_EXECUTABLE, Helper.path(), 0);
+        pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(Helper.argv(args)), 0);
+        return b;
+    }
+
+    static byte[] nulList(List<String> items) {
+        StringBuilder s = new StringBuilder();
+        for (String i : items) {
+            s.append(i).append('\0');
+        }
+        return s.toString().getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** What a run printed on stdout and stderr, and how it ended. */
+    record Result(String out, String err, ExitStatus status) {}
+
+    /** Runs the builder with stdout and stderr on pipes, then the given actions, and waits. */
+    static Result capture(int builder, RunArgs args) throws ErrnoException {
+        int[] out = pipe();
+        int[] err = pipe();
+        try {
+            List<SpawnAction> actions = new ArrayList<>();
+            actions.add(SpawnAction.dup2(out[1], 1));
+            actions.add(SpawnAction.dup2(err[1], 2));
+            actions.addAll(args.actions());
+            Spawned child = pidfd_spawn_run(builder, args.withActions(actions));
+            Libc.close(out[1]);
+            out[1] = -1;
+            Libc.close(err[1]);
+            err[1] = -1;
+            String o = readAll(out[0]);
+            String e = readAll(err[0]);
+            ExitStatus status = pidfd_wait(child.pidfd(), 0);
+            close(child.pidfd());
+            return new Result(o, e, status);
+        } finally {
+            for (int fd : new int[] {out[0], out[1], err[0], err[1]}) {
+                if (fd >= 0) {
+                    Libc.close(fd);
+                }
+            }
+        }
+    }
+
+    static Result capture(int builder) throws ErrnoException {
+        return capture(builder, RunArgs.none());
+    }
+
+    static int[] pipe() {
+        int[] p = Libc.pipe2(Libc.O_CLOEXEC);
+        if (p.length != 2) {
+            throw new IllegalStateException("pipe2: " + p[0]);
+        }
+        return p;
+    }
+
+    /** Reads a fd to end of file (the small outputs of the helper). */
+    static String readAll(int fd) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(65536);
+            long n;
+            while ((n = Libc.read(fd, buf, buf.byteSize())) != 0) {
+                if (n == -4) {
+                    continue;
+                }
+                if (n < 0) {
+                    throw new IllegalStateException("read: " + n);
+                }
+                bytes.write(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), 0, (int) n);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    static void write(int fd, String text) {
+        try (Arena a = Arena.ofConfined()) {
+            byte[] b = text.getBytes(StandardCharsets.UTF_8);
+            Libc.write(fd, a.allocateFrom(ValueLayout.JAVA_BYTE, b), b.length);
+        }
+    }
+
+    /** Opens a file without close-on-exec: the kind of fd the default close must catch. */
+    static int openInheritable(String path) {
+        int fd = Libc.openat(Libc.AT_FDCWD, path, Libc.O_RDONLY, 0);
+        if (fd < 0) {
+            throw new IllegalStateException("open " + path + ": " + fd);
+        }
+        return fd;
+    }
+}
