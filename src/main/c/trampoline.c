@@ -15,6 +15,10 @@
  * All signals are blocked in the parent around the clone; the child starts
  * with every handler reset (CLONE_CLEAR_SIGHAND, Linux 5.5), so no JVM
  * handler can ever run in it, and unblocks only just before exec.
+ *
+ * The program starts with an empty signal mask unless a SIGMASK op sets one:
+ * JVM threads block signals for the JVM's own reasons (HotSpot blocks SIGQUIT
+ * outside its signal thread), and a child must not inherit that.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -132,11 +136,6 @@ struct k_sigaction {
 
 /* ---- the child ---- */
 
-struct child_ctx {
-	struct ps_request *req;
-	uint64_t mask;          /* the parent's mask before it blocked everything */
-};
-
 static __attribute__((noreturn)) void child_fail(struct ps_request *req, int list,
 						 int index, int step, long err)
 {
@@ -252,9 +251,8 @@ static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
 
 static int child_main(void *arg)
 {
-	struct child_ctx *ctx = arg;
-	struct ps_request *req = ctx->req;
-	uint64_t mask = ctx->mask;
+	struct ps_request *req = arg;
+	uint64_t mask = 0;
 	int exec_fd = req->exec_fd;
 	long r;
 
@@ -282,7 +280,7 @@ static int child_main(void *arg)
 EXPORT int ps_spawn(struct ps_request *req)
 {
 	char stack[CHILD_STACK_SIZE] __attribute__((aligned(16)));
-	struct child_ctx ctx = { .req = req, .mask = 0 };
+	uint64_t saved_mask = 0;
 	uint64_t all = ~0ULL;
 	int pidfd = -1;
 	long pid;
@@ -303,9 +301,9 @@ EXPORT int ps_spawn(struct ps_request *req)
 		.cgroup = req->cgroup_fd,
 	};
 
-	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &ctx.mask, sizeof all);
-	pid = ps_clone3(&ca, sizeof ca, child_main, &ctx);
-	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &ctx.mask, 0, sizeof all);
+	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &saved_mask, sizeof all);
+	pid = ps_clone3(&ca, sizeof ca, child_main, req);
+	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, sizeof all);
 
 	if (pid < 0) {
 		req->fail_list = PS_LIST_NONE;

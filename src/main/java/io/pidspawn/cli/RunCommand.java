@@ -76,10 +76,10 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private static int waitForChild(Spawned child) throws ErrnoException {
-        // As system(3) does: the terminal's SIGINT and SIGQUIT reach the child, which decides;
-        // SIGTERM and SIGHUP sent to pidspawn are passed on to it.
+        // As system(3) does: the terminal's SIGINT reaches the child, which decides (SIGQUIT is
+        // the JVM's thread dump and stays so); SIGTERM and SIGHUP sent to pidspawn are passed on.
+        // Set only now: the child must not inherit an ignored SIGINT.
         Signal.handle(new Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
-        Signal.handle(new Signal("QUIT"), sun.misc.SignalHandler.SIG_IGN);
         for (String name : List.of("TERM", "HUP")) {
             Signal.handle(new Signal(name), s -> {
                 try {

@@ -1,0 +1,66 @@
+# Shared by bin/pidspawn and bin/test: find a JDK >= 25 and the build tools, build what is missing.
+# Sourced, not run.
+
+PIDSPAWN_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+PIDSPAWN_MIN_JAVA=25
+
+# The feature version of a JDK home (25 for 25.0.3), or nothing if it is not a JDK.
+jdk_version() {
+    local home=$1 v=
+    [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 1
+    if [ -f "$home/release" ]; then
+        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+    fi
+    if [ -z "$v" ]; then
+        v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)
+    fi
+    [ -n "$v" ] && echo "$v"
+}
+
+# Sets JAVA_HOME to JAVA_HOME if that is a JDK >= 25, else to the newest one in the usual places.
+find_jdk() {
+    local v best= best_v=0 home
+    if [ -n "${JAVA_HOME:-}" ] && v=$(jdk_version "$JAVA_HOME") && [ "$v" -ge "$PIDSPAWN_MIN_JAVA" ]; then
+        return 0
+    fi
+    for home in /usr/lib/jvm/* /usr/java/* /opt/java/* /opt/jdk* /opt/*/jdk* "$HOME"/.sdkman/candidates/java/* \
+                "$HOME"/.jdks/* /usr/local/jdk* /usr/local/java/*; do
+        [ -d "$home" ] || continue
+        v=$(jdk_version "$home") || continue
+        if [ "$v" -ge "$PIDSPAWN_MIN_JAVA" ] && [ "$v" -gt "$best_v" ]; then
+            best=$home
+            best_v=$v
+        fi
+    done
+    if [ -z "$best" ]; then
+        echo "pidspawn: needs a JDK $PIDSPAWN_MIN_JAVA or newer (java.lang.foreign); none found." >&2
+        echo "pidspawn: looked at JAVA_HOME${JAVA_HOME:+ ($JAVA_HOME)} and under /usr/lib/jvm, /usr/java, /opt, ~/.sdkman, ~/.jdks." >&2
+        echo "pidspawn: install one (for example Temurin 25) and set JAVA_HOME to it." >&2
+        exit 125
+    fi
+    export JAVA_HOME=$best
+}
+
+# Maven and a C compiler: installed from Debian's packages when missing and we may.
+ensure_build_tools() {
+    local missing=()
+    command -v mvn >/dev/null 2>&1 || missing+=(maven)
+    command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+    [ ${#missing[@]} -eq 0 ] && return 0
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "pidspawn: installing ${missing[*]} from Debian's packages" >&2
+        DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2 || {
+            echo "pidspawn: could not install ${missing[*]}" >&2
+            exit 125
+        }
+    else
+        echo "pidspawn: building needs ${missing[*]}; install them (apt-get install ${missing[*]})" >&2
+        exit 125
+    fi
+}
+
+# Maven, quiet about JDK 25's warnings on Maven's own use of sun.misc.Unsafe.
+mvn_run() {
+    MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -ntp "$@"
+}
