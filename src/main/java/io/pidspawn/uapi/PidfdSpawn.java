@@ -123,7 +123,12 @@ public final class PidfdSpawn {
 
     // ---- builders ----
 
-    /** Opens a builder. Flags: 0 or {@link #PIDFD_SPAWN_CLOEXEC}; anything else is EINVAL. */
+    /**
+     * Opens a builder. Flags: 0 or {@link #PIDFD_SPAWN_CLOEXEC}; anything else is EINVAL.
+     *
+     * @throws UnsupportedOperationException when the kernel lacks clone3, pidfds or
+     *     CLOSE_RANGE_CLOEXEC (Linux 5.11 has them all), naming the feature and the probe's errno
+     */
     public static int pidfd_spawn_open(int flags) throws ErrnoException {
         if ((flags & ~PIDFD_SPAWN_CLOEXEC) != 0) {
             throw new ErrnoException("pidfd_spawn_open", Errno.EINVAL, "unknown flags 0x" + Integer.toHexString(flags));

@@ -44,7 +44,8 @@ public final class Libc {
     public static final int RLIMIT_NOFILE = 7;
 
     // asm-generic/unistd.h: the same number on every architecture since 5.1
-    private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_PIDFD_GETFD = 438;
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_CLONE3 = 435,
+            SYS_CLOSE_RANGE = 436, SYS_PIDFD_GETFD = 438;
 
     private static final MethodHandle CLOSE = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle DUP3 = Native.errnoCall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
@@ -230,6 +231,16 @@ public final class Libc {
     /** pidfd_getfd(2), since 5.6. */
     public static int pidfdGetfd(int pidfd, int targetfd, int flags) {
         return (int) syscall3(SYS_PIDFD_GETFD, pidfd, targetfd, flags);
+    }
+
+    /** clone3(NULL, 0): EINVAL where clone3 exists (Linux 5.3), ENOSYS where it does not. */
+    public static int clone3Probe() {
+        return (int) syscall3(SYS_CLONE3, 0, 0, 0);
+    }
+
+    /** close_range(2) on a range nothing is open in: 0, or the errno for an unknown syscall or flag. */
+    public static int closeRangeProbe(int flags) {
+        return (int) syscall3(SYS_CLOSE_RANGE, Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1, flags);
     }
 
     private static long syscall3(long nr, long a, long b, long c) {

@@ -2,6 +2,7 @@ package io.pidspawn.internal.spawn;
 
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
+import io.pidspawn.internal.linux.KernelFeatures;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
@@ -20,6 +21,7 @@ public final class Registry {
     private Registry() {}
 
     public static int open(String name, boolean cloexec, boolean emptyPidfd) throws ErrnoException {
+        KernelFeatures.require();
         int fd = Libc.memfdCreate(name, cloexec ? Libc.MFD_CLOEXEC : 0);
         if (fd < 0) {
             throw new ErrnoException(emptyPidfd ? "pidfd_open" : "pidfd_spawn_open", -fd, "memfd_create");
