@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PS_ABI_VERSION 2
+#define PS_ABI_VERSION 3
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -28,7 +28,21 @@
 #define PS_STEP_SIGMASK      8  /* the mask the program starts with := arg */
 #define PS_STEP_SIGDEFAULT   9  /* SIG_DFL for every signal in arg */
 #define PS_STEP_EXEC        10  /* execveat */
-#define PS_STEP_MAX         10
+#define PS_STEP_USERNS_WAIT 11  /* read a 4-byte errno from fd: 0 once the parent wrote the id maps */
+#define PS_STEP_SETSID      12  /* setsid() */
+#define PS_STEP_SETPGID     13  /* setpgid(0, fd): 0 = a group of its own */
+#define PS_STEP_SETCTTY     14  /* ioctl(fd, TIOCSCTTY, 0) */
+#define PS_STEP_SETRLIMIT   15  /* prlimit64(0, fd, arg -> {soft, hard}, NULL) */
+#define PS_STEP_UMASK       16  /* umask(arg) */
+#define PS_STEP_SCHED       17  /* sched_setscheduler(0, fd, {newfd}); fd -1: sched_setparam */
+#define PS_STEP_NICE        18  /* setpriority(PRIO_PROCESS, 0, fd) */
+#define PS_STEP_SETGROUPS   19  /* setgroups(fd, arg -> gid_t[fd]) */
+#define PS_STEP_SETGID      20  /* setresgid(fd, fd, fd) */
+#define PS_STEP_SETUID      21  /* setresuid(fd, fd, fd) */
+#define PS_STEP_RESETIDS    22  /* effective ids := real ids */
+#define PS_STEP_PDEATHSIG   23  /* prctl(PR_SET_PDEATHSIG, fd) */
+#define PS_STEP_NO_NEW_PRIVS 24 /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
+#define PS_STEP_MAX         24
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */
@@ -50,7 +64,7 @@ struct ps_op {
  * Pointers are plain addresses so the layout is the same for every ABI.
  */
 struct ps_request {
-	uint64_t clone_flags;   /* added to CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND */
+	uint64_t clone_flags;   /* added to CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND|CLONE_PARENT_SETTID */
 	uint64_t cgroup_fd;     /* used with CLONE_INTO_CGROUP */
 	uint64_t exec_path;     /* const char *: "" with AT_EMPTY_PATH */
 	uint64_t argv;          /* char *const[], NULL-terminated */
@@ -63,9 +77,11 @@ struct ps_request {
 	uint32_t exec_flags;    /* execveat flags */
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */
 	int32_t  fault_errno;   /* ... with this errno instead of running it */
+	int32_t  sync_fd;       /* >= 0: first wait for the parent (PS_STEP_USERNS_WAIT on this fd) */
+	int32_t  reserved0;
 
 	/* results */
-	int32_t  pid;
+	int32_t  pid;           /* written by the kernel at clone time (CLONE_PARENT_SETTID) */
 	int32_t  pidfd;
 	int32_t  fail_list;     /* PS_LIST_*; meaningful when fail_step != 0 */
 	int32_t  fail_index;    /* index into that list, or -1 */

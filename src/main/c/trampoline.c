@@ -25,7 +25,10 @@
 #include <stdint.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <asm/ioctls.h>
 #include <asm/unistd.h>
+#include <linux/prctl.h>
+#include <linux/resource.h>
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <linux/close_range.h>
@@ -219,6 +222,51 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 		/* The kernel ignores SIGKILL and SIGSTOP in a mask anyway. */
 		*mask = op->arg & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
 		return 0;
+	case PS_STEP_USERNS_WAIT: {
+		/* The parent writes uid_map and gid_map, then sends 0 or the errno it got. */
+		int32_t err = 0;
+		do
+			r = sys3(__NR_read, op->fd, &err, sizeof err);
+		while (r == -4 /* EINTR */);
+		if (r < 0)
+			return r;
+		if (r != sizeof err)
+			return -32; /* EPIPE: the parent went away */
+		return err ? -(long)err : 0;
+	}
+	case PS_STEP_SETSID:
+		return sys1(__NR_setsid, 0);
+	case PS_STEP_SETPGID:
+		return sys2(__NR_setpgid, 0, op->fd);
+	case PS_STEP_SETCTTY:
+		return sys3(__NR_ioctl, op->fd, TIOCSCTTY, 0);
+	case PS_STEP_SETRLIMIT:
+		return sys4(__NR_prlimit64, 0, op->fd, op->arg, 0);
+	case PS_STEP_UMASK:
+		sys1(__NR_umask, op->arg);
+		return 0;
+	case PS_STEP_SCHED: {
+		int prio = op->newfd;
+		if (op->fd < 0)
+			return sys2(__NR_sched_setparam, 0, &prio);
+		return sys3(__NR_sched_setscheduler, 0, op->fd, &prio);
+	}
+	case PS_STEP_NICE:
+		return sys3(__NR_setpriority, PRIO_PROCESS, 0, op->fd);
+	case PS_STEP_SETGROUPS:
+		return sys2(__NR_setgroups, op->fd, op->arg);
+	case PS_STEP_SETGID:
+		return sys3(__NR_setresgid, op->fd, op->fd, op->fd);
+	case PS_STEP_SETUID:
+		return sys3(__NR_setresuid, op->fd, op->fd, op->fd);
+	case PS_STEP_RESETIDS:
+		/* POSIX_SPAWN_RESETIDS: the effective ids become the real ones. */
+		r = sys3(__NR_setresgid, -1, sys1(__NR_getgid, 0), -1);
+		return r < 0 ? r : sys3(__NR_setresuid, -1, sys1(__NR_getuid, 0), -1);
+	case PS_STEP_PDEATHSIG:
+		return sys2(__NR_prctl, PR_SET_PDEATHSIG, op->fd);
+	case PS_STEP_NO_NEW_PRIVS:
+		return sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	case PS_STEP_SIGDEFAULT: {
 		struct k_sigaction dfl = { 0, 0, 0, 0 };
 		for (int sig = 1; sig <= 64; sig++) {
@@ -235,18 +283,25 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 	}
 }
 
+/* Runs one op, or fails it as the tests' fault injection asks. */
+static void run_one(struct ps_request *req, int list, int index, const struct ps_op *op,
+		    uint64_t *mask, int *exec_fd)
+{
+	long r;
+
+	if (req->fault_step != 0 && (uint32_t)req->fault_step == op->code)
+		r = -(long)req->fault_errno;
+	else
+		r = run_op(op, mask, exec_fd);
+	if (r < 0)
+		child_fail(req, list, index, (int)op->code, r);
+}
+
 static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
 		    uint32_t count, uint64_t *mask, int *exec_fd)
 {
-	for (uint32_t i = 0; i < count; i++) {
-		long r;
-		if (req->fault_step != 0 && (uint32_t)req->fault_step == ops[i].code)
-			r = -(long)req->fault_errno;
-		else
-			r = run_op(&ops[i], mask, exec_fd);
-		if (r < 0)
-			child_fail(req, list, (int)i, (int)ops[i].code, r);
-	}
+	for (uint32_t i = 0; i < count; i++)
+		run_one(req, list, (int)i, &ops[i], mask, exec_fd);
 }
 
 static int child_main(void *arg)
@@ -256,6 +311,10 @@ static int child_main(void *arg)
 	int exec_fd = req->exec_fd;
 	long r;
 
+	if (req->sync_fd >= 0) {
+		struct ps_op wait = { .code = PS_STEP_USERNS_WAIT, .fd = req->sync_fd };
+		run_one(req, PS_LIST_NONE, -1, &wait, &mask, &exec_fd);
+	}
 	run_ops(req, PS_LIST_PLAN, (const struct ps_op *)(uintptr_t)req->plan_ops,
 		req->plan_count, &mask, &exec_fd);
 	run_ops(req, PS_LIST_RUN, (const struct ps_op *)(uintptr_t)req->run_ops,
@@ -285,7 +344,6 @@ EXPORT int ps_spawn(struct ps_request *req)
 	int pidfd = -1;
 	long pid;
 
-	req->pid = -1;
 	req->pidfd = -1;
 	req->fail_list = PS_LIST_NONE;
 	req->fail_index = -1;
@@ -293,8 +351,11 @@ EXPORT int ps_spawn(struct ps_request *req)
 	req->fail_step = 0;
 
 	struct clone_args ca = {
-		.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | req->clone_flags,
+		.flags = CLONE_VM | CLONE_VFORK | CLONE_PIDFD | CLONE_CLEAR_SIGHAND | CLONE_PARENT_SETTID
+			 | req->clone_flags,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		/* Another thread may need the pid before the child execs (to write its id maps). */
+		.parent_tid = (uint64_t)(uintptr_t)&req->pid,
 		.exit_signal = SIGCHLD,
 		.stack = (uint64_t)(uintptr_t)stack,
 		.stack_size = sizeof stack,
@@ -306,6 +367,7 @@ EXPORT int ps_spawn(struct ps_request *req)
 	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, sizeof all);
 
 	if (pid < 0) {
+		req->pid = -1;
 		req->fail_list = PS_LIST_NONE;
 		req->fail_errno = (int32_t)-pid;
 		req->fail_step = PS_STEP_CLONE;
@@ -319,6 +381,7 @@ EXPORT int ps_spawn(struct ps_request *req)
 			r = sys5(__NR_waitid, P_PIDFD, pidfd, &info, WEXITED, 0);
 		while (r == -4 /* EINTR */);
 		sys1(__NR_close, pidfd);
+		req->pid = -1;
 		return 0;
 	}
 	req->pid = (int32_t)pid;

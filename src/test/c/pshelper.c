@@ -20,12 +20,27 @@
  *   read-fd N         copy fd N to stdout
  *   fill N BYTE       write N copies of BYTE (a number) to stdout
  *   fill-both N       write N bytes of a counter pattern to stdout and stderr at once
+ *   pdeathsig         print the parent-death signal (PR_GET_PDEATHSIG)
+ *   rlimit RES        print soft:hard of resource number RES ("unlimited" for infinity)
+ *   umask             print the umask in octal
+ *   ids               print "sid pgid pid"
+ *   sched             print "policy priority" (sched_getscheduler, sched_getparam)
+ *   nice              print the nice value
+ *   ns TYPE           print the inode of /proc/self/ns/TYPE
+ *   cgroup            print /proc/self/cgroup
+ *   ctty              print the foreground process group of the controlling terminal, or "none"
+ *   ppid              print the parent pid
  */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <sched.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +222,64 @@ static int run(int argc, char **argv)
 	} else if (!strcmp(cmd, "fill-both") && argc > 1) {
 		fflush(stdout);
 		fill_both(atol(argv[1]));
+	} else if (!strcmp(cmd, "pdeathsig")) {
+		int sig = 0;
+		if (prctl(PR_GET_PDEATHSIG, &sig) < 0)
+			die("prctl");
+		printf("%d\n", sig);
+	} else if (!strcmp(cmd, "rlimit") && argc > 1) {
+		struct rlimit rl;
+		if (getrlimit(atoi(argv[1]), &rl) < 0)
+			die("getrlimit");
+		if (rl.rlim_cur == RLIM_INFINITY)
+			printf("unlimited:");
+		else
+			printf("%llu:", (unsigned long long)rl.rlim_cur);
+		if (rl.rlim_max == RLIM_INFINITY)
+			printf("unlimited\n");
+		else
+			printf("%llu\n", (unsigned long long)rl.rlim_max);
+	} else if (!strcmp(cmd, "umask")) {
+		mode_t m = umask(0);
+		umask(m);
+		printf("%03o\n", (unsigned)m);
+	} else if (!strcmp(cmd, "ids")) {
+		printf("%d %d %d\n", (int)getsid(0), (int)getpgid(0), (int)getpid());
+	} else if (!strcmp(cmd, "sched")) {
+		struct sched_param sp;
+		if (sched_getparam(0, &sp) < 0)
+			die("sched_getparam");
+		printf("%d %d\n", sched_getscheduler(0), sp.sched_priority);
+	} else if (!strcmp(cmd, "nice")) {
+		errno = 0;
+		int n = getpriority(PRIO_PROCESS, 0);
+		if (errno)
+			die("getpriority");
+		printf("%d\n", n);
+	} else if (!strcmp(cmd, "ns") && argc > 1) {
+		char path[256];
+		struct stat st;
+		snprintf(path, sizeof path, "/proc/self/ns/%s", argv[1]);
+		if (stat(path, &st) < 0)
+			die("stat ns");
+		printf("%llu\n", (unsigned long long)st.st_ino);
+	} else if (!strcmp(cmd, "cgroup")) {
+		fflush(stdout);
+		int fd = open("/proc/self/cgroup", O_RDONLY);
+		if (fd < 0)
+			die("open /proc/self/cgroup");
+		copy_fd(fd, 1);
+		close(fd);
+	} else if (!strcmp(cmd, "ctty")) {
+		int fd = open("/dev/tty", O_RDONLY | O_NOCTTY);
+		if (fd < 0) {
+			puts("none");
+		} else {
+			printf("%d\n", (int)tcgetpgrp(fd));
+			close(fd);
+		}
+	} else if (!strcmp(cmd, "ppid")) {
+		printf("%d\n", (int)getppid());
 	} else {
 		fprintf(stderr, "pshelper: unknown or incomplete command: %s\n", cmd);
 		exit(98);

@@ -17,7 +17,21 @@ public enum SpawnStep {
     CLOSE_RANGE(7, "close_range"),
     SIGMASK(8, "sigmask"),
     SIGDEFAULT(9, "sigdefault"),
-    EXEC(10, "exec");
+    EXEC(10, "exec"),
+    USERNS_WAIT(11, "write id maps"),
+    SETSID(12, "setsid"),
+    SETPGID(13, "setpgid"),
+    SETCTTY(14, "set controlling terminal"),
+    SETRLIMIT(15, "setrlimit"),
+    UMASK(16, "umask"),
+    SCHED(17, "sched_setscheduler"),
+    NICE(18, "setpriority"),
+    SETGROUPS(19, "setgroups"),
+    SETGID(20, "setgid"),
+    SETUID(21, "setuid"),
+    RESETIDS(22, "reset ids"),
+    PDEATHSIG(23, "set parent-death signal"),
+    NO_NEW_PRIVS(24, "set no_new_privs");
 
     private final int code;
     private final String label;

@@ -102,6 +102,7 @@ public final class PidfdSpawn {
     public static final String KEY_CWD = "cwd";
     public static final String KEY_FD_PREFIX = "fd.";
     public static final String KEY_INHERIT_FDS = "inherit-fds";
+    public static final String KEY_SEARCH = "search";
 
     /** pidfd_spawn_open flag: the builder fd is close-on-exec. */
     public static final int PIDFD_SPAWN_CLOEXEC = Libc.O_CLOEXEC;

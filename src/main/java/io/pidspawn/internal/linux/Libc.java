@@ -68,6 +68,8 @@ public final class Libc {
             FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle POLL = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
     private static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final MethodHandle ISATTY = Native.errnoCall("isatty", FunctionDescriptor.of(C_INT, C_INT));
+    private static final MethodHandle FSTATFS = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
@@ -201,10 +203,34 @@ public final class Libc {
 
     /** The soft limit of a resource, or -errno. */
     public static long getrlimitSoft(int resource) {
+        return getrlimit(resource)[0];
+    }
+
+    /** {soft, hard} of a resource (RLIM_INFINITY is -1), or {-errno, -errno}. */
+    public static long[] getrlimit(int resource) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rl = a.allocate(16, 8);
             int r = Native.result((int) GETRLIMIT.invokeExact(Native.state(), resource, rl));
-            return r < 0 ? r : rl.get(C_LONG, 0);
+            return r < 0 ? new long[] {r, r} : new long[] {rl.get(C_LONG, 0), rl.get(C_LONG, 8)};
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static boolean isatty(int fd) {
+        try {
+            return (int) ISATTY.invokeExact(Native.state(), fd) == 1;
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The file system type (f_type, linux/magic.h) a fd is on, or -errno. */
+    public static long fstatfsType(int fd) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(120, 8); // struct statfs; f_type is its first long
+            int r = Native.result((int) FSTATFS.invokeExact(Native.state(), fd, buf));
+            return r < 0 ? r : buf.get(C_LONG, 0);
         } catch (Throwable t) {
             throw fatal(t);
         }

@@ -50,6 +50,8 @@ final class Builder {
     private int cwdFd = -1;
     private final TreeMap<Integer, Integer> fdMap = new TreeMap<>(); // child fd <- fd the builder holds
     private boolean inheritFds;
+    private String searchName; // set when the executable came from a PATH search
+    private final ProcessAttrs attrs = new ProcessAttrs();
 
     private volatile CompiledPlan plan;
     private final Deque<String> log = new ArrayDeque<>();
@@ -113,7 +115,7 @@ final class Builder {
         if (key == null || key.isEmpty() || key.length() > 256) {
             throw ConfigError.of(String.valueOf(key), Errno.EINVAL, "a key is 1 to 256 characters");
         }
-        Value v = new Value(key, cmd, value, aux);
+        ConfigValue v = new ConfigValue(key, cmd, value, aux);
         if (key.startsWith(PidfdSpawn.KEY_FD_PREFIX)) {
             v.expect(PidfdSpawn.PIDFD_CONFIG_SET_FD);
             mapFd(key, v.targetFd(key.substring(PidfdSpawn.KEY_FD_PREFIX.length())), v.openFd());
@@ -132,6 +134,16 @@ final class Builder {
                     executable.release();
                 }
                 executable = pinned;
+            }
+            case PidfdSpawn.KEY_SEARCH -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING);
+                String name = v.string();
+                Executable pinned = Executable.pin(key, Libc.AT_FDCWD, PathSearch.find(key, name, searchPath()));
+                if (executable != null) {
+                    executable.release();
+                }
+                executable = pinned;
+                searchName = name;
             }
             case PidfdSpawn.KEY_ARGV -> {
                 v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_BINARY);
@@ -178,14 +190,27 @@ final class Builder {
                 v.expect(PidfdSpawn.PIDFD_CONFIG_SET_FLAG);
                 inheritFds = true;
             }
-            default -> throw ConfigError.of(key, Errno.EINVAL, "unknown key");
+            default -> {
+                if (!attrs.apply(key, v)) {
+                    throw ConfigError.of(key, Errno.EINVAL, "unknown key");
+                }
+            }
         }
     }
 
-    private void setCwd(String key, Value v) throws ConfigError {
+    /** The PATH a search uses: the child's, else pidspawn's own, else {@link PathSearch#DEFAULT_PATH}. */
+    private String searchPath() {
+        String path = env.get("PATH");
+        if (path == null) {
+            path = System.getenv("PATH");
+        }
+        return path != null ? path : PathSearch.DEFAULT_PATH;
+    }
+
+    private void setCwd(String key, ConfigValue v) throws ConfigError {
         int held;
         String path = null;
-        if (v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
+        if (v.cmd() == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
             // An absolute path is resolved in the child, like posix_spawn_file_actions_addchdir.
             path = v.absolutePath();
             int[] err = {0};
@@ -198,18 +223,18 @@ final class Builder {
             }
             held = -1;
         } else {
-            int source = v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH
+            int source = v.cmd() == PidfdSpawn.PIDFD_CONFIG_SET_PATH
                     ? Libc.openat(v.dirfd(), v.path(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0)
                     : Libc.fcntl(v.openFd(), Libc.F_DUPFD_CLOEXEC, 3);
             if (source < 0) {
-                throw ConfigError.of(key, -source, v.cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH
-                        ? v.path() + ": cannot open as a directory" : "fd " + v.aux);
+                throw ConfigError.of(key, -source, v.cmd() == PidfdSpawn.PIDFD_CONFIG_SET_PATH
+                        ? v.path() + ": cannot open as a directory" : "fd " + v.aux());
             }
             int[] err = {0};
             FileIdentity id = FileIdentity.ofFd(source, err);
             if (id == null || !id.isDirectory()) {
                 Libc.close(source);
-                throw ConfigError.of(key, id == null ? -err[0] : Errno.ENOTDIR, "fd " + v.aux + " is not a directory");
+                throw ConfigError.of(key, id == null ? -err[0] : Errno.ENOTDIR, "fd " + v.aux() + " is not a directory");
             }
             held = source;
         }
@@ -255,6 +280,9 @@ final class Builder {
     Spawned run(RunArgs args) throws ErrnoException {
         // Everything that can be refused is refused here, before any child exists.
         RunPart part = RunPart.validate(args, programName());
+        if (searchName != null) {
+            researchIfReplaced();
+        }
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
         try {
@@ -282,6 +310,35 @@ final class Builder {
             return kind == Kind.EMPTY_PIDFD ? becomeChild(child) : child;
         } finally {
             l.unlock();
+        }
+    }
+
+    /**
+     * A searched executable is searched again when the file it found changed, as a shell would
+     * find the new one; a configured path stays pinned (and the run fails with ESTALE).
+     */
+    private void researchIfReplaced() throws ErrnoException {
+        lock.readLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            if (executable == null || life != Life.CONFIGURING || executable.staleness(arena) == 0) {
+                return;
+            }
+        } finally {
+            lock.readLock().unlock();
+        }
+        lock.writeLock().lock();
+        try (Arena arena = Arena.ofConfined()) {
+            if (executable != null && searchName != null && life == Life.CONFIGURING && executable.staleness(arena) != 0) {
+                Executable fresh = Executable.pin(PidfdSpawn.KEY_SEARCH, Libc.AT_FDCWD,
+                        PathSearch.find(PidfdSpawn.KEY_SEARCH, searchName, searchPath()));
+                executable.release();
+                executable = fresh;
+                dropPlan();
+            }
+        } catch (ConfigError e) {
+            throw refuse(e);
+        } finally {
+            lock.writeLock().unlock();
         }
     }
 
@@ -317,12 +374,15 @@ final class Builder {
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FLAGS, p.execFlags);
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CLONE_FLAGS, attrs.cloneFlags());
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CGROUP_FD, Math.max(attrs.cgroupFd, 0));
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_SYNC_FD, -1);
             int[] fault = FAULT.get();
             if (fault != null) {
                 rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_STEP, fault[0]);
                 rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_ERRNO, fault[1]);
             }
-            int r = Trampoline.spawn(rq);
+            int r = clone(rq);
             if (r < 0) {
                 throw new SpawnException(p.program, SpawnStep.CLONE, -r, null, -1);
             }
@@ -340,6 +400,33 @@ final class Builder {
                         list == PlanAbi.LIST_RUN ? index : -1);
             }
             return new Spawned(rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PID), rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PIDFD));
+        }
+    }
+
+    /**
+     * Calls the trampoline: on the long-lived spawner thread when the child asks for a
+     * parent-death signal, and with an id-map writer beside it when it gets a user namespace.
+     */
+    private int clone(MemorySegment rq) throws SpawnException {
+        IdMapWriter maps = null;
+        if (attrs.needsIdMaps()) {
+            maps = IdMapWriter.start(rq, attrs.effectiveUidMap(), attrs.effectiveGidMap(), Ids.EUID != 0);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_SYNC_FD, maps.childFd());
+        }
+        try {
+            if (attrs.pdeathsig == 0) {
+                return Trampoline.spawn(rq);
+            }
+            MemorySegment shared = MemorySegment.ofAddress(rq.address()).reinterpret(rq.byteSize());
+            try {
+                return Spawner.call(() -> Trampoline.spawn(shared));
+            } catch (Exception e) {
+                throw new IllegalStateException("pidspawn: the spawner thread failed", e);
+            }
+        } finally {
+            if (maps != null) {
+                maps.finish();
+            }
         }
     }
 
@@ -384,6 +471,7 @@ final class Builder {
 
     private CompiledPlan compile() throws ErrnoException {
         CompiledPlan.Ops ops = new CompiledPlan.Ops();
+        attrs.compile(ops);
         if (!inheritFds) {
             // Mark, not close: the plan's sources and the per-run actions' fds are needed until
             // exec, which then closes everything still marked.
@@ -456,6 +544,7 @@ final class Builder {
 
     private void releaseConfig() {
         dropPlan();
+        attrs.release();
         if (executable != null) {
             executable.release();
             executable = null;
@@ -468,140 +557,5 @@ final class Builder {
             Libc.close(held);
         }
         fdMap.clear();
-    }
-
-    /** A config value checked against what its command and key require. */
-    private record Value(String key, int cmd, byte[] bytes, int aux) {
-        void expect(int... commands) throws ConfigError {
-            for (int c : commands) {
-                if (c == cmd) {
-                    checkShape();
-                    return;
-                }
-            }
-            throw ConfigError.of(key, Errno.EINVAL, "command " + PidfdSpawn.commandName(cmd) + " does not apply to this key");
-        }
-
-        private void checkShape() throws ConfigError {
-            boolean wantsValue = cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING || cmd == PidfdSpawn.PIDFD_CONFIG_SET_BINARY
-                    || cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH;
-            if (wantsValue && bytes == null) {
-                throw ConfigError.of(key, Errno.EINVAL, PidfdSpawn.commandName(cmd) + " needs a value");
-            }
-            if (!wantsValue && bytes != null && bytes.length > 0) {
-                throw ConfigError.of(key, Errno.EINVAL, PidfdSpawn.commandName(cmd) + " takes no value");
-            }
-            if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_FLAG && aux != 0) {
-                throw ConfigError.of(key, Errno.EINVAL, "SET_FLAG takes aux 0");
-            }
-            if (bytes != null && cmd != PidfdSpawn.PIDFD_CONFIG_SET_BINARY) {
-                for (byte b : bytes) {
-                    if (b == 0) {
-                        throw ConfigError.of(key, Errno.EINVAL, "value contains a NUL byte");
-                    }
-                }
-            }
-            int max = cmd == PidfdSpawn.PIDFD_CONFIG_SET_PATH ? ArgLimits.MAX_PATH : ArgLimits.MAX_STRING;
-            if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_BINARY) {
-                max = 64 << 20;
-            }
-            if (bytes != null && bytes.length >= max) {
-                throw ConfigError.of(key, Errno.E2BIG, "value of " + bytes.length + " bytes; the limit is " + (max - 1));
-            }
-        }
-
-        String string() {
-            return new String(bytes, StandardCharsets.UTF_8);
-        }
-
-        String absolutePath() throws ConfigError {
-            String p = string();
-            if (!p.startsWith("/")) {
-                throw ConfigError.of(key, Errno.EINVAL, "relative path \"" + p + "\" where an absolute path is required");
-            }
-            if (bytes.length >= ArgLimits.MAX_PATH) {
-                throw ConfigError.of(key, Errno.E2BIG, "path of " + bytes.length + " bytes; the limit is " + (ArgLimits.MAX_PATH - 1));
-            }
-            return p;
-        }
-
-        String path() throws ConfigError {
-            String p = string();
-            if (p.isEmpty()) {
-                throw ConfigError.of(key, Errno.EINVAL, "empty path (use SET_PATH_EMPTY or SET_FD for a fd)");
-            }
-            return p;
-        }
-
-        int dirfd() throws ConfigError {
-            if (aux == Libc.AT_FDCWD) {
-                return aux;
-            }
-            return openFd();
-        }
-
-        int openFd() throws ConfigError {
-            if (aux < 0) {
-                throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is negative");
-            }
-            if (Libc.fdFlags(aux) < 0) {
-                throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is not open");
-            }
-            return aux;
-        }
-
-        int targetFd(String number) throws ConfigError {
-            int target;
-            try {
-                target = Integer.parseInt(number);
-            } catch (NumberFormatException e) {
-                throw ConfigError.of(key, Errno.EINVAL, "\"" + number + "\" is not a fd number");
-            }
-            if (!number.equals(Integer.toString(target))) {
-                throw ConfigError.of(key, Errno.EINVAL, "\"" + number + "\" is not a fd number in canonical form");
-            }
-            long max = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
-            if (target < 0 || (max > 0 && target >= max)) {
-                throw ConfigError.of(key, Errno.EBADF, "child fd " + target + " is outside 0.." + (max - 1) + " (RLIMIT_NOFILE)");
-            }
-            return target;
-        }
-
-        /** A NUL-separated list (each element NUL-terminated, like /proc/PID/cmdline). */
-        List<String> list() throws ConfigError {
-            List<String> out = new ArrayList<>();
-            int start = 0;
-            for (int i = 0; i < bytes.length; i++) {
-                if (bytes[i] == 0) {
-                    if (i - start >= ArgLimits.MAX_STRING) {
-                        throw ConfigError.of(key, Errno.E2BIG, "element " + out.size() + " exceeds " + (ArgLimits.MAX_STRING - 1) + " bytes");
-                    }
-                    out.add(new String(bytes, start, i - start, StandardCharsets.UTF_8));
-                    start = i + 1;
-                }
-            }
-            if (start != bytes.length) {
-                throw ConfigError.of(key, Errno.EINVAL, "a SET_BINARY list ends each element with a NUL byte");
-            }
-            return out;
-        }
-
-        String envName(String entry) throws ConfigError {
-            int eq = entry.indexOf('=');
-            if (eq <= 0) {
-                throw ConfigError.of(key, Errno.EINVAL, eq == 0
-                        ? "environment entry \"" + entry + "\" has an empty name"
-                        : "environment entry \"" + entry + "\" is not NAME=value");
-            }
-            return entry.substring(0, eq);
-        }
-
-        String envNameAlone() throws ConfigError {
-            String name = string();
-            if (name.isEmpty() || name.indexOf('=') >= 0) {
-                throw ConfigError.of(key, Errno.EINVAL, "\"" + name + "\" is not an environment variable name");
-            }
-            return name;
-        }
     }
 }

@@ -68,15 +68,19 @@ final class CompiledPlan implements AutoCloseable {
         return array;
     }
 
-    /** An op list being assembled, each op with the description its failure is reported by. */
+    /**
+     * An op list being assembled, each op with the description its failure is reported by. An
+     * op's data (a path, a long[] or an int[]) is copied to native memory beside the ops and
+     * passed by address in {@code arg}.
+     */
     static final class Ops {
         private final List<long[]> ops = new ArrayList<>();
-        private final List<String> paths = new ArrayList<>();
+        private final List<Object> data = new ArrayList<>();
         final List<String> descriptions = new ArrayList<>();
 
-        void add(int code, int fd, int newfd, int flags, String path, long arg, long arg2, String description) {
+        void add(int code, int fd, int newfd, int flags, Object data, long arg, long arg2, String description) {
             ops.add(new long[] {code, fd, newfd, flags, arg, arg2});
-            paths.add(path);
+            this.data.add(data);
             descriptions.add(description);
         }
 
@@ -93,10 +97,13 @@ final class CompiledPlan implements AutoCloseable {
                 seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_FD, (int) op[1]);
                 seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_NEWFD, (int) op[2]);
                 seg.set(ValueLayout.JAVA_INT, base + PlanAbi.OP_FLAGS, (int) op[3]);
-                String path = paths.get(i);
-                long arg = path != null
-                        ? arena.allocateFrom(path, StandardCharsets.UTF_8).address()
-                        : op[4];
+                long arg = switch (data.get(i)) {
+                    case null -> op[4];
+                    case String path -> arena.allocateFrom(path, StandardCharsets.UTF_8).address();
+                    case long[] longs -> arena.allocateFrom(ValueLayout.JAVA_LONG, longs).address();
+                    case int[] ints -> arena.allocateFrom(ValueLayout.JAVA_INT, ints.length == 0 ? new int[1] : ints).address();
+                    default -> throw new IllegalArgumentException("op data " + data.get(i).getClass());
+                };
                 seg.set(ValueLayout.JAVA_LONG, base + PlanAbi.OP_ARG, arg);
                 seg.set(ValueLayout.JAVA_LONG, base + PlanAbi.OP_ARG2, op[5]);
             }

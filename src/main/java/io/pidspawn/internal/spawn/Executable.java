@@ -99,7 +99,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     /** execve's permission rule, from the mode bits: root needs any x bit, others their own. */
-    private static boolean executableByUs(FileIdentity id) {
+    static boolean executableByUs(FileIdentity id) {
         int euid = Ids.EUID;
         if (euid == 0) {
             return (id.mode() & 0111) != 0;

@@ -18,8 +18,12 @@ final class Ids {
 
     private Ids() {}
 
+    static int egid() {
+        return call(GETEGID);
+    }
+
     static boolean inGroup(int gid) {
-        if (gid == call(GETEGID)) {
+        if (gid == egid()) {
             return true;
         }
         try (Arena a = Arena.ofConfined()) {

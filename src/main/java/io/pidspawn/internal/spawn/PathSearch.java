@@ -1,0 +1,38 @@
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.Errno;
+import io.pidspawn.internal.linux.Libc;
+
+/**
+ * execvp's PATH search, done once at config time: the first PATH entry holding a regular file
+ * the caller may execute wins; entries that hold a file it may not execute are skipped, and are
+ * remembered so the search fails with EACCES rather than ENOENT.
+ */
+final class PathSearch {
+    /** Used when neither the child's environment nor pidspawn's own has a PATH. */
+    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+
+    private PathSearch() {}
+
+    static String find(String key, String name, String path) throws ConfigError {
+        if (name.isEmpty() || name.indexOf('/') >= 0) {
+            throw ConfigError.of(key, Errno.EINVAL, "\"" + name + "\" is a path, not a name to search PATH for");
+        }
+        int denied = 0;
+        for (String dir : path.split(":", -1)) {
+            String candidate = (dir.isEmpty() ? "." : dir) + "/" + name;
+            int[] err = {0};
+            FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, candidate, err);
+            if (id == null || !id.isRegular()) {
+                continue;
+            }
+            if (!Executable.executableByUs(id)) {
+                denied = Errno.EACCES;
+                continue;
+            }
+            return candidate.startsWith("/") ? candidate : java.nio.file.Path.of(candidate).toAbsolutePath().toString();
+        }
+        throw ConfigError.of(key, denied != 0 ? denied : Errno.ENOENT,
+                "\"" + name + "\" not found" + (denied != 0 ? " executable" : "") + " in PATH=" + path);
+    }
+}
