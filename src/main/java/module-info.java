@@ -10,6 +10,7 @@ module io.pidspawn {
 
     exports io.pidspawn;
     exports io.pidspawn.uapi;
+    exports io.pidspawn.posix;
     exports io.pidspawn.cli;
 
     opens io.pidspawn.cli to info.picocli;

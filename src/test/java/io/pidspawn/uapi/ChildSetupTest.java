@@ -29,8 +29,8 @@ import org.junit.jupiter.api.io.TempDir;
  * PR_GET_PDEATHSIG) and the test compares; every bad value gets its errno and a log line.
  */
 @ExtendWith(LeakGuard.class)
-class ChildSetupTest {
-    static final boolean ROOT = "0".equals(System.getProperty("pidspawn.test.uid", uid()));
+public class ChildSetupTest {
+    public static final boolean ROOT = "0".equals(System.getProperty("pidspawn.test.uid", uid()));
 
     @TempDir
     Path tmp;

@@ -70,6 +70,8 @@ public final class Libc {
     private static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final MethodHandle ISATTY = Native.errnoCall("isatty", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle FSTATFS = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    private static final MethodHandle PTHREAD_SIGMASK = Native.call(Native.LIBC, "pthread_sigmask",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
@@ -212,6 +214,20 @@ public final class Libc {
             MemorySegment rl = a.allocate(16, 8);
             int r = Native.result((int) GETRLIMIT.invokeExact(Native.state(), resource, rl));
             return r < 0 ? new long[] {r, r} : new long[] {rl.get(C_LONG, 0), rl.get(C_LONG, 8)};
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The calling thread's signal mask as a kernel sigset (signals 1-64). */
+    public static long threadSigmask() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment set = a.allocate(128, 8); // sigset_t
+            int r = (int) PTHREAD_SIGMASK.invokeExact(0 /* SIG_BLOCK */, MemorySegment.NULL, set);
+            if (r != 0) {
+                throw new IllegalStateException("pthread_sigmask: errno " + r);
+            }
+            return set.get(C_LONG, 0);
         } catch (Throwable t) {
             throw fatal(t);
         }

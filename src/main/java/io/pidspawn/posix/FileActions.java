@@ -1,0 +1,98 @@
+package io.pidspawn.posix;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.SpawnAction;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * posix_spawn_file_actions_t: an ordered list of fd and directory actions the child performs
+ * before exec, in the order they were added.
+ *
+ * <pre>{@code
+ * FileActions fa = new FileActions()
+ *         .addopen(0, "/dev/null", PidfdSpawn.O_RDONLY, 0)
+ *         .adddup2(pipeWrite, 1)
+ *         .addclosefrom(3);
+ * }</pre>
+ *
+ * As POSIX requires, a fd that is negative or not below the process's fd limit (RLIMIT_NOFILE)
+ * is refused when the action is added, with EBADF. Whether a source fd is open is only known in
+ * the child: an action that fails there makes posix_spawn fail with its errno, and no child is
+ * left.
+ */
+public final class FileActions {
+    private final List<SpawnAction> actions = new ArrayList<>();
+
+    /**
+     * Open {@code path} with {@code oflag} and {@code mode} as if by open(), and make it fd
+     * {@code fildes} (closing what was there). A relative path is resolved in the child's working
+     * directory at that point, so it sees an earlier addchdir.
+     */
+    public FileActions addopen(int fildes, String path, int oflag, int mode) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addopen", fildes);
+        if (path == null || path.isEmpty() || path.indexOf('\0') >= 0) {
+            throw new ErrnoException("posix_spawn_file_actions_addopen", Errno.EINVAL, "path must be non-empty without NUL");
+        }
+        actions.add(new SpawnAction.Open(Libc.AT_FDCWD, path, fildes, oflag, mode));
+        return this;
+    }
+
+    /**
+     * Close {@code fildes}. As POSIX.1-2024 says, closing a fd that is not open in the child is
+     * not an error.
+     */
+    public FileActions addclose(int fildes) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addclose", fildes);
+        // close_range of one fd succeeds whether or not it is open: the POSIX.1-2024 rule, exactly.
+        actions.add(new SpawnAction.CloseRange(fildes, fildes, 0));
+        return this;
+    }
+
+    /**
+     * Duplicate {@code fildes} onto {@code newfildes} as if by dup2(). When they are equal the
+     * fd's close-on-exec flag is cleared, so it survives exec (POSIX.1-2024).
+     */
+    public FileActions adddup2(int fildes, int newfildes) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_adddup2", fildes);
+        checkFd("posix_spawn_file_actions_adddup2", newfildes);
+        actions.add(new SpawnAction.Dup2(fildes, newfildes, 0));
+        return this;
+    }
+
+    /** Change the working directory to {@code path} as if by chdir(); a relative path is relative to the current one. */
+    public FileActions addchdir(String path) throws ErrnoException {
+        if (path == null || path.isEmpty() || path.indexOf('\0') >= 0) {
+            throw new ErrnoException("posix_spawn_file_actions_addchdir", Errno.EINVAL, "path must be non-empty without NUL");
+        }
+        actions.add(new SpawnAction.Chdir(path));
+        return this;
+    }
+
+    /** Change the working directory to the directory open at {@code fildes}, as if by fchdir(). */
+    public FileActions addfchdir(int fildes) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addfchdir", fildes);
+        actions.add(new SpawnAction.Fchdir(fildes));
+        return this;
+    }
+
+    /** Close every fd from {@code lowfildes} up, as if by closefrom() (glibc's addclosefrom_np). */
+    public FileActions addclosefrom(int lowfildes) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addclosefrom", lowfildes);
+        actions.add(new SpawnAction.CloseRange(lowfildes, -1, 0));
+        return this;
+    }
+
+    List<SpawnAction> actions() {
+        return List.copyOf(actions);
+    }
+
+    private static void checkFd(String call, int fd) throws ErrnoException {
+        long max = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
+        if (fd < 0 || (max > 0 && fd >= max)) {
+            throw new ErrnoException(call, Errno.EBADF, "fd " + fd + " is outside 0.." + (max - 1) + " (RLIMIT_NOFILE)");
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package io.pidspawn.posix;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+
+/**
+ * posix_spawnattr_t: the flags and the values they enable. A value takes effect only when its
+ * flag is set, as in POSIX.
+ *
+ * <pre>{@code
+ * SpawnAttributes attr = new SpawnAttributes()
+ *         .setflags(SpawnAttributes.POSIX_SPAWN_SETPGROUP | SpawnAttributes.POSIX_SPAWN_SETSIGMASK)
+ *         .setpgroup(0)
+ *         .setsigmask(0);
+ * }</pre>
+ */
+public final class SpawnAttributes {
+    // spawn.h (glibc values)
+    public static final short POSIX_SPAWN_RESETIDS = 0x01, POSIX_SPAWN_SETPGROUP = 0x02,
+            POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSCHEDPARAM = 0x10,
+            POSIX_SPAWN_SETSCHEDULER = 0x20, POSIX_SPAWN_SETSID = 0x80;
+    private static final short ALL = POSIX_SPAWN_RESETIDS | POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
+            | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSID;
+
+    // sched.h
+    public static final int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5;
+
+    short flags;
+    int pgroup;
+    long sigmask;
+    long sigdefault;
+    int schedpolicy = SCHED_OTHER;
+    int schedpriority;
+
+    /** Sets the flags; an unknown bit is EINVAL, as posix_spawnattr_setflags says. */
+    public SpawnAttributes setflags(short newFlags) throws ErrnoException {
+        if ((newFlags & ~ALL) != 0) {
+            throw new ErrnoException("posix_spawnattr_setflags", Errno.EINVAL, "unknown flags 0x" + Integer.toHexString(newFlags));
+        }
+        flags = newFlags;
+        return this;
+    }
+
+    /** With POSIX_SPAWN_SETPGROUP: the child joins group {@code pgroup}, or leads a new one when it is 0. */
+    public SpawnAttributes setpgroup(int newPgroup) throws ErrnoException {
+        if (newPgroup < 0) {
+            throw new ErrnoException("posix_spawnattr_setpgroup", Errno.EINVAL, "process group " + newPgroup);
+        }
+        pgroup = newPgroup;
+        return this;
+    }
+
+    /** With POSIX_SPAWN_SETSIGMASK: the child's signal mask, as a kernel sigset (bit sig-1). */
+    public SpawnAttributes setsigmask(long set) {
+        sigmask = set;
+        return this;
+    }
+
+    /** With POSIX_SPAWN_SETSIGDEF: signals the child resets to SIG_DFL. */
+    public SpawnAttributes setsigdefault(long set) {
+        sigdefault = set;
+        return this;
+    }
+
+    /**
+     * With POSIX_SPAWN_SETSCHEDULER: the scheduling policy. As in glibc, only the policies POSIX
+     * names are accepted (SCHED_OTHER, SCHED_FIFO, SCHED_RR); others are EINVAL (the builder's
+     * {@code sched} key takes SCHED_BATCH and SCHED_IDLE too).
+     */
+    public SpawnAttributes setschedpolicy(int policy) throws ErrnoException {
+        if (policy != SCHED_OTHER && policy != SCHED_FIFO && policy != SCHED_RR) {
+            throw new ErrnoException("posix_spawnattr_setschedpolicy", Errno.EINVAL, "policy " + policy);
+        }
+        schedpolicy = policy;
+        return this;
+    }
+
+    /** With POSIX_SPAWN_SETSCHEDPARAM (or SETSCHEDULER): the scheduling priority. */
+    public SpawnAttributes setschedparam(int priority) throws ErrnoException {
+        if (priority < 0 || priority > 99) {
+            throw new ErrnoException("posix_spawnattr_setschedparam", Errno.EINVAL, "priority " + priority);
+        }
+        schedpriority = priority;
+        return this;
+    }
+
+    public short getflags() {
+        return flags;
+    }
+
+    boolean has(short flag) {
+        return (flags & flag) != 0;
+    }
+}
