@@ -1,7 +1,10 @@
 package io.pidspawn.uapi;
 
 import static io.pidspawn.uapi.PidfdSpawn.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
 import io.pidspawn.Helper;
@@ -13,6 +16,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Small conveniences over the C-shaped UAPI for tests. */
 final class Uapi {
@@ -110,5 +114,38 @@ final class Uapi {
             throw new IllegalStateException("open " + path + ": " + fd);
         }
         return fd;
+    }
+
+    /**
+     * Asserts that call throws an ErrnoException with this errno (compared by name, so a failure
+     * reads "EBADF" rather than "9") and returns it for further checks.
+     */
+    static ErrnoException assertErrno(int errno, ThrowingCallable call) {
+        Throwable t = catchThrowable(call);
+        assertThat(t).as("expected %s", Errno.name(errno)).isInstanceOf(ErrnoException.class);
+        ErrnoException e = (ErrnoException) t;
+        assertThat(Errno.name(e.errno())).as("errno of: %s", e.getMessage()).isEqualTo(Errno.name(errno));
+        return e;
+    }
+
+    /** A fd number that is certainly not open now: far above what the JVM uses, just closed. */
+    static int closedFdNumber() {
+        int fd = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        int high = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 900);
+        Libc.close(fd);
+        Libc.close(high);
+        if (high < 900 || Libc.fdFlags(high) >= 0) {
+            throw new IllegalStateException("no closed fd number: " + high);
+        }
+        return high;
+    }
+
+    /** Waits for a child, closes its pidfd, and returns how it ended. */
+    static ExitStatus waitAndClose(Spawned child) throws ErrnoException {
+        try {
+            return pidfd_wait(child.pidfd(), 0);
+        } finally {
+            close(child.pidfd());
+        }
     }
 }
