@@ -16,7 +16,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import sun.misc.Signal;
 
 /** {@code pidspawn run}: spawn one program through the builder UAPI and exit with its status. */
 @Command(name = "run", sortOptions = false,
@@ -57,10 +56,15 @@ final class RunCommand implements Callable<Integer> {
                 PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_CWD,
                         cwd.toAbsolutePath().normalize().toString(), 0);
             }
+            SignalForwarder forwarder = new SignalForwarder();
             Spawned child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
             PidfdSpawn.close(builder);
             builder = -1;
-            return waitForChild(child);
+            forwarder.childStarted(child.pidfd());
+            ExitStatus status = PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+            forwarder.childReaped();
+            PidfdSpawn.close(child.pidfd());
+            return status.shellCode();
         } catch (ErrnoException e) {
             System.err.println("pidspawn: " + e.getMessage());
             return exitCodeFor(e);
@@ -73,25 +77,6 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
         }
-    }
-
-    private static int waitForChild(Spawned child) throws ErrnoException {
-        // As system(3) does: the terminal's SIGINT reaches the child, which decides (SIGQUIT is
-        // the JVM's thread dump and stays so); SIGTERM and SIGHUP sent to pidspawn are passed on.
-        // Set only now: the child must not inherit an ignored SIGINT.
-        Signal.handle(new Signal("INT"), sun.misc.SignalHandler.SIG_IGN);
-        for (String name : List.of("TERM", "HUP")) {
-            Signal.handle(new Signal(name), s -> {
-                try {
-                    PidfdSpawn.pidfd_send_signal(child.pidfd(), s.getNumber(), 0);
-                } catch (ErrnoException gone) {
-                    // already exited: its status is on its way
-                }
-            });
-        }
-        ExitStatus status = PidfdSpawn.pidfd_wait(child.pidfd(), 0);
-        PidfdSpawn.close(child.pidfd());
-        return status.shellCode();
     }
 
     /** coreutils env/timeout conventions: 127 not found, 126 cannot execute, 125 our own failure. */

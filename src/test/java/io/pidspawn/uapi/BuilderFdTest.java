@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -213,13 +212,6 @@ class BuilderFdTest {
     }
 
     @Test
-    @Disabled("BUG: Builder.run calls RunPart.validate before it looks at the builder's life, and outside"
-            + " the try that marks an empty pidfd dead. So a run refused by RunPart.validate (more than 256"
-            + " actions, a malformed action, a NUL in argv/envp) leaves an empty pidfd CONFIGURING and runnable,"
-            + " while a run refused at the same PREPARE step inside spawn() (argv beyond exec limits, ESTALE)"
-            + " leaves it DEAD; the Javadoc says a failed run leaves it dead. Repro: p = pidfd_open(0, PIDFD_EMPTY),"
-            + " configure helper, pidfd_spawn_run(p, 257 actions) -> E2BIG, then pidfd_spawn_run(p, none) starts"
-            + " a child instead of failing with ESRCH.")
     void runRefusedForTooManyActionsLeavesAnEmptyPidfdDeadLikeAnyFailedRun() throws Exception {
         int p = pidfd_open(0, PIDFD_EMPTY);
         try {
@@ -231,7 +223,7 @@ class BuilderFdTest {
                 assertErrno(Errno.ESRCH, () -> pidfd_poll(p, 0));
             } finally {
                 if (Libc.pidfdSendSignal(p, 0, 0) == 0) {
-                    pidfd_wait(p, 0); // the bug started a child: reap it
+                    pidfd_wait(p, 0); // a regression started a child: reap it
                 }
             }
         } finally {
@@ -240,13 +232,6 @@ class BuilderFdTest {
     }
 
     @Test
-    @Disabled("BUG: Builder.run validates the per-run arguments (RunPart.validate) before checking the"
-            + " builder's life, so on a started one-fd pidfd a run with bad arguments fails with a SpawnException"
-            + " (E2BIG/EINVAL, step PREPARE, program \"(no executable)\") instead of EBUSY, and on a dead one"
-            + " instead of ESRCH. The Javadoc says that after a successful run, run fails with EBUSY, and after a"
-            + " failed run every operation but close fails with ESRCH. Repro: run p successfully, then"
-            + " pidfd_spawn_run(p, RunArgs.of(257 actions)) -> \"spawn (no executable): 257 actions; at most 256"
-            + " are allowed: E2BIG\".")
     void startedOrDeadEmptyPidfdRefusesARunWithBadArgumentsWithEbusyOrEsrch() throws Exception {
         List<SpawnAction> tooMany = Collections.nCopies(MAX_ACTIONS + 1, SpawnAction.sigmask(10));
         int started = pidfd_open(0, PIDFD_EMPTY);

@@ -278,11 +278,7 @@ final class Builder {
     // ---- run ----
 
     Spawned run(RunArgs args) throws ErrnoException {
-        // Everything that can be refused is refused here, before any child exists.
-        RunPart part = RunPart.validate(args, programName());
-        if (searchName != null) {
-            researchIfReplaced();
-        }
+        researchIfReplaced();
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
         try {
@@ -297,13 +293,14 @@ final class Builder {
             if (executable == null) {
                 throw new ErrnoException("pidfd_spawn_run", Errno.EINVAL, "no executable configured on fd " + fd);
             }
-            CompiledPlan p = compiled();
             Spawned child;
             try {
-                child = spawn(p, part);
+                // Everything that can be refused is refused here, before any child exists.
+                RunPart part = RunPart.validate(args, executable.display());
+                child = spawn(compiled(), part);
             } catch (SpawnException e) {
                 if (kind == Kind.EMPTY_PIDFD) {
-                    markDead();
+                    markDead(); // any failed run, refused or failed in the child
                 }
                 throw e;
             }
@@ -314,13 +311,28 @@ final class Builder {
     }
 
     /**
+     * Whether fd still holds this builder's file. The identity changes under the write lock when
+     * a one-fd pidfd becomes its child's, so a check racing that run waits for it instead of
+     * mistaking the new pidfd for a number closed behind the library's back.
+     */
+    boolean isAt(int number) {
+        lock.readLock().lock();
+        try {
+            int[] err = {0};
+            return fdIdentity.sameInode(FileIdentity.ofFd(number, err));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /**
      * A searched executable is searched again when the file it found changed, as a shell would
      * find the new one; a configured path stays pinned (and the run fails with ESTALE).
      */
     private void researchIfReplaced() throws ErrnoException {
         lock.readLock().lock();
         try (Arena arena = Arena.ofConfined()) {
-            if (executable == null || life != Life.CONFIGURING || executable.staleness(arena) == 0) {
+            if (searchName == null || executable == null || life != Life.CONFIGURING || executable.staleness(arena) == 0) {
                 return;
             }
         } finally {
@@ -340,11 +352,6 @@ final class Builder {
         } finally {
             lock.writeLock().unlock();
         }
-    }
-
-    private String programName() {
-        Executable e = executable;
-        return e == null ? "(no executable)" : e.display();
     }
 
     private Spawned spawn(CompiledPlan p, RunPart part) throws SpawnException {

@@ -46,7 +46,7 @@ public final class Registry {
             return null;
         }
         int[] err = {0};
-        if (b.fdIdentity().sameInode(FileIdentity.ofFd(fd, err))) {
+        if (b.fdIdentity().sameInode(FileIdentity.ofFd(fd, err)) || b.isAt(fd)) {
             return b;
         }
         if (BUILDERS.remove(fd, b)) {
