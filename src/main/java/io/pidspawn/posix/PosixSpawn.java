@@ -60,7 +60,8 @@ public final class PosixSpawn {
 
     /**
      * posix_spawnp(): as posix_spawn, but a {@code file} without a slash is searched for in the
-     * caller's PATH (not the one in {@code envp}), skipping entries it may not execute.
+     * caller's PATH as the C library's environment has it now (not the one in {@code envp}),
+     * skipping entries it may not execute; without a PATH, in "/usr/local/bin:/usr/bin:/bin".
      */
     public static Spawned posix_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
                                        List<String> envp) throws ErrnoException {
@@ -82,7 +83,14 @@ public final class PosixSpawn {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
         try {
             if (search) {
-                // Searched before envp replaces the environment: posix_spawnp uses the caller's PATH.
+                // posix_spawnp searches the caller's PATH as the C library sees it now (setenv
+                // included), not envp's: searched before envp replaces the environment.
+                String callerPath = Libc.getenv("PATH");
+                if (callerPath != null) {
+                    pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, "PATH=" + callerPath, 0);
+                } else {
+                    pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, "PATH", 0);
+                }
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
             } else {
                 pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);

@@ -8,6 +8,9 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.Helper;
 import io.pidspawn.LeakGuard;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.invoke.MethodHandle;
 import io.pidspawn.posix.GlibcSpawn.Attr;
 import io.pidspawn.posix.GlibcSpawn.Op;
 import io.pidspawn.uapi.PidfdSpawn;
@@ -218,21 +221,22 @@ class PosixSpawnTest {
 
     @Test
     void posixSpawnpSkipsANonExecutableEarlierPathEntry() throws Throwable {
-        // posix_spawnp searches the caller's PATH; the JVM's PATH cannot be changed, so the
-        // search is shown through the builder key it uses, with the same rule.
         Path first = Files.createDirectory(tmp.resolve("a"));
         Path second = Files.createDirectory(tmp.resolve("b"));
-        Files.writeString(first.resolve("pstool"), "#!/bin/sh\necho wrong\n");
-        Path tool = Files.writeString(second.resolve("pstool"), "#!/bin/sh\necho right\n");
+        Files.writeString(first.resolve("pstool"), "#!/bin/sh\necho wrong\n"); // not executable
+        Path tool = Files.writeString(second.resolve("pstool"), "#!/bin/sh\necho right $0\n");
         Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
-        int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
-        try {
-            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_ENV, "PATH=" + first + ":" + second, 0);
-            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_SEARCH, "pstool", 0);
-        } finally {
-            PidfdSpawn.close(b);
+        String saved = Libc.getenv("PATH");
+        MethodHandle setenv = Native.call(Native.LIBC, "setenv",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(first + ":" + second), 1);
+            assertThat(same(true, "pstool", List.of(), Attr.NONE, List.of("pstool")).out())
+                    .isEqualTo("right " + tool + "\n");
+            r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(first.toString()), 1);
+            assertThat(same(true, "pstool", List.of(), Attr.NONE, List.of("pstool")).errno()).isEqualTo(Errno.EACCES);
+            r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
         }
-        // And posix_spawnp itself finds programs in the JVM's PATH exactly as glibc does.
         assertThat(same(true, "sh", List.of(), Attr.NONE, List.of("sh", "-c", "echo found")).out()).isEqualTo("found\n");
     }
 

@@ -72,6 +72,7 @@ public final class Libc {
     private static final MethodHandle FSTATFS = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     private static final MethodHandle PTHREAD_SIGMASK = Native.call(Native.LIBC, "pthread_sigmask",
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    private static final MethodHandle GETENV = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
     private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
@@ -228,6 +229,19 @@ public final class Libc {
                 throw new IllegalStateException("pthread_sigmask: errno " + r);
             }
             return set.get(C_LONG, 0);
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * getenv(3): the C library's environment now, which setenv() from native code changes (unlike
+     * System.getenv(), a copy taken at JVM start). Not thread-safe against concurrent setenv, as in C.
+     */
+    public static String getenv(String name) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = (MemorySegment) GETENV.invokeExact(a.allocateFrom(name));
+            return v.equals(MemorySegment.NULL) ? null : v.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable t) {
             throw fatal(t);
         }
