@@ -1,29 +1,48 @@
 package io.pidspawn.cli;
 
+import static io.pidspawn.uapi.PidfdSpawn.*;
+
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
 import io.pidspawn.SpawnException;
+import io.pidspawn.SpawnStep;
+import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
-import java.io.File;
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** {@code pidspawn run}: spawn one program through the builder UAPI and exit with its status. */
-@Command(name = "run", sortOptions = false,
-        description = {"Run PROG with ARGS through a pidfd_spawn builder, passing stdio through, and exit with its status."},
-        footer = {"", "Exit status: the program's own; 128+N if signal N killed it; 127 if PROG was not found;",
-                "126 if it could not be executed; 125 if pidspawn itself failed (the error is on stderr).",
-                "", "Examples:", "  pidspawn run -- ls -l /", "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
-                "  pidspawn run --clear-env --env PATH=/usr/bin -- env"})
+@Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true,
+        description = {"Run PROG with ARGS through a pidfd_spawn builder, passing stdio through, and exit with its status.",
+                "Every builder key is an option named after it."},
+        footer = {"", "Exit status: the program's own; 128+N if signal N killed it; 124 if --timeout expired;",
+                "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
+                "(the error is on stderr, naming the step and errno).",
+                "", "Examples:",
+                "  pidspawn run -- ls -l /",
+                "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
+                "  pidspawn run --clear-env --env PATH=/usr/bin --search -- env",
+                "  pidspawn run --fd 3=/tmp/log:a --fd 4=&1 -- sh -c 'echo to-log >&3; echo to-stdout >&4'",
+                "  pidspawn run --timeout 2s --kill-after 1s --json -- sleep 10",
+                "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
+                "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$'"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory of the program.")
     Path cwd;
@@ -31,44 +50,117 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set an environment variable (repeatable).")
     List<String> env = new ArrayList<>();
 
+    @Option(names = "--unset", paramLabel = "NAME", description = "Remove an environment variable (repeatable).")
+    List<String> unset = new ArrayList<>();
+
     @Option(names = "--clear-env", description = "Start from an empty environment instead of pidspawn's own.")
     boolean clearEnv;
+
+    @Option(names = "--search", description = "Find PROG in the child's PATH (after --env/--clear-env) instead of pidspawn's.")
+    boolean search;
+
+    @Option(names = "--fd", paramLabel = "N=PATH[:MODE]|N=&M", description = {
+            "Give the child fd N: a file opened with MODE r (default), w (truncate), a (append) or rw,",
+            "or a copy of pidspawn's own fd M (repeatable)."})
+    List<String> fds = new ArrayList<>();
+
+    @Option(names = "--inherit-fds", description = "Keep every fd pidspawn has open without close-on-exec.")
+    boolean inheritFds;
+
+    @Option(names = "--setsid", description = "Start a new session.")
+    boolean setsid;
+
+    @Option(names = "--pgid", paramLabel = "N", description = "Join process group N; 0 makes a new group.")
+    Integer pgid;
+
+    @Option(names = "--ctty", description = "Make stdin, a terminal, the controlling terminal (implies --setsid).")
+    boolean ctty;
+
+    @Option(names = "--sigmask", paramLabel = "SIG,...", description = "Signals the program starts with blocked.")
+    String sigmask;
+
+    @Option(names = "--sigdefault", paramLabel = "SIG,...", description = "Signals reset to their default action.")
+    String sigdefault;
+
+    @Option(names = "--rlimit", paramLabel = "NAME=SOFT[:HARD]", description = "A resource limit, such as NOFILE=1024 (repeatable).")
+    List<String> rlimits = new ArrayList<>();
+
+    @Option(names = "--umask", paramLabel = "OOO", description = "The file mode creation mask, in octal.")
+    String umask;
+
+    @Option(names = "--uid", paramLabel = "UID", description = "Run as this user id.")
+    Integer uid;
+
+    @Option(names = "--gid", paramLabel = "GID", description = "Run with this group id.")
+    Integer gid;
+
+    @Option(names = "--groups", paramLabel = "GID,...", description = "Supplementary groups (empty: none).")
+    String groups;
+
+    @Option(names = "--cgroup", paramLabel = "PATH", description = "Start in this cgroup v2 (as /proc/self/cgroup names it, or a directory).")
+    String cgroup;
+
+    @Option(names = "--unshare", paramLabel = "NS,...", description = "New namespaces: user, pid, mount, uts, ipc, net, cgroup.")
+    String unshare;
+
+    @Option(names = "--pdeathsig", paramLabel = "SIG", description = "Signal the program gets when pidspawn dies.")
+    String pdeathsig;
+
+    @Option(names = "--no-new-privs", description = "Set no_new_privs: exec can never grant privileges.")
+    boolean noNewPrivs;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", description = "Send --signal after DURATION (e.g. 10s, 500ms, 2m) and exit 124.")
+    String timeout;
+
+    @Option(names = "--kill-after", paramLabel = "DURATION", description = "With --timeout: send SIGKILL this long after the first signal.")
+    String killAfter;
+
+    @Option(names = "--signal", paramLabel = "SIG", defaultValue = "TERM", description = "The signal --timeout sends (default: ${DEFAULT-VALUE}).")
+    String timeoutSignal;
+
+    @Option(names = "--json", arity = "0..1", paramLabel = "FILE", fallbackValue = "-",
+            description = "Write a JSON result (pid, status, durations, resource usage) to FILE, or stderr.")
+    String json;
 
     @Parameters(arity = "1..*", paramLabel = "PROG ARGS", description = "The program and its arguments.")
     List<String> command;
 
+    private final List<Integer> openedFds = new ArrayList<>();
+
     @Override
     public Integer call() {
-        String prog = command.get(0);
+        long started = System.nanoTime();
         int builder = -1;
         try {
-            builder = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
-            String executable = resolve(prog);
-            PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, executable, 0);
-            PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_BINARY, PidfdSpawn.KEY_ARGV, nulList(command), 0);
-            if (clearEnv) {
-                PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_ENV_CLEAR, (String) null, 0);
-            }
-            for (String e : env) {
-                PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_ENV, e, 0);
-            }
-            if (cwd != null) {
-                PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_CWD,
-                        cwd.toAbsolutePath().normalize().toString(), 0);
-            }
+            Duration limit = timeout == null ? null : Durations.parse("--timeout", timeout);
+            Duration grace = killAfter == null ? null : Durations.parse("--kill-after", killAfter);
+            int sig = signal("--signal", timeoutSignal);
+            builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+            configure(builder);
             SignalForwarder forwarder = new SignalForwarder();
+            long beforeSpawn = System.nanoTime();
             Spawned child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
+            closeOpened();
             forwarder.childStarted(child.pidfd());
-            ExitStatus status = PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+            Waited w = waitFor(child, limit, grace, sig);
             forwarder.childReaped();
             PidfdSpawn.close(child.pidfd());
-            return status.shellCode();
+            int code = w.timedOut && !w.killed ? 124 : w.status.shellCode();
+            report(child.pid(), w, spawnNanos, System.nanoTime() - started, code, null);
+            return code;
         } catch (ErrnoException e) {
             System.err.println("pidspawn: " + e.getMessage());
-            return exitCodeFor(e);
+            int code = exitCodeFor(e);
+            report(-1, null, 0, System.nanoTime() - started, code, e.getMessage());
+            return code;
+        } catch (IllegalArgumentException e) {
+            System.err.println("pidspawn: " + e.getMessage());
+            return 125;
         } finally {
+            closeOpened();
             if (builder >= 0) {
                 try {
                     PidfdSpawn.close(builder);
@@ -79,14 +171,204 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    private void configure(int b) throws ErrnoException {
+        if (clearEnv) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FLAG, KEY_ENV_CLEAR, (String) null, 0);
+        }
+        for (String e : env) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, e, 0);
+        }
+        for (String name : unset) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, name, 0);
+        }
+        String prog = command.get(0);
+        if (prog.contains("/")) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, prog, AT_FDCWD);
+        } else if (search) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
+        } else {
+            // Like a shell: PROG is looked up in pidspawn's own PATH.
+            String path = System.getenv("PATH");
+            if (path != null) {
+                PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH, path, 0);
+            }
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
+        }
+        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(command), 0);
+        if (cwd != null) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, cwd.toAbsolutePath().normalize().toString(), 0);
+        }
+        for (String spec : fds) {
+            mapFd(b, spec);
+        }
+        flag(b, KEY_INHERIT_FDS, inheritFds);
+        flag(b, "setsid", setsid);
+        flag(b, "no-new-privs", noNewPrivs);
+        string(b, "pgid", pgid == null ? null : pgid.toString());
+        if (ctty) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, 0);
+        }
+        string(b, "sigmask", sigmask);
+        string(b, "sigdefault", sigdefault);
+        for (String r : rlimits) {
+            int eq = r.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("--rlimit " + r + ": expected NAME=SOFT[:HARD]");
+            }
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, "rlimit." + r.substring(0, eq), r.substring(eq + 1), 0);
+        }
+        string(b, "umask", umask);
+        string(b, "namespaces", unshare); // before the ids: inside a new user namespace they need no privilege
+        string(b, "groups", groups);
+        string(b, "gid", gid == null ? null : gid.toString());
+        string(b, "uid", uid == null ? null : uid.toString());
+        string(b, "cgroup", cgroup);
+        string(b, "pdeathsig", pdeathsig);
+    }
+
+    private void mapFd(int b, String spec) throws ErrnoException {
+        int eq = spec.indexOf('=');
+        if (eq <= 0) {
+            throw new IllegalArgumentException("--fd " + spec + ": expected N=PATH[:MODE] or N=&M");
+        }
+        String target = spec.substring(0, eq);
+        String source = spec.substring(eq + 1);
+        int fd;
+        if (source.startsWith("&")) {
+            try {
+                fd = Integer.parseInt(source.substring(1));
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--fd " + spec + ": \"" + source.substring(1) + "\" is not a fd number");
+            }
+        } else {
+            int colon = source.lastIndexOf(':');
+            String mode = colon > 0 ? source.substring(colon + 1) : "r";
+            String path = colon > 0 ? source.substring(0, colon) : source;
+            int flags = switch (mode) {
+                case "r" -> Libc.O_RDONLY;
+                case "w" -> Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC;
+                case "a" -> Libc.O_WRONLY | Libc.O_CREAT | Libc.O_APPEND;
+                case "rw" -> Libc.O_RDWR | Libc.O_CREAT;
+                default -> throw new IllegalArgumentException("--fd " + spec + ": mode \"" + mode + "\" is not r, w, a or rw");
+            };
+            fd = Libc.openat(Libc.AT_FDCWD, path, flags | Libc.O_CLOEXEC, 0666);
+            if (fd < 0) {
+                throw new ErrnoException("open", -fd, path + " (for --fd " + target + ")");
+            }
+            openedFds.add(fd);
+        }
+        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, KEY_FD_PREFIX + target, (String) null, fd);
+    }
+
+    private void closeOpened() {
+        for (int fd : openedFds) {
+            Libc.close(fd);
+        }
+        openedFds.clear();
+    }
+
+    private static void flag(int b, String key, boolean on) throws ErrnoException {
+        if (on) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FLAG, key, (String) null, 0);
+        }
+    }
+
+    private static void string(int b, String key, String value) throws ErrnoException {
+        if (value != null) {
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, key, value, 0);
+        }
+    }
+
+    private static int signal(String option, String name) {
+        try {
+            return io.pidspawn.Signals.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(option + ": " + e.getMessage());
+        }
+    }
+
+    /** How the wait ended, with the child's resource usage. */
+    private record Waited(ExitStatus status, boolean timedOut, boolean killed, long userMicros, long systemMicros) {}
+
+    /** Waits, enforcing --timeout as timeout(1) does, and reaps with the kernel's rusage. */
+    private static Waited waitFor(Spawned child, Duration limit, Duration grace, int sig) throws ErrnoException {
+        boolean timedOut = false;
+        boolean killed = false;
+        if (limit != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(limit))) {
+            timedOut = true;
+            sendQuietly(child, sig);
+            if (grace != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(grace))) {
+                sendQuietly(child, 9);
+                killed = true;
+            }
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment info = a.allocate(128, 8);
+            MemorySegment usage = a.allocate(144, 8);
+            int r;
+            while ((r = Libc.waitidRusage(Libc.P_PIDFD, child.pidfd(), info, Libc.WEXITED, usage)) == -Errno.EINTR) {
+                // retry
+            }
+            if (r < 0) {
+                throw new ErrnoException("waitid", -r, "pidfd " + child.pidfd());
+            }
+            int code = info.get(ValueLayout.JAVA_INT, 8);
+            int value = info.get(ValueLayout.JAVA_INT, 24);
+            ExitStatus status = code == Libc.CLD_EXITED ? ExitStatus.exited(value & 0xff)
+                    : ExitStatus.killed(value, code == Libc.CLD_DUMPED);
+            long user = usage.get(ValueLayout.JAVA_LONG, 0) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 8);
+            long system = usage.get(ValueLayout.JAVA_LONG, 16) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 24);
+            return new Waited(status, timedOut, killed && status.signal() == 9, user, system);
+        }
+    }
+
+    private static int millis(Duration d) {
+        return (int) Math.min(Integer.MAX_VALUE, Math.max(0, d.toMillis()));
+    }
+
+    private static void sendQuietly(Spawned child, int sig) {
+        try {
+            PidfdSpawn.pidfd_send_signal(child.pidfd(), sig, 0);
+        } catch (ErrnoException exited) {
+            // it exited on its own meanwhile
+        }
+    }
+
+    private void report(int pid, Waited w, long spawnNanos, long wallNanos, int exitCode, String error) {
+        if (json == null) {
+            return;
+        }
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("argv", command);
+        r.put("pid", pid > 0 ? pid : null);
+        r.put("exit", w != null && w.status.exited() ? w.status.code() : null);
+        r.put("signal", w != null && !w.status.exited() ? io.pidspawn.Signals.name(w.status.signal()) : null);
+        r.put("core_dumped", w != null && w.status.coreDumped());
+        r.put("timed_out", w != null && w.timedOut);
+        r.put("exit_code", exitCode);
+        r.put("spawn_us", spawnNanos / 1000);
+        r.put("wall_ms", wallNanos / 1_000_000.0);
+        r.put("user_ms", w == null ? null : w.userMicros / 1000.0);
+        r.put("system_ms", w == null ? null : w.systemMicros / 1000.0);
+        // No max RSS: a CLONE_VM child's ru_maxrss includes the whole JVM's, which it shared until exec.
+        r.put("error", error);
+        String line = Json.write(r);
+        if (json.equals("-")) {
+            System.err.println(line);
+        } else {
+            try {
+                Files.writeString(Path.of(json), line + "\n", StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                System.err.println("pidspawn: --json " + json + ": " + e.getMessage());
+            }
+        }
+    }
+
     /** coreutils env/timeout conventions: 127 not found, 126 cannot execute, 125 our own failure. */
     static int exitCodeFor(ErrnoException e) {
-        boolean aboutExecutable = !(e instanceof SpawnException se) || se.step() == io.pidspawn.SpawnStep.EXEC;
-        if (e instanceof SpawnException se && se.step() != io.pidspawn.SpawnStep.EXEC) {
-            aboutExecutable = false;
-        } else if (!(e instanceof SpawnException)) {
-            aboutExecutable = e.getMessage().startsWith("pidfd_config " + PidfdSpawn.KEY_EXECUTABLE);
-        }
+        boolean aboutExecutable = e instanceof SpawnException se
+                ? se.step() == SpawnStep.EXEC
+                : e.getMessage().startsWith("pidfd_config " + KEY_EXECUTABLE) || e.getMessage().startsWith("pidfd_config " + KEY_SEARCH);
         if (!aboutExecutable) {
             return 125;
         }
@@ -97,31 +379,11 @@ final class RunCommand implements Callable<Integer> {
         };
     }
 
-    /** PROG with a slash is a path; without one it is looked up in PATH, as a shell does. */
-    private static String resolve(String prog) throws ErrnoException {
-        if (prog.contains("/")) {
-            return Path.of(prog).toAbsolutePath().normalize().toString();
-        }
-        String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
-        boolean denied = false;
-        for (String dir : path.split(File.pathSeparator)) {
-            Path candidate = Path.of(dir.isEmpty() ? "." : dir, prog).toAbsolutePath();
-            if (Files.isRegularFile(candidate)) {
-                if (Files.isExecutable(candidate)) {
-                    return candidate.toString();
-                }
-                denied = true;
-            }
-        }
-        throw new ErrnoException("pidfd_config " + PidfdSpawn.KEY_EXECUTABLE, denied ? Errno.EACCES : Errno.ENOENT,
-                prog + ": not found in PATH");
-    }
-
     private static byte[] nulList(List<String> items) {
         StringBuilder b = new StringBuilder();
         for (String s : items) {
             b.append(s).append('\0');
         }
-        return b.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return b.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -84,13 +84,10 @@ public final class PosixSpawn {
         try {
             if (search) {
                 // posix_spawnp searches the caller's PATH as the C library sees it now (setenv
-                // included), not envp's: searched before envp replaces the environment.
+                // included), not envp's.
                 String callerPath = Libc.getenv("PATH");
-                if (callerPath != null) {
-                    pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, "PATH=" + callerPath, 0);
-                } else {
-                    pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, "PATH", 0);
-                }
+                pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH,
+                        callerPath != null ? callerPath : "/usr/local/bin:/usr/bin:/bin", 0);
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
             } else {
                 pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);

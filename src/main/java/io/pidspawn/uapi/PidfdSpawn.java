@@ -56,6 +56,14 @@ import java.util.List;
  *     mode, owner, ctime, mtime). A run whose file changed or was replaced at its path fails with
  *     ESTALE before any child exists. Writing to the file is never denied. ELF programs are exec'd
  *     through the fd; {@code #!} scripts by their absolute path, so the interpreter can open them.</td></tr>
+ * <tr><td>{@value #KEY_SEARCH}</td><td>SET_STRING (a name without a slash)</td><td>the program,
+ *     found as execvp finds it, once, now: the first entry of the search PATH holding a file the
+ *     caller may execute (entries holding one it may not are skipped; if only such were found,
+ *     EACCES). The search PATH is {@value #KEY_SEARCH_PATH} if set, else the child's PATH, else
+ *     this process's, else {@code /usr/local/bin:/usr/bin:/bin}. When the file found changes, the
+ *     next run searches again rather than failing with ESTALE.</td></tr>
+ * <tr><td>{@value #KEY_SEARCH_PATH}</td><td>SET_STRING</td><td>the PATH {@value #KEY_SEARCH}
+ *     uses, when it should not be the child's</td></tr>
  * <tr><td>{@value #KEY_ARGV}</td><td>SET_STRING appends one argument; SET_BINARY replaces the
  *     whole vector with a NUL-terminated list</td><td>the argument vector, argv[0] included; when
  *     empty, argv is just the executable's path</td></tr>
@@ -103,6 +111,7 @@ public final class PidfdSpawn {
     public static final String KEY_FD_PREFIX = "fd.";
     public static final String KEY_INHERIT_FDS = "inherit-fds";
     public static final String KEY_SEARCH = "search";
+    public static final String KEY_SEARCH_PATH = "search-path";
 
     /** pidfd_spawn_open flag: the builder fd is close-on-exec. */
     public static final int PIDFD_SPAWN_CLOEXEC = Libc.O_CLOEXEC;

@@ -78,6 +78,8 @@ public final class Libc {
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL4 = Native.errnoCall("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    private static final MethodHandle SYSCALL5 = Native.errnoCall("syscall",
+            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
 
     public static int close(int fd) {
         try {
@@ -287,6 +289,26 @@ public final class Libc {
     /** pidfd_getfd(2), since 5.6. */
     public static int pidfdGetfd(int pidfd, int targetfd, int flags) {
         return (int) syscall3(SYS_PIDFD_GETFD, pidfd, targetfd, flags);
+    }
+
+    // waitid is one of the older syscalls whose number differs by architecture
+    private static final long SYS_WAITID = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> 247;
+        case "aarch64" -> 95;
+        default -> -1;
+    };
+
+    /**
+     * The waitid syscall itself, which unlike the C library's wrapper also fills a struct rusage
+     * (144 bytes: ru_utime, ru_stime, ru_maxrss in KiB at offset 32, ...).
+     */
+    public static int waitidRusage(int idtype, int id, MemorySegment siginfo, int options, MemorySegment rusage) {
+        try {
+            return (int) Native.result((long) SYSCALL5.invokeExact(Native.state(), SYS_WAITID, (long) idtype, (long) id,
+                    siginfo.address(), (long) options, rusage.address()));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
     }
 
     /** clone3(NULL, 0): EINVAL where clone3 exists (Linux 5.3), ENOSYS where it does not. */

@@ -51,6 +51,7 @@ final class Builder {
     private final TreeMap<Integer, Integer> fdMap = new TreeMap<>(); // child fd <- fd the builder holds
     private boolean inheritFds;
     private String searchName; // set when the executable came from a PATH search
+    private String searchPathOverride;
     private final ProcessAttrs attrs = new ProcessAttrs();
 
     private volatile CompiledPlan plan;
@@ -145,6 +146,10 @@ final class Builder {
                 executable = pinned;
                 searchName = name;
             }
+            case PidfdSpawn.KEY_SEARCH_PATH -> {
+                v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING);
+                searchPathOverride = v.string();
+            }
             case PidfdSpawn.KEY_ARGV -> {
                 v.expect(PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_BINARY);
                 if (cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING) {
@@ -198,9 +203,9 @@ final class Builder {
         }
     }
 
-    /** The PATH a search uses: the child's, else pidspawn's own, else {@link PathSearch#DEFAULT_PATH}. */
+    /** The PATH a search uses: search-path, else the child's, else pidspawn's own, else {@link PathSearch#DEFAULT_PATH}. */
     private String searchPath() {
-        String path = env.get("PATH");
+        String path = searchPathOverride != null ? searchPathOverride : env.get("PATH");
         if (path == null) {
             path = System.getenv("PATH");
         }
