@@ -16,6 +16,7 @@
  *   getenv NAME       print the value of NAME, or <unset>
  *   out TEXT          write TEXT and a newline to stdout
  *   err TEXT          write TEXT and a newline to stderr
+ *   write FD TEXT     write TEXT and a newline to fd FD
  *   cat               copy stdin to stdout
  *   read-fd N         copy fd N to stdout
  *   fill N BYTE       write N copies of BYTE (a number) to stdout
@@ -207,6 +208,10 @@ static int run(int argc, char **argv)
 		printf("%s\n", argv[1]);
 	} else if (!strcmp(cmd, "err") && argc > 1) {
 		fprintf(stderr, "%s\n", argv[1]);
+	} else if (!strcmp(cmd, "write") && argc > 2) {
+		fflush(stdout);
+		write_all(atoi(argv[1]), argv[2], strlen(argv[2]));
+		write_all(atoi(argv[1]), "\n", 1);
 	} else if (!strcmp(cmd, "cat")) {
 		fflush(stdout);
 		copy_fd(0, 1);
