@@ -331,6 +331,15 @@ static int child_main(void *arg)
 
 /* ---- the parent ---- */
 
+static int fail_clone(struct ps_request *req, long err)
+{
+	req->pid = -1;
+	req->fail_list = PS_LIST_NONE;
+	req->fail_errno = (int32_t)-err;
+	req->fail_step = PS_STEP_CLONE;
+	return (int)err;
+}
+
 /*
  * Spawns one child as req describes. Returns 0 when a child was created: it
  * either runs (pid and pidfd set) or failed before exec and has been reaped
@@ -362,17 +371,14 @@ EXPORT int ps_spawn(struct ps_request *req)
 		.cgroup = req->cgroup_fd,
 	};
 
+	if (req->fault_step == PS_STEP_CLONE)
+		return fail_clone(req, -(long)req->fault_errno);
 	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &all, &saved_mask, sizeof all);
 	pid = ps_clone3(&ca, sizeof ca, child_main, req);
 	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &saved_mask, 0, sizeof all);
 
-	if (pid < 0) {
-		req->pid = -1;
-		req->fail_list = PS_LIST_NONE;
-		req->fail_errno = (int32_t)-pid;
-		req->fail_step = PS_STEP_CLONE;
-		return (int)pid;
-	}
+	if (pid < 0)
+		return fail_clone(req, pid);
 	if (req->fail_step != 0) {
 		/* The child exited before exec: reap it here, leave nothing behind. */
 		siginfo_t info;

@@ -3,11 +3,14 @@ package io.pidspawn;
 /**
  * Where a spawn failed. The child-side steps carry the trampoline's step numbers
  * ({@code src/main/c/pidspawn_plan.h}); {@link #PREPARE} covers everything checked in the parent
- * before any child exists.
+ * before any child exists, and {@link #STOPPED} a child the library killed because it stayed
+ * stopped before exec.
  */
 public enum SpawnStep {
     /** Parent side, before clone: arguments, limits, the executable's identity. */
     PREPARE(0, "prepare"),
+    /** The child was stopped before exec for too long and was killed (see SECURITY.md). */
+    STOPPED(-1, "stopped before exec"),
     CLONE(1, "clone"),
     CLOSE(2, "close"),
     DUP2(3, "dup2"),
@@ -41,7 +44,7 @@ public enum SpawnStep {
         this.label = label;
     }
 
-    /** The trampoline's number for this step ({@code PS_STEP_*}); 0 for {@link #PREPARE}. */
+    /** The trampoline's number for this step ({@code PS_STEP_*}); 0 and -1 for the Java-side steps. */
     public int code() {
         return code;
     }

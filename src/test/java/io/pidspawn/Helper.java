@@ -11,7 +11,28 @@ import java.util.stream.Stream;
 
 /** The test helper program and the checks every test class shares. */
 public final class Helper {
+    /** Whether the tests run as root; root-only tests skip, saying why, when not. */
+    public static final boolean ROOT = "0".equals(effectiveId("Uid"));
+
     private Helper() {}
+
+    /** The effective uid or gid ("Uid" or "Gid") from /proc/self/status. */
+    public static String effectiveId(String field) {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith(field + ":"))
+                    .findFirst().orElseThrow().split("\\s+")[2];
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Skips the calling test, printing why, unless running as root. */
+    public static void assumeRoot(String why) {
+        if (!ROOT) {
+            System.out.println("SKIP (not root): " + why);
+        }
+        org.junit.jupiter.api.Assumptions.assumeTrue(ROOT, "needs root: " + why);
+    }
 
     /** The absolute path of the pshelper binary the test build compiles. */
     public static String path() {

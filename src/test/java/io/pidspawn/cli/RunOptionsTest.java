@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pidspawn.Helper;
 import io.pidspawn.internal.spawn.Cgroups;
-import io.pidspawn.uapi.ChildSetupTest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -90,7 +89,7 @@ class RunOptionsTest {
 
     @Test
     void credentialsAndCgroupAsRoot() throws Exception {
-        Assumptions.assumeTrue(ChildSetupTest.ROOT, "needs root: other uid, cgroup creation");
+        Assumptions.assumeTrue(Helper.ROOT, "needs root: other uid, cgroup creation");
         assertThat(run(List.of("--groups", "7", "--gid", "77", "--uid", "777"), "status", "Uid", ";", "status", "Gid", ";",
                 "status", "Groups")).isEqualTo("777\t777\t777\t777\n77\t77\t77\t77\n7 \n");
         Path root = Cgroups.mountPoint();

@@ -188,7 +188,7 @@ class PosixSpawnTest {
         same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_RESETIDS, 0, 0, 0, 0, 0), "status", "Uid");
         assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSCHEDULER, 0, 0, 0, SpawnAttributes.SCHED_OTHER, 0),
                 "sched").out()).isEqualTo("0 0\n");
-        if (io.pidspawn.uapi.ChildSetupTest.ROOT) {
+        if (io.pidspawn.Helper.ROOT) {
             assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSCHEDULER, 0, 0, 0, SpawnAttributes.SCHED_FIFO, 10),
                     "sched").out()).isEqualTo("1 10\n");
         }

@@ -29,26 +29,14 @@ import org.junit.jupiter.api.io.TempDir;
  * PR_GET_PDEATHSIG) and the test compares; every bad value gets its errno and a log line.
  */
 @ExtendWith(LeakGuard.class)
-public class ChildSetupTest {
-    public static final boolean ROOT = "0".equals(System.getProperty("pidspawn.test.uid", uid()));
+class ChildSetupTest {
+    private static final boolean ROOT = Helper.ROOT;
 
     @TempDir
     Path tmp;
 
-    static String uid() {
-        try {
-            return Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("Uid:"))
-                    .findFirst().orElseThrow().split("\\s+")[2];
-        } catch (Exception e) {
-            return "?";
-        }
-    }
-
-    static void assumeRoot(String why) {
-        if (!ROOT) {
-            System.out.println("SKIP (not root): " + why);
-        }
-        Assumptions.assumeTrue(ROOT, "needs root: " + why);
+    private static void assumeRoot(String why) {
+        Helper.assumeRoot(why);
     }
 
     /** Runs the helper with these configuration calls applied; returns its stdout. */

@@ -6,13 +6,13 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
 /** Pseudo-terminals for controlling-terminal tests. */
-final class Ptys {
+public final class Ptys {
     private static final long TIOCSPTLCK = 0x40045431L, TIOCGPTPEER = 0x5441L; // asm-generic/ioctls.h
 
     private Ptys() {}
 
     /** Unlocks a /dev/ptmx master and opens its slave (TIOCGPTPEER, Linux 4.13). */
-    static int openSlave(int master) {
+    public static int openSlave(int master) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment unlock = a.allocate(ValueLayout.JAVA_INT);
             if (Libc.ioctl(master, TIOCSPTLCK, unlock) < 0) {

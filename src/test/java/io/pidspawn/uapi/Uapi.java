@@ -19,18 +19,18 @@ import java.util.List;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 
 /** Small conveniences over the C-shaped UAPI for tests. */
-final class Uapi {
+public final class Uapi {
     private Uapi() {}
 
     /** A builder for the test helper with the given helper arguments. */
-    static int helper(String... args) throws ErrnoException {
+    public static int helper(String... args) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
         pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_EXECUTABLE, Helper.path(), 0);
         pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(Helper.argv(args)), 0);
         return b;
     }
 
-    static byte[] nulList(List<String> items) {
+    public static byte[] nulList(List<String> items) {
         StringBuilder s = new StringBuilder();
         for (String i : items) {
             s.append(i).append('\0');
@@ -39,10 +39,10 @@ final class Uapi {
     }
 
     /** What a run printed on stdout and stderr, and how it ended. */
-    record Result(String out, String err, ExitStatus status) {}
+    public record Result(String out, String err, ExitStatus status) {}
 
     /** Runs the builder with stdout and stderr on pipes, then the given actions, and waits. */
-    static Result capture(int builder, RunArgs args) throws ErrnoException {
+    public static Result capture(int builder, RunArgs args) throws ErrnoException {
         int[] out = pipe();
         int[] err = pipe();
         try {
@@ -69,11 +69,11 @@ final class Uapi {
         }
     }
 
-    static Result capture(int builder) throws ErrnoException {
+    public static Result capture(int builder) throws ErrnoException {
         return capture(builder, RunArgs.none());
     }
 
-    static int[] pipe() {
+    public static int[] pipe() {
         int[] p = Libc.pipe2(Libc.O_CLOEXEC);
         if (p.length != 2) {
             throw new IllegalStateException("pipe2: " + p[0]);
@@ -82,7 +82,7 @@ final class Uapi {
     }
 
     /** Reads a fd to end of file (the small outputs of the helper). */
-    static String readAll(int fd) {
+    public static String readAll(int fd) {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(65536);
@@ -100,7 +100,7 @@ final class Uapi {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    static void write(int fd, String text) {
+    public static void write(int fd, String text) {
         try (Arena a = Arena.ofConfined()) {
             byte[] b = text.getBytes(StandardCharsets.UTF_8);
             Libc.write(fd, a.allocateFrom(ValueLayout.JAVA_BYTE, b), b.length);
@@ -108,7 +108,7 @@ final class Uapi {
     }
 
     /** Opens a file without close-on-exec: the kind of fd the default close must catch. */
-    static int openInheritable(String path) {
+    public static int openInheritable(String path) {
         int fd = Libc.openat(Libc.AT_FDCWD, path, Libc.O_RDONLY, 0);
         if (fd < 0) {
             throw new IllegalStateException("open " + path + ": " + fd);
@@ -120,7 +120,7 @@ final class Uapi {
      * Asserts that call throws an ErrnoException with this errno (compared by name, so a failure
      * reads "EBADF" rather than "9") and returns it for further checks.
      */
-    static ErrnoException assertErrno(int errno, ThrowingCallable call) {
+    public static ErrnoException assertErrno(int errno, ThrowingCallable call) {
         Throwable t = catchThrowable(call);
         assertThat(t).as("expected %s", Errno.name(errno)).isInstanceOf(ErrnoException.class);
         ErrnoException e = (ErrnoException) t;
@@ -129,7 +129,7 @@ final class Uapi {
     }
 
     /** A fd number that is certainly not open now: far above what the JVM uses, just closed. */
-    static int closedFdNumber() {
+    public static int closedFdNumber() {
         int fd = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
         int high = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 900);
         Libc.close(fd);
@@ -141,7 +141,7 @@ final class Uapi {
     }
 
     /** Waits for a child, closes its pidfd, and returns how it ended. */
-    static ExitStatus waitAndClose(Spawned child) throws ErrnoException {
+    public static ExitStatus waitAndClose(Spawned child) throws ErrnoException {
         try {
             return pidfd_wait(child.pidfd(), 0);
         } finally {

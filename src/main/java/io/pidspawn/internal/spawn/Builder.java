@@ -394,9 +394,20 @@ final class Builder {
                 rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_STEP, fault[0]);
                 rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FAULT_ERRNO, fault[1]);
             }
-            int r = clone(rq);
+            StoppedChildWatchdog.InFlight watched = StoppedChildWatchdog.begin(rq);
+            int r;
+            try {
+                r = clone(rq);
+            } finally {
+                StoppedChildWatchdog.end(watched);
+            }
             if (r < 0) {
                 throw new SpawnException(p.program, SpawnStep.CLONE, -r, null, -1);
+            }
+            if (watched.killed) {
+                reapKilled(rq);
+                throw new SpawnException(p.program, SpawnStep.STOPPED, Errno.ETIMEDOUT,
+                        "stopped before exec, and killed after " + StoppedChildWatchdog.limitMillis() + " ms", -1);
             }
             int failStep = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_FAIL_STEP);
             if (failStep != 0) {
@@ -439,6 +450,19 @@ final class Builder {
             if (maps != null) {
                 maps.finish();
             }
+        }
+    }
+
+    /** A child the watchdog killed before exec: reaped here, so nothing is left. */
+    private static void reapKilled(MemorySegment rq) {
+        int pidfd = rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PIDFD);
+        if (pidfd >= 0) {
+            try (Arena a = Arena.ofConfined()) {
+                while (Libc.waitid(Libc.P_PIDFD, pidfd, a.allocate(128, 8), Libc.WEXITED) == -Errno.EINTR) {
+                    // retry
+                }
+            }
+            Libc.close(pidfd);
         }
     }
 

@@ -111,6 +111,11 @@ public final class Registry {
         }
     }
 
+    /** Tests only: how long a child may stay stopped before exec before it is killed. */
+    public static void setStoppedChildLimitMillis(long millis) {
+        StoppedChildWatchdog.setLimitMillis(millis);
+    }
+
     /** Tests only: the next runs on this thread fail in the child at {@code step} with {@code errno}. */
     public static void injectFault(int step, int errno) {
         Builder.FAULT.set(step == 0 ? null : new int[] {step, errno});
