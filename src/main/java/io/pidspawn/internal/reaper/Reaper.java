@@ -155,8 +155,10 @@ public final class Reaper {
                 for (int i = 0; i < n; i++) {
                     long token = Libc.epollData(events, i);
                     if (token == WAKE_TOKEN) {
-                        wakePending.set(false);
+                        // Read, then clear: cleared first, a wake written in between would be
+                        // read here too, leaving wakePending set with nothing to wake us again.
                         Libc.read(wakeFd, counter, 8);
+                        wakePending.set(false);
                         continue;
                     }
                     Watch w = watches.get(token);
