@@ -46,6 +46,7 @@ public final class Capture {
         this.limit = limit;
     }
 
+    /** No input (stdin is /dev/null unless the command sets it), no timeout, no limit but an array's. */
     public static Capture defaults() {
         return DEFAULTS;
     }

@@ -80,6 +80,7 @@ public final class Child implements AutoCloseable {
         LeakDetector.track(this, resources);
     }
 
+    /** The process id; after the child was reaped it may name another process, so signal through the Child. */
     public int pid() {
         return watch.pid();
     }
@@ -134,6 +135,7 @@ public final class Child implements AutoCloseable {
         return stdinChannel;
     }
 
+    /** The child's stdout as a channel (the same pipe as {@link #stdout()}). */
     public synchronized ReadableByteChannel stdoutChannel() {
         if (stdoutChannel == null) {
             stdoutChannel = PipeChannels.source(pipe(stdoutPipe, "stdout"), this);
@@ -141,6 +143,7 @@ public final class Child implements AutoCloseable {
         return stdoutChannel;
     }
 
+    /** The child's stderr as a channel (the same pipe as {@link #stderr()}). */
     public synchronized ReadableByteChannel stderrChannel() {
         if (stderrChannel == null) {
             stderrChannel = PipeChannels.source(pipe(stderrPipe, "stderr"), this);

@@ -4,9 +4,7 @@ import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.reaper.FdHandle;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.SpawnAction;
-import java.io.File;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -61,8 +59,6 @@ public final class Command implements AutoCloseable {
         FAIL
     }
 
-    private static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
-
     private final String name;
     private final Path program;
     private final List<String> argv;
@@ -102,8 +98,10 @@ public final class Command implements AutoCloseable {
         return new Builder(program);
     }
 
+    /** A command running the file at {@code program}: a Path is never looked up in PATH. */
     public static Builder builder(Path program) {
-        return new Builder(program.toString());
+        String file = program.toString();
+        return new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
     }
 
     /** The executable, as found when the command was built. */
@@ -419,7 +417,7 @@ public final class Command implements AutoCloseable {
          */
         public Command build() throws ErrnoException {
             Map<String, String> env = environment();
-            Path program = resolve(env);
+            Path program = PathSearch.resolve(name, env);
             int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
             int[] held = {-1, -1, -1};
             try {
@@ -522,35 +520,6 @@ public final class Command implements AutoCloseable {
                 }
             }
             return Collections.unmodifiableMap(env);
-        }
-
-        /** The executable: a path, or a bare name found in the child's PATH, else ours, else the default. */
-        private Path resolve(Map<String, String> childEnv) throws ErrnoException {
-            if (name.indexOf('/') >= 0) {
-                return Path.of(name).toAbsolutePath().normalize();
-            }
-            String path = childEnv.get("PATH");
-            if (path == null) {
-                path = System.getenv("PATH");
-            }
-            if (path == null) {
-                path = DEFAULT_PATH;
-            }
-            boolean denied = false;
-            for (String dir : path.split(File.pathSeparator)) {
-                if (!dir.startsWith("/")) {
-                    continue; // "" and relative entries would find files in the working directory
-                }
-                Path candidate = Path.of(dir, name);
-                if (Files.isRegularFile(candidate)) {
-                    if (Files.isExecutable(candidate)) {
-                        return candidate;
-                    }
-                    denied = true;
-                }
-            }
-            throw new ErrnoException("pidfd_config " + PidfdSpawn.KEY_EXECUTABLE, denied ? Errno.EACCES : Errno.ENOENT,
-                    name + ": not found in PATH " + path + (denied ? " (found, but not executable)" : ""));
         }
 
         private static byte[] nulList(List<String> items) {

@@ -58,6 +58,13 @@ class CommandTest {
     }
 
     @Test
+    void aPathIsNeverLookedUpInPath() {
+        assertThatThrownBy(() -> Command.builder(Path.of("sh")).build())
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
+                .hasMessageContaining(Path.of("sh").toAbsolutePath() + ": cannot open");
+    }
+
+    @Test
     void nonExecutableInPathIsEacces() throws Exception {
         Path file = Files.writeString(tmp.resolve("not-exec"), "#!/bin/sh\n");
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));

@@ -46,8 +46,7 @@ public final class Libc {
     // sys/epoll.h (epoll_create1 since 2.6.27)
     public static final int EPOLL_CLOEXEC = O_CLOEXEC;
     public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
-    public static final int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010,
-            EPOLLONESHOT = 1 << 30;
+    public static final int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLONESHOT = 1 << 30;
     /**
      * struct epoll_event: {u32 events; u64 data}, packed on x86_64 only (12 bytes, data at 4);
      * naturally aligned elsewhere (16 bytes, data at 8).

@@ -132,8 +132,7 @@ public final class Reaper {
         return scratch;
     }
 
-    /** Whether the caller is the reaper thread. */
-    public boolean isReaperThread() {
+    private boolean isReaperThread() {
         return Thread.currentThread() == thread;
     }
 
