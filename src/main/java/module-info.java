@@ -1,8 +1,10 @@
 /**
  * pidspawn: start and supervise Linux processes through pidfds.
  *
- * <p>{@link io.pidspawn.uapi} is the pidfd_spawn builder UAPI (open / config / run, and the pidfd
- * operations). {@code io.pidspawn.cli} is the {@code bin/pidspawn} command line.
+ * <p>{@link io.pidspawn.Command} and {@link io.pidspawn.Child} are the Java API: a reusable recipe
+ * and the running process, supervised by one reaper thread. {@link io.pidspawn.uapi} is the
+ * pidfd_spawn builder UAPI they are built on (open / config / run, and the pidfd operations).
+ * {@code io.pidspawn.cli} is the {@code bin/pidspawn} command line.
  */
 module io.pidspawn {
     requires info.picocli;

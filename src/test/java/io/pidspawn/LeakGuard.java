@@ -19,6 +19,8 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         try {
             java.nio.file.Files.delete(java.nio.file.Files.createTempDirectory("pidspawn-warmup"));
             new java.security.SecureRandom().nextBytes(new byte[8]);
+            // Likewise the reaper's epoll fd and eventfd, opened by the first Child.
+            io.pidspawn.internal.reaper.Reaper.get();
         } catch (java.io.IOException e) {
             throw new ExceptionInInitializerError(e);
         }

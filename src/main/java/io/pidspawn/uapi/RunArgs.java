@@ -3,7 +3,7 @@ package io.pidspawn.uapi;
 import java.util.List;
 
 /**
- * The per-run part of {@link PidfdSpawn#run}: argv and environment overrides and the ordered
+ * The per-run part of {@link PidfdSpawn#pidfd_spawn_run}: argv and environment overrides and the ordered
  * action list. Everything else comes from the builder's configuration.
  *
  * @param argv the complete argument vector for this run (argv[0] included), or null for the builder's

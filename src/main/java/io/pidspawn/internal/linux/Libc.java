@@ -9,6 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.charset.StandardCharsets;
 
@@ -42,6 +43,18 @@ public final class Libc {
     public static final short POLLIN = 1;
     // sys/resource.h
     public static final int RLIMIT_NOFILE = 7;
+    // sys/epoll.h (epoll_create1 since 2.6.27)
+    public static final int EPOLL_CLOEXEC = O_CLOEXEC;
+    public static final int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2, EPOLL_CTL_MOD = 3;
+    public static final int EPOLLIN = 0x001, EPOLLOUT = 0x004, EPOLLONESHOT = 1 << 30;
+    /**
+     * struct epoll_event: {u32 events; u64 data}, packed on x86_64 only (12 bytes, data at 4);
+     * naturally aligned elsewhere (16 bytes, data at 8).
+     */
+    public static final long EPOLL_EVENT_SIZE = "amd64".equals(System.getProperty("os.arch")) ? 12 : 16;
+    private static final long EPOLL_EVENT_DATA = EPOLL_EVENT_SIZE - 8;
+    // sys/eventfd.h, since 2.6.27
+    public static final int EFD_CLOEXEC = O_CLOEXEC, EFD_NONBLOCK = O_NONBLOCK;
 
     // asm-generic/unistd.h: the same number on every architecture since 5.1
     private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_CLONE3 = 435,
@@ -74,6 +87,14 @@ public final class Libc {
             FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     private static final MethodHandle GETENV = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
     private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
+    private static final MethodHandle KILL = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final MethodHandle GETPGID = Native.errnoCall("getpgid", FunctionDescriptor.of(C_INT, C_INT));
+    private static final MethodHandle EPOLL_CREATE1 = Native.errnoCall("epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
+    private static final MethodHandle EPOLL_CTL = Native.errnoCall("epoll_ctl",
+            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+    private static final MethodHandle EPOLL_WAIT = Native.errnoCall("epoll_wait",
+            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    private static final MethodHandle EVENTFD = Native.errnoCall("eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
     private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
             FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
     private static final MethodHandle SYSCALL4 = Native.errnoCall("syscall",
@@ -141,7 +162,7 @@ public final class Libc {
                 err[0] = (int) -n;
                 return null;
             }
-            return new String(buf.asSlice(0, n).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+            return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -271,6 +292,70 @@ public final class Libc {
     public static int getpid() {
         try {
             return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** kill(2): a negative pid signals that process group. */
+    public static int kill(int pid, int sig) {
+        try {
+            return Native.result((int) KILL.invokeExact(Native.state(), pid, sig));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int getpgid(int pid) {
+        try {
+            return Native.result((int) GETPGID.invokeExact(Native.state(), pid));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static int epollCreate1(int flags) {
+        try {
+            return Native.result((int) EPOLL_CREATE1.invokeExact(Native.state(), flags));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** epoll_ctl(2) with the struct epoll_event built here: {@code events} and the 64-bit {@code data}. */
+    public static int epollCtl(int epfd, int op, int fd, int events, long data) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 8);
+            ev.set(C_INT, 0, events);
+            ev.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_EVENT_DATA, data);
+            return Native.result((int) EPOLL_CTL.invokeExact(Native.state(), epfd, op, fd, ev));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** epoll_wait(2) into {@code events}, an array of {@code max} struct epoll_event ({@link #EPOLL_EVENT_SIZE} each). */
+    public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
+        try {
+            return Native.result((int) EPOLL_WAIT.invokeExact(Native.state(), epfd, events, max, timeoutMillis));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** The {@code events} mask of entry i of an epoll_wait array. */
+    public static int epollEvents(MemorySegment events, int i) {
+        return events.get(C_INT, i * EPOLL_EVENT_SIZE);
+    }
+
+    /** The {@code data} of entry i of an epoll_wait array. */
+    public static long epollData(MemorySegment events, int i) {
+        return events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA);
+    }
+
+    public static int eventfd(int initval, int flags) {
+        try {
+            return Native.result((int) EVENTFD.invokeExact(Native.state(), initval, flags));
         } catch (Throwable t) {
             throw fatal(t);
         }

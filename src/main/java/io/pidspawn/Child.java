@@ -1,0 +1,271 @@
+package io.pidspawn;
+
+import io.pidspawn.internal.reaper.ChildResources;
+import io.pidspawn.internal.reaper.ExitWatch;
+import io.pidspawn.internal.reaper.LeakDetector;
+import io.pidspawn.internal.reaper.PipeChannels;
+import io.pidspawn.internal.reaper.PipeEnd;
+import io.pidspawn.uapi.PidfdInfo;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A running (or finished) child process, held by its pidfd.
+ *
+ * <pre>{@code
+ * try (Child child = command.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+ *     String first = new BufferedReader(new InputStreamReader(child.stdout())).readLine();
+ *     if (!child.waitFor(Duration.ofSeconds(5))) {
+ *         child.kill();
+ *     }
+ *     ExitStatus status = child.waitFor();
+ * }
+ * }</pre>
+ *
+ * <h2>Supervision</h2>
+ * Every child is watched by the library's one reaper thread, which reaps it the moment it exits:
+ * there is never a zombie to collect and never a thread per child, and a child nobody waits for
+ * is reaped all the same. Waiting ({@link #waitFor()}, {@link #onExit()}) parks the caller on a
+ * future; no native call blocks, so virtual threads wait without holding a carrier.
+ *
+ * <h2>Signals</h2>
+ * {@link #signal} goes through the pidfd, which names this process and no other: once the child
+ * has exited it returns false instead of signalling, and a pid the kernel gave to some other
+ * process since is never touched.
+ *
+ * <h2>Releasing</h2>
+ * Once {@link #waitFor()} (or {@link #output()}) has returned the exit status, the pidfd is
+ * released, as Go's Process.Wait does: the child is gone, {@link #pidfd()} and {@link #info()}
+ * throw, {@link #signal} returns false. {@link #close()} also closes this process's ends of the
+ * child's pipes; it neither kills nor waits for the child, which the reaper still reaps. A Child
+ * that becomes unreachable unclosed has its fds released by a cleaner some time later. With
+ * {@code -Dpidspawn.leakDetector=true} a Child that becomes unreachable before anyone learned
+ * how it ended is reported with the stack trace of its spawn.
+ */
+public final class Child implements AutoCloseable {
+    private final String program;
+    private final ExitWatch watch;
+    private final PipeEnd stdinPipe;
+    private final PipeEnd stdoutPipe;
+    private final PipeEnd stderrPipe;
+    private final ChildResources resources;
+    private WritableByteChannel stdinChannel; // created on demand, guarded by this
+    private ReadableByteChannel stdoutChannel;
+    private ReadableByteChannel stderrChannel;
+    private OutputStream stdin;
+    private InputStream stdout;
+    private InputStream stderr;
+
+    Child(String program, ExitWatch watch, PipeEnd stdinPipe, PipeEnd stdoutPipe, PipeEnd stderrPipe, Throwable spawnSite) {
+        this.program = program;
+        this.watch = watch;
+        this.stdinPipe = stdinPipe;
+        this.stdoutPipe = stdoutPipe;
+        this.stderrPipe = stderrPipe;
+        List<PipeEnd> pipes = new ArrayList<>(3);
+        for (PipeEnd p : new PipeEnd[] {stdinPipe, stdoutPipe, stderrPipe}) {
+            if (p != null) {
+                pipes.add(p);
+            }
+        }
+        this.resources = new ChildResources(watch, pipes, program, spawnSite);
+        LeakDetector.track(this, resources);
+    }
+
+    /** The process id; after the child was reaped it may name another process, so signal through the Child. */
+    public int pid() {
+        return watch.pid();
+    }
+
+    /**
+     * The child's pidfd, for pidfd calls of your own (poll, pidfd_getfd, {@link io.pidspawn.uapi.PidfdSpawn}).
+     * Borrowed: the Child owns it, and it stays open until {@link #waitFor()} returns the status
+     * or {@link #close()}. Do not wait on it yourself: the reaper does.
+     *
+     * @throws IllegalStateException once the child was waited for, or the Child closed
+     */
+    public int pidfd() {
+        return watch.pidfd();
+    }
+
+    /** The program as the command resolved it: {@code /usr/bin/git}. */
+    public String program() {
+        return program;
+    }
+
+    // ---- stdio ----
+
+    /** The child's stdin, when it is a {@link Stdio#pipe()}; closing it gives the child end of file. */
+    public synchronized OutputStream stdin() {
+        if (stdin == null) {
+            stdin = Channels.newOutputStream(stdinChannel());
+        }
+        return stdin;
+    }
+
+    /** The child's stdout, when it is a {@link Stdio#pipe()}. */
+    public synchronized InputStream stdout() {
+        if (stdout == null) {
+            stdout = Channels.newInputStream(stdoutChannel());
+        }
+        return stdout;
+    }
+
+    /** The child's stderr, when it is a {@link Stdio#pipe()}. */
+    public synchronized InputStream stderr() {
+        if (stderr == null) {
+            stderr = Channels.newInputStream(stderrChannel());
+        }
+        return stderr;
+    }
+
+    /** The child's stdin as a channel (the same pipe as {@link #stdin()}). */
+    public synchronized WritableByteChannel stdinChannel() {
+        if (stdinChannel == null) {
+            stdinChannel = PipeChannels.sink(pipe(stdinPipe, "stdin"), this);
+        }
+        return stdinChannel;
+    }
+
+    /** The child's stdout as a channel (the same pipe as {@link #stdout()}). */
+    public synchronized ReadableByteChannel stdoutChannel() {
+        if (stdoutChannel == null) {
+            stdoutChannel = PipeChannels.source(pipe(stdoutPipe, "stdout"), this);
+        }
+        return stdoutChannel;
+    }
+
+    /** The child's stderr as a channel (the same pipe as {@link #stderr()}). */
+    public synchronized ReadableByteChannel stderrChannel() {
+        if (stderrChannel == null) {
+            stderrChannel = PipeChannels.source(pipe(stderrPipe, "stderr"), this);
+        }
+        return stderrChannel;
+    }
+
+    private PipeEnd pipe(PipeEnd p, String which) {
+        if (p == null) {
+            throw new IllegalStateException(which + " of pid " + pid() + " is not a pipe: spawn it with "
+                    + which + "(Stdio.pipe()) to get a stream");
+        }
+        return p;
+    }
+
+    // ---- signals ----
+
+    /**
+     * Sends a signal (0 only checks that the child runs).
+     *
+     * @return true if it was sent; false if the child has already exited
+     * @throws ErrnoException if the kernel refused (EPERM: the child changed its credentials)
+     * @throws IllegalStateException if the Child was closed while the child still ran
+     */
+    public boolean signal(int sig) throws ErrnoException {
+        return watch.signal(sig);
+    }
+
+    /** {@code signal(SIGKILL)}: false, not an error, when the child has already exited. */
+    public boolean kill() throws ErrnoException {
+        return watch.signal(Signals.SIGKILL);
+    }
+
+    /**
+     * Sends a signal to the process group the child leads, reaching the processes it started in
+     * that group too: {@code kill(-pgid, sig)}. Only a child that leads its group can be signalled
+     * so; a Command puts its children in this process's group unless told to start a new session
+     * or group (or the program does, as {@code setsid(1)} does). Race-free while the child is not
+     * reaped, as its pid, and so its group id, cannot be reused before.
+     *
+     * @return true if sent; false if the child has already exited
+     * @throws IllegalStateException naming the group the child is in, when it leads none
+     */
+    public boolean killProcessGroup(int sig) throws ErrnoException {
+        return watch.signalGroup(sig);
+    }
+
+    // ---- exit ----
+
+    /** Waits for the child to exit, then releases the pidfd. */
+    public ExitStatus waitFor() throws InterruptedException {
+        return watch.await();
+    }
+
+    /** Waits at most {@code timeout}; true if the child has exited (the pidfd is then released). */
+    public boolean waitFor(Duration timeout) throws InterruptedException {
+        return watch.await(timeout) != null;
+    }
+
+    /** How the child ended, or empty while it runs. */
+    public Optional<ExitStatus> exitStatus() {
+        return Optional.ofNullable(watch.now());
+    }
+
+    /**
+     * Completes when the child exits. Callbacks run on one library thread ({@code pidspawn-exit}),
+     * in order of exit, never on the reaper: a callback that blocks delays the ones after it, so
+     * give blocking work its own executor ({@code thenApplyAsync(f, executor)}).
+     */
+    public CompletableFuture<ExitStatus> onExit() {
+        return watch.published();
+    }
+
+    /** What the kernel says about the child: pid, parent, credentials, cgroup; until it was waited for. */
+    public PidfdInfo info() throws ErrnoException {
+        return watch.info();
+    }
+
+    // ---- output ----
+
+    /** Reads what remains of the piped stdout and stderr to their end and waits for the exit. */
+    public Output output() throws ErrnoException, InterruptedException {
+        return output(Capture.defaults());
+    }
+
+    /**
+     * As {@link #output()}, with a timeout and a limit. Input cannot be given here (the child
+     * runs already): write it to {@link #stdin()}, or use {@link Command#output(Capture)}.
+     */
+    public Output output(Capture capture) throws ErrnoException, InterruptedException {
+        if (capture.hasInput()) {
+            throw new IllegalArgumentException("the child runs already: write its input to stdin(), "
+                    + "or give the input to Command.output");
+        }
+        return Collector.collect(this, null, capture);
+    }
+
+    /** Closes the pipe ends and releases the pidfd; neither kills nor waits (the reaper still reaps). */
+    @Override
+    public void close() {
+        resources.release();
+    }
+
+    ExitWatch watch() {
+        return watch;
+    }
+
+    PipeEnd stdinPipe() {
+        return stdinPipe;
+    }
+
+    PipeEnd stdoutPipe() {
+        return stdoutPipe;
+    }
+
+    PipeEnd stderrPipe() {
+        return stderrPipe;
+    }
+
+    @Override
+    public String toString() {
+        ExitStatus s = watch.exitFuture().isCompletedExceptionally() ? null : watch.peek();
+        return "Child[pid " + pid() + ", " + program + (s == null ? ", running" : ", " + s) + "]";
+    }
+}

@@ -1,0 +1,533 @@
+package io.pidspawn;
+
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.reaper.FdHandle;
+import io.pidspawn.uapi.PidfdSpawn;
+import io.pidspawn.uapi.SpawnAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A reusable recipe for starting a program: executable, arguments, environment, working
+ * directory and fds, compiled once into a pidfd_spawn builder and spawned any number of times,
+ * from any number of threads at once.
+ *
+ * <pre>{@code
+ * try (Command git = Command.builder("git").args("-C", repo.toString()).build()) {
+ *     Output status = git.output(SpawnOverrides.none().withArgs("status", "--short"), Capture.defaults());
+ *     try (Child log = git.spawn(SpawnOverrides.none().withArgs("log").withStdout(Stdio.pipe()))) {
+ *         log.stdout().transferTo(System.out);
+ *         log.waitFor();
+ *     }
+ * }
+ * }</pre>
+ *
+ * <h2>The template</h2>
+ * {@link Builder#build()} opens a builder ({@link PidfdSpawn#pidfd_spawn_open}) and configures it
+ * key by key: the executable is found and pinned then, the environment computed then. Each spawn
+ * reuses the compiled builder and sends only what differs ({@link SpawnOverrides}, pipes, files
+ * to open) with the run. {@link #close()} releases the builder; spawns under way finish first.
+ *
+ * <h2>The executable</h2>
+ * A program with a slash is a path (relative to this process's working directory); a bare name
+ * is looked up once, when the command is built, in the child's {@code PATH} (this process's,
+ * unless the command sets or unsets it), or, without one, in {@code /usr/local/bin:/usr/bin:/bin}.
+ * Empty and relative {@code PATH} entries are skipped, so a name never resolves to a file in
+ * the working directory by accident. The file found is pinned: if a package upgrade renames a
+ * new file over it, the next spawn notices (ESTALE) and, by default, pins the new file and
+ * retries once; with {@link Policy#FAIL} it throws the {@link SpawnException} instead.
+ *
+ * <h2>Defaults</h2>
+ * The child inherits this process's environment (as it is when the command is built), working
+ * directory, stdin, stdout and stderr; every other fd is closed. {@link #output()} captures
+ * stdout and stderr and gives the child /dev/null as stdin unless the command (or the call) says
+ * otherwise.
+ */
+public final class Command implements AutoCloseable {
+    /** What a spawn does when the executable was replaced since it was pinned. */
+    public enum Policy {
+        /** Pin the file now at the path and retry the spawn once (the default). */
+        REPIN,
+        /** Throw the {@link SpawnException} with errno ESTALE. */
+        FAIL
+    }
+
+    private final String name;
+    private final Path program;
+    private final List<String> argv;
+    private final Map<String, String> env;
+    private final Stdio[] stdio; // 0, 1, 2; null where the command leaves the default
+    private final int[] heldStdioFds; // this command's copies of Stdio.fd sources for 0-2, or -1
+    private final List<SpawnAction> fileActions; // opens for extra fds given files
+    private final int lowestSource; // above every child fd a spawn writes to
+    private final Policy onReplaced;
+    private final FdHandle builder; // its closer also closes heldStdioFds
+    private final Object repinLock = new Object();
+    private volatile long pins; // how often the executable was pinned again
+
+    private Command(Builder b, Path program, Map<String, String> env, int builderFd, int[] held, List<SpawnAction> fileActions,
+                    int lowestSource) {
+        this.name = b.name;
+        this.program = program;
+        this.argv = b.argv();
+        this.env = env;
+        this.stdio = b.stdio.clone();
+        this.heldStdioFds = held;
+        this.fileActions = List.copyOf(fileActions);
+        this.lowestSource = lowestSource;
+        this.onReplaced = b.onReplaced;
+        this.builder = new FdHandle(builderFd, fd -> {
+            for (int h : held) {
+                if (h >= 0) {
+                    Libc.close(h);
+                }
+            }
+            closeBuilder(fd);
+        });
+    }
+
+    /** A command running {@code program}: a path, or a bare name looked up in PATH when built. */
+    public static Builder builder(String program) {
+        return new Builder(program);
+    }
+
+    /** A command running the file at {@code program}: a Path is never looked up in PATH. */
+    public static Builder builder(Path program) {
+        String file = program.toString();
+        return new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
+    }
+
+    /** The executable, as found when the command was built. */
+    public Path program() {
+        return program;
+    }
+
+    /** The argument vector, argv[0] included. */
+    public List<String> argv() {
+        return argv;
+    }
+
+    // ---- spawning ----
+
+    /** Starts the program as configured. */
+    public Child spawn() throws SpawnException {
+        return spawn(SpawnOverrides.none());
+    }
+
+    /** Starts the program with these arguments after the command's own. */
+    public Child spawn(List<String> moreArgs) throws SpawnException {
+        return spawn(SpawnOverrides.none().withArgs(moreArgs));
+    }
+
+    /** Starts the program with these variables set on top of the command's environment. */
+    public Child spawn(Map<String, String> moreEnv) throws SpawnException {
+        return spawn(SpawnOverrides.none().withEnv(moreEnv));
+    }
+
+    /**
+     * Starts the program with this spawn's differences.
+     *
+     * @throws SpawnException naming the step and errno; nothing is left behind (no fd, no child)
+     * @throws IllegalStateException if the command is closed
+     */
+    public Child spawn(SpawnOverrides overrides) throws SpawnException {
+        long pinned = pins;
+        try {
+            return Launch.start(this, overrides);
+        } catch (SpawnException e) {
+            if (e.errno() != Errno.ESTALE || e.step() != SpawnStep.PREPARE || onReplaced == Policy.FAIL) {
+                throw e;
+            }
+            repin(pinned, e);
+            return Launch.start(this, overrides);
+        }
+    }
+
+    /** Pins the file now at the executable's path, unless another spawn already did since {@code seen}. */
+    private void repin(long seen, SpawnException stale) throws SpawnException {
+        synchronized (repinLock) {
+            if (pins != seen) {
+                return;
+            }
+            int b = acquireBuilder();
+            try {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+                pins++;
+            } catch (ErrnoException e) {
+                SpawnException failed = new SpawnException(program.toString(), SpawnStep.PREPARE, e.errno(),
+                        "executable replaced since it was pinned, and pinning it again failed (" + e.getMessage() + ")", -1);
+                failed.addSuppressed(stale);
+                throw failed;
+            } finally {
+                builder.release();
+            }
+        }
+    }
+
+    // ---- output ----
+
+    /** Runs the program to its end and returns what it wrote to stdout and stderr. */
+    public Output output() throws ErrnoException, InterruptedException {
+        return output(SpawnOverrides.none(), Capture.defaults());
+    }
+
+    /** As {@link #output()}, with input, a timeout or an output limit. */
+    public Output output(Capture capture) throws ErrnoException, InterruptedException {
+        return output(SpawnOverrides.none(), capture);
+    }
+
+    /**
+     * Spawns with these differences, feeds the capture's input, collects stdout and stderr until
+     * both end and the child has exited (or the timeout passes: it is then killed), and closes
+     * the child. Stdout and stderr are captured unless the command or the overrides send them
+     * elsewhere; stdin is /dev/null unless input is given or the command or overrides set it.
+     * No thread is started per child: the library's reaper thread reads the pipes.
+     *
+     * @throws SpawnException if the spawn failed
+     * @throws ErrnoException if reading the output failed
+     * @throws InterruptedException if interrupted while waiting; the child is then killed
+     */
+    public Output output(SpawnOverrides overrides, Capture capture) throws ErrnoException, InterruptedException {
+        SpawnOverrides o = overrides;
+        if (capture.hasInput()) {
+            if (o.stdio(0) != null) {
+                throw new IllegalArgumentException("stdin is given twice: by the overrides and by the capture's input");
+            }
+            o = o.withStdin(capture.inputFile() != null ? Stdio.readFrom(capture.inputFile()) : Stdio.pipe());
+        }
+        Stdio[] defaults = {Stdio.discard(), Stdio.pipe(), Stdio.pipe()};
+        for (int fd = 0; fd <= 2; fd++) {
+            if (o.stdio(fd) == null && stdio[fd] == null) {
+                o = o.withStdio(fd, defaults[fd]);
+            }
+        }
+        try (Child child = spawn(o)) {
+            return Collector.collect(child, capture.input(), capture);
+        }
+    }
+
+    /** Releases the builder once the spawns under way are done; later spawns throw IllegalStateException. */
+    @Override
+    public void close() {
+        builder.close();
+    }
+
+    @Override
+    public String toString() {
+        return "Command" + argv + (program.toString().equals(argv.getFirst()) ? "" : " (" + program + ")");
+    }
+
+    // ---- for Launch ----
+
+    /** Takes a reference to the builder fd for one spawn; release it with {@code builder.release()}. */
+    int acquireBuilder() {
+        if (!builder.acquire()) {
+            throw new IllegalStateException("cannot spawn " + name + ": the command is closed");
+        }
+        return builder.fd();
+    }
+
+    void releaseBuilder() {
+        builder.release();
+    }
+
+    Stdio stdio(int fd) {
+        return stdio[fd];
+    }
+
+    /** This command's copy of the Stdio.fd source for stdio fd 0-2. */
+    int heldStdioFd(int fd) {
+        return heldStdioFds[fd];
+    }
+
+    List<SpawnAction> fileActions() {
+        return fileActions;
+    }
+
+    int lowestSource() {
+        return lowestSource;
+    }
+
+    Map<String, String> env() {
+        return env;
+    }
+
+    // ---- validation shared with SpawnOverrides ----
+
+    static void checkEnvName(String name) {
+        if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not an environment variable name: \"" + name + "\"");
+        }
+    }
+
+    /** Checks that s makes sense at child fd: files by direction, pipes for 0-2, merging for 2. */
+    static Stdio checkStdio(int fd, Stdio s) {
+        Objects.requireNonNull(s, "stdio");
+        String where = fd <= 2 ? new String[] {"stdin", "stdout", "stderr"}[fd] : "fd " + fd;
+        String refusal = switch (s) {
+            case Stdio.ReadFrom _ when fd == 1 || fd == 2 -> "a file to read";
+            case Stdio.WriteTo _ when fd == 0 -> "a file to write";
+            case Stdio.Pipe _ when fd > 2 -> "a pipe (pipes are for stdin, stdout and stderr; pass a pipe of your own with Stdio.fd)";
+            case Stdio.MergeWithStdout _ when fd != 2 -> "merged with stdout (only stderr can be)";
+            default -> null;
+        };
+        if (refusal != null) {
+            throw new IllegalArgumentException(where + " cannot be " + refusal + ": " + s);
+        }
+        return s;
+    }
+
+    private static void closeBuilder(int builderFd) {
+        try {
+            PidfdSpawn.close(builderFd);
+        } catch (ErrnoException e) {
+            throw new IllegalStateException("pidspawn: closing a command's builder: " + e.getMessage() + "; please report", e);
+        }
+    }
+
+    /**
+     * Configures a {@link Command}. Not thread-safe; {@link #build()} may be called more than
+     * once, each time making an independent command.
+     */
+    public static final class Builder {
+        private final String name;
+        private final List<String> args = new ArrayList<>();
+        private String arg0;
+        private final List<String[]> envOps = new ArrayList<>(); // {name, value}, {name, null} unsets, {} clears
+        private Path cwd;
+        private final Stdio[] stdio = new Stdio[3];
+        private final TreeMap<Integer, Stdio> extraFds = new TreeMap<>();
+        private boolean inheritFds;
+        private Policy onReplaced = Policy.REPIN;
+
+        private Builder(String program) {
+            if (program.isEmpty() || program.indexOf('\0') >= 0) {
+                throw new IllegalArgumentException("not a program name: \"" + program + "\"");
+            }
+            this.name = program;
+        }
+
+        /** Appends arguments (argv[1] onwards). */
+        public Builder args(String... more) {
+            return args(List.of(more));
+        }
+
+        public Builder args(List<String> more) {
+            for (String a : more) {
+                if (a.indexOf('\0') >= 0) {
+                    throw new IllegalArgumentException("argument contains a NUL: \"" + a + "\"");
+                }
+            }
+            args.addAll(more);
+            return this;
+        }
+
+        /** What the program sees as argv[0]; by default the program as given to {@link Command#builder}. */
+        public Builder arg0(String name) {
+            this.arg0 = Objects.requireNonNull(name, "arg0");
+            return this;
+        }
+
+        /** Sets one variable (the environment is this process's unless {@link #clearEnv()}). */
+        public Builder env(String name, String value) {
+            checkEnvName(name);
+            envOps.add(new String[] {name, Objects.requireNonNull(value, "value")});
+            return this;
+        }
+
+        public Builder unsetEnv(String name) {
+            checkEnvName(name);
+            envOps.add(new String[] {name, null});
+            return this;
+        }
+
+        /** Starts from an empty environment: variables set before this call are dropped too. */
+        public Builder clearEnv() {
+            envOps.add(new String[0]);
+            return this;
+        }
+
+        /** The working directory (a relative path is resolved against this process's now). */
+        public Builder cwd(Path dir) {
+            this.cwd = dir.toAbsolutePath();
+            return this;
+        }
+
+        public Builder stdin(Stdio s) {
+            stdio[0] = checkStdio(0, s);
+            return this;
+        }
+
+        public Builder stdout(Stdio s) {
+            stdio[1] = checkStdio(1, s);
+            return this;
+        }
+
+        public Builder stderr(Stdio s) {
+            stdio[2] = checkStdio(2, s);
+            return this;
+        }
+
+        /**
+         * What the child gets as fd {@code childFd}: 0-2 as {@link #stdin}, {@link #stdout} and
+         * {@link #stderr}; above, a file, /dev/null, or a fd of this process
+         * ({@link Stdio#inherit()} passes this process's fd of the same number).
+         */
+        public Builder fd(int childFd, Stdio s) {
+            if (childFd < 0) {
+                throw new IllegalArgumentException("child fd " + childFd + " is negative");
+            }
+            if (childFd <= 2) {
+                stdio[childFd] = checkStdio(childFd, s);
+            } else {
+                extraFds.put(childFd, checkStdio(childFd, s));
+            }
+            return this;
+        }
+
+        /** The child gets a copy of this process's fd {@code parentFd} as fd {@code childFd}. */
+        public Builder fd(int childFd, int parentFd) {
+            return fd(childFd, Stdio.fd(parentFd));
+        }
+
+        /** Keeps every fd this process has open without close-on-exec, not just 0-2 and the mapped ones. */
+        public Builder inheritFds() {
+            this.inheritFds = true;
+            return this;
+        }
+
+        /** What a spawn does when the executable was replaced since the command was built. */
+        public Builder onReplacedExecutable(Policy policy) {
+            this.onReplaced = Objects.requireNonNull(policy, "policy");
+            return this;
+        }
+
+        /**
+         * Finds and pins the executable, opens and configures a builder, and returns the command.
+         *
+         * @throws ErrnoException for a program not found or not executable (ENOENT, EACCES), a
+         *     missing working directory, a closed fd; the message names the setting
+         */
+        public Command build() throws ErrnoException {
+            Map<String, String> env = environment();
+            Path program = PathSearch.resolve(name, env);
+            int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
+            int[] held = {-1, -1, -1};
+            try {
+                configure(b, program);
+                int lowestSource = Math.max(3, extraFds.isEmpty() ? 0 : extraFds.lastKey() + 1);
+                List<SpawnAction> fileActions = new ArrayList<>();
+                for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
+                    SpawnAction open = Launch.openAction(e.getKey(), e.getValue());
+                    if (open != null) {
+                        fileActions.add(open);
+                    }
+                }
+                for (int fd = 0; fd <= 2; fd++) {
+                    if (stdio[fd] instanceof Stdio.Fd(int parentFd)) {
+                        held[fd] = Libc.fcntl(parentFd, Libc.F_DUPFD_CLOEXEC, lowestSource);
+                        if (held[fd] < 0) {
+                            throw new ErrnoException("fcntl", -held[fd], "F_DUPFD_CLOEXEC of fd " + parentFd + " for child fd " + fd);
+                        }
+                    }
+                }
+                Command c = new Command(this, program, env, b, held, fileActions, lowestSource);
+                b = -1; // the command owns it, and the held fds, now
+                return c;
+            } finally {
+                if (b >= 0) {
+                    PidfdSpawn.close(b);
+                    for (int h : held) {
+                        if (h >= 0) {
+                            Libc.close(h);
+                        }
+                    }
+                }
+            }
+        }
+
+        private void configure(int b, Path program) throws ErrnoException {
+            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_BINARY, PidfdSpawn.KEY_ARGV, nulList(argv()), 0);
+            for (String[] op : envOps) {
+                switch (op.length) {
+                    case 0 -> PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_ENV_CLEAR, (String) null, 0);
+                    default -> {
+                        if (op[1] == null) {
+                            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_ENV_UNSET, op[0], 0);
+                        } else {
+                            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_ENV, op[0] + "=" + op[1], 0);
+                        }
+                    }
+                }
+            }
+            if (cwd != null) {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_CWD, cwd.toString(), 0);
+            }
+            if (inheritFds) {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
+            }
+            for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
+                mapExtraFd(b, e.getKey(), e.getValue());
+            }
+        }
+
+        /** Fds above 2 given by fd (or /dev/null) belong to the template: the builder holds its own copy. */
+        private static void mapExtraFd(int b, int childFd, Stdio s) throws ErrnoException {
+            String key = PidfdSpawn.KEY_FD_PREFIX + childFd;
+            switch (s) {
+                case Stdio.Fd(int parentFd) -> PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FD, key, (String) null, parentFd);
+                case Stdio.Inherit _ -> PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FD, key, (String) null, childFd);
+                case Stdio.Discard _ -> {
+                    int devNull = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDWR | Libc.O_CLOEXEC, 0);
+                    if (devNull < 0) {
+                        throw new ErrnoException("open", -devNull, "/dev/null for child fd " + childFd);
+                    }
+                    try {
+                        PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FD, key, (String) null, devNull);
+                    } finally {
+                        Libc.close(devNull);
+                    }
+                }
+                default -> { } // files: opened by the child at each spawn (Launch.openAction)
+            }
+        }
+
+        private List<String> argv() {
+            List<String> v = new ArrayList<>(args.size() + 1);
+            v.add(arg0 != null ? arg0 : name);
+            v.addAll(args);
+            return List.copyOf(v);
+        }
+
+        /** The child's environment as the builder will compute it: this process's, then the changes in order. */
+        private Map<String, String> environment() {
+            Map<String, String> env = new LinkedHashMap<>(System.getenv());
+            for (String[] op : envOps) {
+                if (op.length == 0) {
+                    env.clear();
+                } else if (op[1] == null) {
+                    env.remove(op[0]);
+                } else {
+                    env.put(op[0], op[1]);
+                }
+            }
+            return Collections.unmodifiableMap(env);
+        }
+
+        private static byte[] nulList(List<String> items) {
+            StringBuilder s = new StringBuilder();
+            for (String i : items) {
+                s.append(i).append('\0');
+            }
+            return s.toString().getBytes(StandardCharsets.UTF_8);
+        }
+    }
+}

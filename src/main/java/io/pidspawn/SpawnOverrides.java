@@ -1,0 +1,132 @@
+package io.pidspawn;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What one spawn changes in a {@link Command}: more arguments, environment variables, the
+ * working directory, stdin, stdout, stderr. Immutable; each {@code with} method returns a copy.
+ *
+ * <pre>{@code
+ * Command git = Command.builder("git").args("-C", repo.toString()).build();
+ * Child log = git.spawn(SpawnOverrides.none()
+ *         .withArgs("log", "--oneline")
+ *         .withEnv("GIT_PAGER", "cat")
+ *         .withStdout(Stdio.pipe()));
+ * }</pre>
+ *
+ * The command's compiled template is reused; the differences travel with the spawn. A
+ * {@link Stdio#fd} given here is used as it is at spawn time (it is not copied), so it must be
+ * open until {@code spawn} returns.
+ */
+public final class SpawnOverrides {
+    private static final SpawnOverrides NONE = new SpawnOverrides(List.of(), Map.of(), null, null, null, null);
+
+    private final List<String> args;
+    private final Map<String, String> env;
+    private final Path cwd;
+    private final Stdio stdin;
+    private final Stdio stdout;
+    private final Stdio stderr;
+
+    private SpawnOverrides(List<String> args, Map<String, String> env, Path cwd, Stdio stdin, Stdio stdout, Stdio stderr) {
+        this.args = args;
+        this.env = env;
+        this.cwd = cwd;
+        this.stdin = stdin;
+        this.stdout = stdout;
+        this.stderr = stderr;
+    }
+
+    /** Spawn exactly as the command says. */
+    public static SpawnOverrides none() {
+        return NONE;
+    }
+
+    /** Adds arguments after the command's own. */
+    public SpawnOverrides withArgs(String... more) {
+        return withArgs(List.of(more));
+    }
+
+    /** Adds arguments after the command's own. */
+    public SpawnOverrides withArgs(List<String> more) {
+        List<String> all = new ArrayList<>(args);
+        all.addAll(more); // List.of and addAll reject nulls
+        return new SpawnOverrides(List.copyOf(all), env, cwd, stdin, stdout, stderr);
+    }
+
+    /** Sets one environment variable on top of the command's environment. */
+    public SpawnOverrides withEnv(String name, String value) {
+        Command.checkEnvName(name);
+        Map<String, String> all = new LinkedHashMap<>(env);
+        all.put(name, Objects.requireNonNull(value, "value"));
+        return new SpawnOverrides(args, Collections.unmodifiableMap(all), cwd, stdin, stdout, stderr);
+    }
+
+    /** Sets environment variables on top of the command's environment. */
+    public SpawnOverrides withEnv(Map<String, String> vars) {
+        SpawnOverrides o = this;
+        for (Map.Entry<String, String> e : vars.entrySet()) {
+            o = o.withEnv(e.getKey(), e.getValue());
+        }
+        return o;
+    }
+
+    /** The working directory for this spawn (a relative path is resolved against this process's). */
+    public SpawnOverrides withCwd(Path dir) {
+        return new SpawnOverrides(args, env, dir.toAbsolutePath(), stdin, stdout, stderr);
+    }
+
+    public SpawnOverrides withStdin(Stdio s) {
+        return new SpawnOverrides(args, env, cwd, Command.checkStdio(0, s), stdout, stderr);
+    }
+
+    public SpawnOverrides withStdout(Stdio s) {
+        return new SpawnOverrides(args, env, cwd, stdin, Command.checkStdio(1, s), stderr);
+    }
+
+    public SpawnOverrides withStderr(Stdio s) {
+        return new SpawnOverrides(args, env, cwd, stdin, stdout, Command.checkStdio(2, s));
+    }
+
+    List<String> args() {
+        return args;
+    }
+
+    Map<String, String> env() {
+        return env;
+    }
+
+    Path cwd() {
+        return cwd;
+    }
+
+    /** The override for stdio fd 0, 1 or 2, or null to keep the command's. */
+    Stdio stdio(int fd) {
+        return switch (fd) {
+            case 0 -> stdin;
+            case 1 -> stdout;
+            default -> stderr;
+        };
+    }
+
+    /** A copy with stdio fd 0, 1 or 2 replaced. */
+    SpawnOverrides withStdio(int fd, Stdio s) {
+        return switch (fd) {
+            case 0 -> withStdin(s);
+            case 1 -> withStdout(s);
+            default -> withStderr(s);
+        };
+    }
+
+    @Override
+    public String toString() {
+        return "SpawnOverrides[args=" + args + ", env=" + env.keySet() + ", cwd=" + cwd + ", stdin=" + stdin
+                + ", stdout=" + stdout + ", stderr=" + stderr + "]";
+    }
+}

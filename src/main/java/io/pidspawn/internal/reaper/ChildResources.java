@@ -1,0 +1,38 @@
+package io.pidspawn.internal.reaper;
+
+import java.util.List;
+
+/**
+ * What a {@code Child} owns: its exit watch (and through it the pidfd) and the parent's pipe
+ * ends. Released by {@code Child.close()}, or by the cleaner once the Child is unreachable; this
+ * object never refers to the Child itself.
+ */
+public final class ChildResources {
+    private final ExitWatch watch;
+    private final List<PipeEnd> pipes;
+    private final String program;
+    private final Throwable spawnSite;
+
+    public ChildResources(ExitWatch watch, List<PipeEnd> pipes, String program, Throwable spawnSite) {
+        this.watch = watch;
+        this.pipes = List.copyOf(pipes);
+        this.program = program;
+        this.spawnSite = spawnSite;
+    }
+
+    /** Closes the pipe ends and releases the pidfd; the child itself is left alone (and still reaped). */
+    public void release() {
+        for (PipeEnd p : pipes) {
+            p.close();
+        }
+        watch.releaseOwner();
+    }
+
+    /** The cleaner's action. */
+    void cleanUp() {
+        release();
+        if (LeakDetector.ENABLED && !watch.observed()) {
+            LeakDetector.report(new LeakDetector.Report(watch.pid(), program, spawnSite));
+        }
+    }
+}

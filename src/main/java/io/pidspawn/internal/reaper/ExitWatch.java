@@ -1,0 +1,320 @@
+package io.pidspawn.internal.reaper;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.ExitStatus;
+import io.pidspawn.Signals;
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.PidfdInfo;
+import io.pidspawn.uapi.PidfdSpawn;
+import io.pidspawn.uapi.Spawned;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+
+/**
+ * One child under supervision: its pidfd, registered with the {@link Reaper} until the child is
+ * reaped, and how it ended. The reaper holds this object (and a reference to the pidfd), never
+ * the public {@code Child}: a child nobody waits for is still reaped.
+ */
+public final class ExitWatch implements Reaper.Watch {
+    private final int pid;
+    private final FdHandle pidfd;
+    private final long token;
+    /** Completed on the reaper thread; internal only, so no user callback ever runs there. */
+    private final CompletableFuture<ExitStatus> exit = new CompletableFuture<>();
+    /** The future users attach callbacks to; created on demand, completed by the ExitDispatcher. */
+    private CompletableFuture<ExitStatus> published; // guarded by this
+    /** Reaping takes it exclusively: while a reader holds it, the pid cannot be freed for reuse. */
+    private final ReentrantReadWriteLock reaping = new ReentrantReadWriteLock();
+    private volatile boolean reaped;
+    private volatile boolean observed;
+
+    private ExitWatch(Spawned child, long token) {
+        this.pid = child.pid();
+        this.pidfd = new FdHandle(child.pidfd(), ExitWatch::closePidfd);
+        this.token = token;
+    }
+
+    /**
+     * Puts a child the UAPI just started under supervision; the watch owns its pidfd from now on.
+     * Should even that fail, the child is killed and reaped here and the pidfd closed.
+     */
+    public static ExitWatch start(Spawned child) throws ErrnoException {
+        Reaper reaper = Reaper.get();
+        ExitWatch w = new ExitWatch(child, reaper.newToken());
+        w.pidfd.acquire(); // the reaper's reference, dropped once it has reaped the child
+        try {
+            reaper.add(w.token, child.pidfd(), Libc.EPOLLIN, w);
+        } catch (ErrnoException e) {
+            w.pidfd.release();
+            try {
+                PidfdSpawn.pidfd_send_signal(child.pidfd(), Signals.SIGKILL, 0);
+                PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+            } finally {
+                w.pidfd.close();
+            }
+            throw e;
+        }
+        return w;
+    }
+
+    public int pid() {
+        return pid;
+    }
+
+    /** The pidfd; the number stays valid until {@link #await} returns or {@link #releaseOwner}. */
+    public int pidfd() {
+        if (pidfd.isClosed()) {
+            throw released();
+        }
+        return pidfd.fd();
+    }
+
+    private IllegalStateException released() {
+        return new IllegalStateException("the pidfd of pid " + pid + " is released: the Child was waited for or closed");
+    }
+
+    // ---- on the reaper thread ----
+
+    @Override
+    public void ready(int events) {
+        ExitStatus status;
+        reaping.writeLock().lock();
+        try {
+            status = PidfdSpawn.pidfd_wait(pidfd.fd(), PidfdSpawn.WNOHANG);
+            if (status == null) {
+                return; // readable a moment before it is waitable; level-triggered, so it fires again
+            }
+            reaped = true;
+        } catch (ErrnoException e) {
+            reaped = true;
+            status = reapedElsewhere(e);
+        } finally {
+            reaping.writeLock().unlock();
+        }
+        Reaper.get().remove(token, pidfd.fd()); // before the release that may close it
+        pidfd.release();
+        if (status != null) {
+            exit.complete(status);
+        }
+        CompletableFuture<ExitStatus> p;
+        synchronized (this) {
+            p = published;
+        }
+        if (p != null) {
+            ExitDispatcher.publish(exit, p);
+        }
+    }
+
+    /** Someone reaped the child through its pidfd behind our back: the kernel may still know how it ended. */
+    private ExitStatus reapedElsewhere(ErrnoException waitid) {
+        if (waitid.errno() == Errno.ECHILD) {
+            try {
+                ExitStatus s = PidfdSpawn.pidfd_info(pidfd.fd()).exit(); // PIDFD_INFO_EXIT, Linux 6.15
+                if (s != null) {
+                    return s;
+                }
+            } catch (ErrnoException ignored) {
+                // fall through: the status is lost
+            }
+        }
+        exit.completeExceptionally(new IllegalStateException("pid " + pid
+                + " was reaped outside its Child (waitid: " + Errno.describe(waitid.errno())
+                + ") and this kernel cannot tell how it ended", waitid));
+        return null;
+    }
+
+    // ---- for the Child ----
+
+    /**
+     * Waits for the exit; no native call blocks, so a virtual thread unmounts here. Once the
+     * status is returned the owner's pidfd reference is released, as Go's Process.Wait does: the
+     * child is gone, and a waited-for child holds no fd even if nobody closes it.
+     */
+    public ExitStatus await() throws InterruptedException {
+        try {
+            return waited(exit.get());
+        } catch (ExecutionException e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** As {@link #await()}; null if the child still runs after the timeout. */
+    public ExitStatus await(Duration timeout) throws InterruptedException {
+        try {
+            return waited(exit.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException stillRunning) {
+            return null;
+        } catch (ExecutionException e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** The status if the child has been reaped, else null. */
+    public ExitStatus now() {
+        ExitStatus s = peek();
+        return s == null ? null : observe(s);
+    }
+
+    /** As {@link #now}, for messages: looking does not count as having waited. */
+    public ExitStatus peek() {
+        if (!exit.isDone()) {
+            return null;
+        }
+        try {
+            return exit.join();
+        } catch (RuntimeException e) {
+            throw rethrow(e);
+        }
+    }
+
+    /** Completes (internally) when the child is reaped; for library code only: no user callbacks. */
+    public CompletableFuture<ExitStatus> exitFuture() {
+        return exit;
+    }
+
+    /** A future for users: its callbacks never run on the reaper thread. */
+    public CompletableFuture<ExitStatus> published() {
+        observed = true;
+        CompletableFuture<ExitStatus> p;
+        synchronized (this) {
+            if (published == null) {
+                published = new CompletableFuture<>();
+                if (exit.isDone()) {
+                    ExitDispatcher.publish(exit, published);
+                }
+            }
+            p = published;
+        }
+        return p.copy();
+    }
+
+    /** Whether anyone learned how the child ended (or asked to be told). */
+    public boolean observed() {
+        return observed;
+    }
+
+    public void markObserved() {
+        observed = true;
+    }
+
+    /**
+     * Sends sig through the pidfd. False once the child has exited: a zombie is not signalled,
+     * and a reaped child's pid, which may belong to another process by now, is never used.
+     */
+    public boolean signal(int sig) throws ErrnoException {
+        checkSignal(sig);
+        if (exit.isDone()) {
+            return false;
+        }
+        if (!pidfd.acquire()) {
+            throw released();
+        }
+        try {
+            if (PidfdSpawn.pidfd_poll(pidfd.fd(), 0)) {
+                return false; // exited, not reaped yet
+            }
+            PidfdSpawn.pidfd_send_signal(pidfd.fd(), sig, 0);
+            return true;
+        } catch (ErrnoException e) {
+            if (e.errno() == Errno.ESRCH) {
+                return false;
+            }
+            throw e;
+        } finally {
+            pidfd.release();
+        }
+    }
+
+    /** SIGKILL for library code (limits, timeouts): never throws, false when there was nothing to kill. */
+    public boolean killQuietly() {
+        try {
+            return signal(Signals.SIGKILL);
+        } catch (ErrnoException | IllegalStateException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Sends sig to the process group the child leads, with kill(-pgid). Race-free: the reaper
+     * cannot reap the child while this holds the lock, so the pid, and with it the group id, is
+     * still this child's.
+     */
+    public boolean signalGroup(int sig) throws ErrnoException {
+        checkSignal(sig);
+        reaping.readLock().lock();
+        try {
+            if (reaped) {
+                return false;
+            }
+            int pgid = Libc.getpgid(pid);
+            if (pgid < 0) {
+                throw new ErrnoException("getpgid", -pgid, "pid " + pid);
+            }
+            if (pgid != pid) {
+                throw new IllegalStateException("pid " + pid + " does not lead a process group (it is in group " + pgid
+                        + "): only a child started in its own session or process group can be signalled as a group");
+            }
+            int r = Libc.kill(-pgid, sig);
+            if (r == -Errno.ESRCH) {
+                return false;
+            }
+            if (r < 0) {
+                throw new ErrnoException("kill", -r, "process group " + pgid + ", signal " + Signals.name(sig));
+            }
+            return true;
+        } finally {
+            reaping.readLock().unlock();
+        }
+    }
+
+    public PidfdInfo info() throws ErrnoException {
+        if (!pidfd.acquire()) {
+            throw released();
+        }
+        try {
+            return PidfdSpawn.pidfd_info(pidfd.fd());
+        } finally {
+            pidfd.release();
+        }
+    }
+
+    /** Drops the owner's reference to the pidfd; it is closed once the reaper is done with it too. */
+    public void releaseOwner() {
+        pidfd.close();
+    }
+
+    private ExitStatus observe(ExitStatus s) {
+        observed = true;
+        return s;
+    }
+
+    private ExitStatus waited(ExitStatus s) {
+        observed = true;
+        pidfd.close();
+        return s;
+    }
+
+    private static void checkSignal(int sig) {
+        if (sig < 0 || sig > Signals.MAX) {
+            throw new IllegalArgumentException("not a signal number: " + sig);
+        }
+    }
+
+    private static RuntimeException rethrow(Exception e) {
+        Throwable cause = e.getCause() != null ? e.getCause() : e;
+        return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    }
+
+    private static void closePidfd(int fd) {
+        try {
+            PidfdSpawn.close(fd);
+        } catch (ErrnoException e) {
+            Log.error("closing pidfd " + fd + ": " + e.getMessage(), e);
+        }
+    }
+}

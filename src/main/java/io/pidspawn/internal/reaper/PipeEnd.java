@@ -1,0 +1,145 @@
+package io.pidspawn.internal.reaper;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.internal.linux.Libc;
+import java.io.InterruptedIOException;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.AsynchronousCloseException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.function.IntConsumer;
+
+/**
+ * The parent's end of a pipe to a child: non-blocking, owned by the child's handle, and watched
+ * by the {@link Reaper} one event at a time (EPOLLONESHOT) whenever someone waits on it. Reads
+ * and writes never block in native code; a caller who must wait parks on a future until the
+ * reaper reports readiness, which a virtual thread does without holding its carrier.
+ */
+public final class PipeEnd implements Reaper.Watch {
+    private final FdHandle fd;
+    private final String name;
+    private final long token;
+    private volatile boolean registered;
+    private volatile IntConsumer handler;
+
+    private PipeEnd(int fd, String name) {
+        this.fd = new FdHandle(fd, this::deregisterAndClose);
+        this.name = name;
+        this.token = Reaper.get().newToken();
+    }
+
+    /**
+     * Takes ownership of a parent's pipe end, making it non-blocking (the flag belongs to this
+     * end's open file only: the child's end stays blocking). On failure the fd is closed.
+     */
+    public static PipeEnd take(int fd, String name) throws ErrnoException {
+        int flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
+        int r = flags < 0 ? flags : Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
+        if (r < 0) {
+            Libc.close(fd);
+            throw new ErrnoException("fcntl", -r, "O_NONBLOCK on the " + name + " pipe");
+        }
+        return new PipeEnd(fd, name);
+    }
+
+    /** What messages call it: {@code stdout of pid 1234}. */
+    public String name() {
+        return name;
+    }
+
+    /** read(2) without blocking: bytes read, 0 at end of file, or -errno (-EAGAIN: nothing yet; -EBADF: closed). */
+    public long read(MemorySegment buf, long len) {
+        if (!fd.acquire()) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Libc.read(fd.fd(), buf, len);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** write(2) without blocking: bytes written or -errno (-EAGAIN: full; -EPIPE: the child closed its end). */
+    public long write(MemorySegment buf, long len) {
+        if (!fd.acquire()) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Libc.write(fd.fd(), buf, len);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Asks the reaper for one readiness event: {@code handler} then runs on the reaper thread with
+     * the events, or with {@link Reaper#CLOSED} if the pipe is (or gets) closed first.
+     */
+    public synchronized void arm(int events, IntConsumer handler) throws ErrnoException {
+        this.handler = handler;
+        if (!fd.acquire()) {
+            handler.accept(Reaper.CLOSED);
+            return;
+        }
+        try {
+            int oneShot = events | Libc.EPOLLONESHOT;
+            if (registered) {
+                Reaper.get().modify(token, fd.fd(), oneShot);
+            } else {
+                Reaper.get().add(token, fd.fd(), oneShot, this);
+                registered = true;
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** Blocks the caller until the pipe is ready for events (parking, never in a native call). */
+    public void await(int events) throws InterruptedIOException, AsynchronousCloseException, ErrnoException {
+        CompletableFuture<Integer> ready = new CompletableFuture<>();
+        arm(events, ready::complete);
+        int fired;
+        try {
+            fired = ready.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted waiting on the " + name + " pipe");
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e.getCause());
+        }
+        if (fired == Reaper.CLOSED) {
+            throw new AsynchronousCloseException();
+        }
+    }
+
+    @Override
+    public void ready(int events) {
+        IntConsumer h = handler;
+        if (h != null) {
+            h.accept(events);
+        }
+    }
+
+    public boolean isClosed() {
+        return fd.isClosed();
+    }
+
+    /**
+     * Closes the parent's end (once; later calls do nothing). Whoever waits on it is told
+     * {@link Reaper#CLOSED} on the reaper thread; the fd itself closes when the last read or
+     * write using it returns.
+     */
+    public void close() {
+        if (fd.close()) {
+            Reaper.get().execute(() -> ready(Reaper.CLOSED));
+        }
+    }
+
+    private void deregisterAndClose(int number) {
+        if (registered) {
+            Reaper.get().remove(token, number);
+        }
+        Libc.close(number);
+    }
+}

@@ -1,0 +1,158 @@
+package io.pidspawn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The handle: waiting, signals before and after exit, exit order, process groups, info. */
+@ExtendWith(LeakGuard.class)
+class ChildTest {
+    private static Command helper(String... args) throws ErrnoException {
+        return Command.builder(Helper.path()).args(args).build();
+    }
+
+    @Test
+    void waitForWithTimeoutIsFalseWhileRunningThenKillEndsIt() throws Exception {
+        try (Command c = helper("sleep", "10"); Child child = c.spawn()) {
+            assertThat(child.waitFor(Duration.ofMillis(100))).isFalse();
+            assertThat(child.exitStatus()).isEmpty();
+            assertThat(child.signal(0)).isTrue();
+            assertThat(child.kill()).isTrue();
+            assertThat(child.waitFor()).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
+            assertThat(child.exitStatus()).contains(ExitStatus.killed(Signals.SIGKILL, false));
+        }
+    }
+
+    @Test
+    void killAfterExitReturnsFalseAndDoesNotThrow() throws Exception {
+        try (Command c = helper("exit", "4"); Child child = c.spawn()) {
+            assertThat(child.waitFor()).isEqualTo(ExitStatus.exited(4));
+            assertThat(child.kill()).isFalse();
+            assertThat(child.signal(Signals.SIGTERM)).isFalse();
+            assertThatThrownBy(child::pidfd).isInstanceOf(IllegalStateException.class).hasMessageContaining("waited for");
+        }
+    }
+
+    @Test
+    void signalToAReapedChildThatNobodyWaitedForIsNotSent() throws Exception {
+        try (Command c = helper("exit", "0"); Child child = c.spawn()) {
+            int pidfd = child.pidfd();
+            // The reaper reaps it without anyone waiting: poll the status rather than waitFor.
+            while (child.exitStatus().isEmpty()) {
+                Thread.sleep(5);
+            }
+            assertThat(child.pidfd()).isEqualTo(pidfd); // not waited for: still ours
+            assertThat(child.signal(Signals.SIGTERM)).isFalse();
+            assertThat(child.killProcessGroup(Signals.SIGTERM)).isFalse();
+        }
+    }
+
+    @Test
+    void exitsAreDeliveredInTheOrderTheyHappen() throws Exception {
+        List<Integer> order = Collections.synchronizedList(new ArrayList<>());
+        List<Child> children = new ArrayList<>();
+        List<CompletableFuture<?>> done = new ArrayList<>();
+        String[] sleeps = {"0.3", "0.1", "0.2"};
+        try (Command c = helper("sleep")) {
+            for (int i = 0; i < sleeps.length; i++) {
+                int which = i;
+                Child child = c.spawn(List.of(sleeps[i]));
+                children.add(child);
+                done.add(child.onExit().thenRun(() -> order.add(which)));
+            }
+            CompletableFuture.allOf(done.toArray(CompletableFuture[]::new)).get();
+        } finally {
+            children.forEach(Child::close);
+        }
+        assertThat(order).containsExactly(1, 2, 0);
+    }
+
+    @Test
+    void onExitCallbacksNeverRunOnTheReaper() throws Exception {
+        try (Command c = helper("exit", "2"); Child child = c.spawn()) {
+            String thread = child.onExit().thenApply(s -> Thread.currentThread().getName()).get();
+            assertThat(thread).isEqualTo("pidspawn-exit");
+            assertThat(child.onExit().get()).isEqualTo(ExitStatus.exited(2)); // and after the exit, at once
+        }
+    }
+
+    @Test
+    void infoComesFromTheKernel() throws Exception {
+        try (Command c = helper("sleep", "5"); Child child = c.spawn()) {
+            assertThat(child.info().pid()).isEqualTo(child.pid());
+            assertThat(child.info().ppid()).isEqualTo(ProcessHandle.current().pid());
+            child.kill();
+            child.waitFor();
+        }
+    }
+
+    @Test
+    void processGroupKillNeedsAGroupLeader() throws Exception {
+        try (Command c = helper("sleep", "5"); Child child = c.spawn()) {
+            assertThatThrownBy(() -> child.killProcessGroup(Signals.SIGKILL))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("pid " + child.pid() + " does not lead a process group");
+            child.kill();
+            child.waitFor();
+        }
+    }
+
+    @Test
+    void processGroupKillReachesTheGrandchildren() throws Exception {
+        // setsid(1) calls setsid() and execs, keeping the pid: the child leads a new group, and
+        // its background grandchild is in it.
+        String h = Helper.path();
+        try (Command c = Command.builder("/usr/bin/setsid")
+                .args("/bin/sh", "-c", h + " sleep 30 & echo $!; exec " + h + " sleep 30")
+                .stdout(Stdio.pipe()).build();
+                Child child = c.spawn()) {
+            int grandchild = Integer.parseInt(new BufferedReader(new InputStreamReader(child.stdout())).readLine());
+            while (pgrp(child.pid()) != child.pid()) {
+                Thread.sleep(5); // setsid(1) has not got there yet
+            }
+            assertThat(child.killProcessGroup(Signals.SIGKILL)).isTrue();
+            assertThat(child.waitFor()).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (isRunning(grandchild) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(isRunning(grandchild)).as("grandchild %d after the group kill", grandchild).isFalse();
+        }
+    }
+
+    @Test
+    void closeNeitherKillsNorWaits() throws Exception {
+        try (Command c = helper("sleep", "0.2")) {
+            Child child = c.spawn();
+            child.close();
+            assertThatThrownBy(child::pidfd).isInstanceOf(IllegalStateException.class);
+            assertThat(isRunning(child.pid())).isTrue();
+            assertThat(child.waitFor()).isEqualTo(ExitStatus.exited(0)); // the reaper reaped it all the same
+        }
+    }
+
+    private static int pgrp(int pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        return Integer.parseInt(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[2]);
+    }
+
+    private static boolean isRunning(int pid) throws Exception {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            return stat.charAt(stat.lastIndexOf(')') + 2) != 'Z';
+        } catch (java.nio.file.NoSuchFileException gone) {
+            return false;
+        }
+    }
+}
