@@ -100,14 +100,16 @@ class UapiFuzzTest {
                         case 1 -> open.add(pidfd_open(0, PIDFD_EMPTY));
                         case 2, 3, 4, 5 -> config(fd, op);
                         case 6, 7 -> {
-                            Spawned s = pidfd_spawn_run(fd, RunArgs.of(action(op.actionKind())));
+                            // stdin from /dev/null: a shell must not read the test JVM's own stdin
+                            Spawned s = pidfd_spawn_run(fd, RunArgs.of(SpawnAction.open(0, "/dev/null", O_RDONLY, 0),
+                                    action(op.actionKind())));
                             if (s.pidfd() != fd) {
                                 pidfds.add(s.pidfd());
                             }
                         }
                         case 8 -> {
                             if (!open.isEmpty()) {
-                                PidfdSpawn.close(open.remove(op.target() % open.size()));
+                                closeAndReap(open.remove(op.target() % open.size()));
                             }
                         }
                         default -> pidfd_poll(fd, 0);
@@ -127,14 +129,7 @@ class UapiFuzzTest {
                 PidfdSpawn.close(p);
             }
             for (int b : open) {
-                if (Libc.pidfdSendSignal(b, 9, 0) == 0) { // a one-fd pidfd that was run
-                    try {
-                        pidfd_wait(b, 0);
-                    } catch (ErrnoException ignored) {
-                        // reaped already
-                    }
-                }
-                PidfdSpawn.close(b);
+                closeAndReap(b);
             }
         }
         Set<Integer> leaked = new java.util.TreeSet<>(Helper.openFds());
@@ -151,6 +146,18 @@ class UapiFuzzTest {
         }
         assertThat(leaked).as("fds left open: %s (and %s closed that were open)", where, closed).isEmpty();
         assertThat(Helper.children()).isEqualTo(childrenBefore);
+    }
+
+    /** Closes a builder, or a one-fd pidfd after reaping its child: at this level the caller reaps. */
+    private static void closeAndReap(int fd) throws ErrnoException {
+        if (Libc.pidfdSendSignal(fd, 9, 0) == 0) {
+            try {
+                pidfd_wait(fd, 0);
+            } catch (ErrnoException reapedAlready) {
+                // fine
+            }
+        }
+        PidfdSpawn.close(fd);
     }
 
     private static void config(int fd, Op op) throws ErrnoException {
