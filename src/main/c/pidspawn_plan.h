@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PS_ABI_VERSION 3
+#define PS_ABI_VERSION 4
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -78,7 +78,8 @@ struct ps_request {
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */
 	int32_t  fault_errno;   /* ... with this errno instead of running it */
 	int32_t  sync_fd;       /* >= 0: first wait for the parent (PS_STEP_USERNS_WAIT on this fd) */
-	int32_t  reserved0;
+	uint32_t files_limit;   /* > 0: share the fd table (CLONE_FILES) and, first thing in the
+	                           child, unshare only the fds below it (close_range CLOSE_RANGE_UNSHARE) */
 
 	/* results */
 	int32_t  pid;           /* written by the kernel at clone time (CLONE_PARENT_SETTID) */

@@ -5,6 +5,7 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
 import io.pidspawn.Signals;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.uapi.PidfdInfo;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.Spawned;
@@ -33,9 +34,9 @@ public final class ExitWatch implements Reaper.Watch {
     private volatile boolean reaped;
     private volatile boolean observed;
 
-    private ExitWatch(Spawned child, long token) {
-        this.pid = child.pid();
-        this.pidfd = new FdHandle(child.pidfd(), ExitWatch::closePidfd);
+    private ExitWatch(int pid, int pidfd, long token) {
+        this.pid = pid;
+        this.pidfd = new FdHandle(pidfd, ExitWatch::closePidfd);
         this.token = token;
     }
 
@@ -45,15 +46,17 @@ public final class ExitWatch implements Reaper.Watch {
      */
     public static ExitWatch start(Spawned child) throws ErrnoException {
         Reaper reaper = Reaper.get();
-        ExitWatch w = new ExitWatch(child, reaper.newToken());
+        // Above the fds later spawns hand to their children, so those spawns need not copy it.
+        int pidfd = LongLivedFds.move(child.pidfd());
+        ExitWatch w = new ExitWatch(child.pid(), pidfd, reaper.newToken());
         w.pidfd.acquire(); // the reaper's reference, dropped once it has reaped the child
         try {
-            reaper.add(w.token, child.pidfd(), Libc.EPOLLIN, w);
+            reaper.add(w.token, pidfd, Libc.EPOLLIN, w);
         } catch (ErrnoException e) {
             w.pidfd.release();
             try {
-                PidfdSpawn.pidfd_send_signal(child.pidfd(), Signals.SIGKILL, 0);
-                PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+                PidfdSpawn.pidfd_send_signal(pidfd, Signals.SIGKILL, 0);
+                PidfdSpawn.pidfd_wait(pidfd, 0);
             } finally {
                 w.pidfd.close();
             }

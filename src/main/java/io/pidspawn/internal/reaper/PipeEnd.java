@@ -3,6 +3,7 @@ package io.pidspawn.internal.reaper;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import java.io.InterruptedIOException;
 import java.lang.foreign.MemorySegment;
 import java.nio.channels.AsynchronousCloseException;
@@ -40,7 +41,7 @@ public final class PipeEnd implements Reaper.Watch {
             Libc.close(fd);
             throw new ErrnoException("fcntl", -r, "O_NONBLOCK on the " + name + " pipe");
         }
-        return new PipeEnd(fd, name);
+        return new PipeEnd(LongLivedFds.move(fd), name);
     }
 
     /** What messages call it: {@code stdout of pid 1234}. */

@@ -3,6 +3,7 @@ package io.pidspawn.internal.reaper;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -62,11 +63,11 @@ public final class Reaper {
     }
 
     private Reaper() {
-        epfd = Libc.epollCreate1(Libc.EPOLL_CLOEXEC);
+        epfd = LongLivedFds.move(Libc.epollCreate1(Libc.EPOLL_CLOEXEC));
         if (epfd < 0) {
             throw new IllegalStateException("pidspawn: cannot start the reaper: epoll_create1: " + Errno.describe(-epfd));
         }
-        wakeFd = Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK);
+        wakeFd = LongLivedFds.move(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
         int r = wakeFd < 0 ? wakeFd : Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, wakeFd, Libc.EPOLLIN, WAKE_TOKEN);
         if (r < 0) {
             Libc.close(epfd);

@@ -57,6 +57,13 @@ final class Builder {
     private volatile CompiledPlan plan;
     private final Deque<String> log = new ArrayDeque<>();
 
+    /**
+     * Whether runs copy only the fds the child needs (CLONE_FILES, then close_range
+     * CLOSE_RANGE_UNSHARE): on unless the system property pidspawn.shareFdTable is false, which
+     * benchmarks use to compare with a plain copy of the whole table.
+     */
+    static final boolean SHARE_FD_TABLE = !"false".equals(System.getProperty("pidspawn.shareFdTable"));
+
     /** Test hook: make the trampoline fail at a step, as {step code, errno}. */
     static final ThreadLocal<int[]> FAULT = new ThreadLocal<>();
 
@@ -397,7 +404,7 @@ final class Builder {
             StoppedChildWatchdog.InFlight watched = StoppedChildWatchdog.begin(rq);
             int r;
             try {
-                r = clone(rq);
+                r = clone(rq, p.shareFdTable ? Math.max(p.highestFd, part.ops.highestFd()) : -1);
             } finally {
                 StoppedChildWatchdog.end(watched);
             }
@@ -429,13 +436,17 @@ final class Builder {
     /**
      * Calls the trampoline: on the long-lived spawner thread when the child asks for a
      * parent-death signal, and with an id-map writer beside it when it gets a user namespace.
+     * {@code highestFd} is the highest fd the child needs, or -1 to copy the whole fd table.
      */
-    private int clone(MemorySegment rq) throws SpawnException {
+    private int clone(MemorySegment rq, int highestFd) throws SpawnException {
         IdMapWriter maps = null;
         if (attrs.needsIdMaps()) {
             maps = IdMapWriter.start(rq, attrs.effectiveUidMap(), attrs.effectiveGidMap(), Ids.EUID != 0);
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_SYNC_FD, maps.childFd());
+            highestFd = highestFd < 0 ? highestFd : Math.max(highestFd, maps.childFd());
         }
+        // With a limit the child keeps only the fds below it: every fd its ops name, and 0-2.
+        rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_FILES_LIMIT, highestFd < 0 ? 0 : highestFd + 1);
         try {
             if (attrs.pdeathsig == 0) {
                 return Trampoline.spawn(rq);
@@ -539,7 +550,7 @@ final class Builder {
         }
         boolean script = executable.scriptPath() != null;
         return new CompiledPlan(executable.display(), ops, args, envp, executable.scriptPath(),
-                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH);
+                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
     }
 
     private void dropPlan() {

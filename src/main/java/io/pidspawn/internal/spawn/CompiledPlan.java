@@ -1,5 +1,6 @@
 package io.pidspawn.internal.spawn;
 
+import io.pidspawn.SpawnStep;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,9 +29,13 @@ final class CompiledPlan implements AutoCloseable {
     final MemorySegment execPath;
     final int execFd;
     final int execFlags;
+    /** Whether runs may share the fd table up to the fds they need (not with inherit-fds). */
+    final boolean shareFdTable;
+    /** The highest fd the plan itself needs in the child, the exec fd included. */
+    final int highestFd;
 
     CompiledPlan(String program, Ops ops, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
-                 int execFlags) {
+                 int execFlags, boolean shareFdTable) {
         this.program = program;
         this.ops = ops.write(arena);
         this.opCount = ops.size();
@@ -44,6 +49,8 @@ final class CompiledPlan implements AutoCloseable {
         this.execPath = arena.allocateFrom(scriptPath != null ? scriptPath : "");
         this.execFd = execFd;
         this.execFlags = execFlags;
+        this.shareFdTable = shareFdTable;
+        this.highestFd = Math.max(ops.highestFd(), execFd);
     }
 
     @Override
@@ -77,11 +84,26 @@ final class CompiledPlan implements AutoCloseable {
         private final List<long[]> ops = new ArrayList<>();
         private final List<Object> data = new ArrayList<>();
         final List<String> descriptions = new ArrayList<>();
+        private int highestFd = 2;
 
         void add(int code, int fd, int newfd, int flags, Object data, long arg, long arg2, String description) {
             ops.add(new long[] {code, fd, newfd, flags, arg, arg2});
             this.data.add(data);
             descriptions.add(description);
+            if (usesFd(code, fd)) {
+                highestFd = Math.max(highestFd, fd);
+            }
+        }
+
+        /** Whether an op's fd field names a fd of the parent's the child must have. */
+        private static boolean usesFd(int code, int fd) {
+            return fd >= 0 && (code == SpawnStep.CLOSE.code() || code == SpawnStep.DUP2.code()
+                    || code == SpawnStep.OPEN.code() || code == SpawnStep.FCHDIR.code() || code == SpawnStep.SETCTTY.code());
+        }
+
+        /** The highest parent fd an op needs in the child (at least 2). */
+        int highestFd() {
+            return highestFd;
         }
 
         int size() {

@@ -13,7 +13,7 @@ import java.lang.foreign.StructLayout;
  * against the loaded library.
  */
 final class PlanAbi {
-    static final int VERSION = 3;
+    static final int VERSION = 4;
 
     static final int LIST_NONE = 0, LIST_PLAN = 1, LIST_RUN = 2;
 
@@ -42,7 +42,7 @@ final class PlanAbi {
             JAVA_INT.withName("fault_step"),
             JAVA_INT.withName("fault_errno"),
             JAVA_INT.withName("sync_fd"),
-            JAVA_INT.withName("reserved0"),
+            JAVA_INT.withName("files_limit"),
             JAVA_INT.withName("pid"),
             JAVA_INT.withName("pidfd"),
             JAVA_INT.withName("fail_list"),
@@ -59,7 +59,8 @@ final class PlanAbi {
             RQ_RUN_OPS = offset(REQUEST, "run_ops"), RQ_PLAN_COUNT = offset(REQUEST, "plan_count"),
             RQ_RUN_COUNT = offset(REQUEST, "run_count"), RQ_EXEC_FD = offset(REQUEST, "exec_fd"),
             RQ_EXEC_FLAGS = offset(REQUEST, "exec_flags"), RQ_FAULT_STEP = offset(REQUEST, "fault_step"),
-            RQ_FAULT_ERRNO = offset(REQUEST, "fault_errno"), RQ_SYNC_FD = offset(REQUEST, "sync_fd"), RQ_PID = offset(REQUEST, "pid"),
+            RQ_FAULT_ERRNO = offset(REQUEST, "fault_errno"), RQ_SYNC_FD = offset(REQUEST, "sync_fd"),
+            RQ_FILES_LIMIT = offset(REQUEST, "files_limit"), RQ_PID = offset(REQUEST, "pid"),
             RQ_PIDFD = offset(REQUEST, "pidfd"), RQ_FAIL_LIST = offset(REQUEST, "fail_list"),
             RQ_FAIL_INDEX = offset(REQUEST, "fail_index"), RQ_FAIL_STEP = offset(REQUEST, "fail_step"),
             RQ_FAIL_ERRNO = offset(REQUEST, "fail_errno");

@@ -1,0 +1,37 @@
+package io.pidspawn.internal.linux;
+
+/**
+ * Where the library keeps fds that live long (pidfds of supervised children, the reaper's epoll
+ * and eventfd, pipe ends it drains): at or above a floor, by default 1024, so that the fds a
+ * spawn hands to its child, which the kernel allocates lowest-first, stay below them. A spawn
+ * then copies only the low part of the fd table (see the trampoline's files_limit), however many
+ * children are supervised.
+ *
+ * <p>The floor is the system property {@code pidspawn.longLivedFdFloor}; fds stay where they are
+ * when RLIMIT_NOFILE leaves no room above it.
+ */
+public final class LongLivedFds {
+    private static final int FLOOR = Integer.getInteger("pidspawn.longLivedFdFloor", 1024);
+
+    private LongLivedFds() {}
+
+    /**
+     * Moves a fd the caller owns to the long-lived range and returns its new number (the old one
+     * is closed), or returns it unchanged where it cannot move. Close-on-exec either way.
+     */
+    public static int move(int fd) {
+        if (fd < 0 || fd >= FLOOR || FLOOR <= 0) {
+            return fd;
+        }
+        long limit = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
+        if (limit > 0 && limit < 2L * FLOOR) {
+            return fd;
+        }
+        int moved = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, FLOOR);
+        if (moved < 0) {
+            return fd; // EMFILE: the range is full; a low fd still works, it only costs spawns a little
+        }
+        Libc.close(fd);
+        return moved;
+    }
+}
