@@ -222,7 +222,13 @@ final class RunCommand implements Callable<Integer> {
         string(b, "groups", groups);
         string(b, "gid", gid == null ? null : gid.toString());
         string(b, "uid", uid == null ? null : uid.toString());
-        string(b, "cgroup", cgroup);
+        if (cgroup != null) {
+            // A directory on the cgroup2 mount is a path; anything else names a cgroup as /proc/self/cgroup does.
+            java.nio.file.Path mount = io.pidspawn.internal.spawn.Cgroups.mountPoint();
+            boolean directory = mount != null && Path.of(cgroup).toAbsolutePath().startsWith(mount);
+            PidfdSpawn.pidfd_config(b, directory ? PIDFD_CONFIG_SET_PATH : PIDFD_CONFIG_SET_STRING, "cgroup", cgroup,
+                    directory ? AT_FDCWD : 0);
+        }
         string(b, "pdeathsig", pdeathsig);
     }
 

@@ -6,19 +6,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pidspawn.Errno;
 import io.pidspawn.ExitStatus;
 import io.pidspawn.Helper;
+import io.pidspawn.HeldBeforeExec;
 import io.pidspawn.LeakGuard;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
-import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.spawn.Registry;
-import io.pidspawn.uapi.RunArgs;
-import io.pidspawn.uapi.SpawnAction;
 import io.pidspawn.uapi.Spawned;
 import io.pidspawn.uapi.Uapi;
 import java.nio.file.Path;
 import java.util.Set;
-import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -41,53 +37,14 @@ class StoppedChildTest {
         Registry.setStoppedChildLimitMillis(2000);
     }
 
-    /** Starts a run whose child blocks opening a FIFO, and returns the run and the child's pid. */
-    private record Blocked(CompletableFuture<Spawned> run, int pid, Path fifo) {}
-
-    private Blocked blockedSpawn(int builder) throws Exception {
-        Path fifo = tmp.resolve("gate");
-        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
-        Set<Integer> before = Helper.children();
-        CompletableFuture<Spawned> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return pidfd_spawn_run(builder, RunArgs.of(SpawnAction.open(0, fifo.toString(), O_RDONLY, 0)));
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        for (int i = 0; i < 500; i++) {
-            Set<Integer> now = new TreeSet<>(Helper.children());
-            now.removeAll(before);
-            if (!now.isEmpty()) {
-                return new Blocked(run, now.iterator().next(), fifo);
-            }
-            Thread.sleep(10);
-        }
-        throw new AssertionError("the child never appeared");
-    }
-
-    private static void signal(int pid, int sig) {
-        int pidfd = Libc.pidfdOpen(pid, 0);
-        assertThat(pidfd).isPositive();
-        assertThat(Libc.pidfdSendSignal(pidfd, sig, 0)).isZero();
-        Libc.close(pidfd);
-    }
-
-    /** Opens the FIFO for writing, which blocks until the child is back in its open, and lets it through. */
-    private static void release(Path fifo) {
-        int w = Libc.openat(Libc.AT_FDCWD, fifo.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        assertThat(w).isPositive();
-        Libc.close(w);
-    }
-
     @Test
     void aChildStoppedBeforeExecIsKilledAndTheSpawnFails() throws Exception {
         Registry.setStoppedChildLimitMillis(500);
         int b = Uapi.helper("exit", "0");
         try {
             Set<Integer> children = Helper.children();
-            Blocked blocked = blockedSpawn(b);
-            signal(blocked.pid(), 19); // SIGSTOP: cannot be blocked, even before exec
+            HeldBeforeExec blocked = HeldBeforeExec.start(b, tmp);
+            blocked.signal(19); // SIGSTOP: cannot be blocked, even before exec
             long start = System.nanoTime();
             ExecutionException failed = org.assertj.core.api.Assertions.catchThrowableOfType(ExecutionException.class,
                     () -> blocked.run().get(10, TimeUnit.SECONDS));
@@ -109,12 +66,12 @@ class StoppedChildTest {
         Registry.setStoppedChildLimitMillis(5000);
         int b = Uapi.helper("exit", "6");
         try {
-            Blocked blocked = blockedSpawn(b);
-            signal(blocked.pid(), 19);
+            HeldBeforeExec blocked = HeldBeforeExec.start(b, tmp);
+            blocked.signal(19);
             Thread.sleep(300);
             assertThat(blocked.run()).isNotDone();
-            signal(blocked.pid(), 18); // SIGCONT: the child goes back to waiting in open
-            release(blocked.fifo());
+            blocked.signal(18); // SIGCONT: the child goes back to waiting in open
+            blocked.release();
             Spawned child = blocked.run().get(10, TimeUnit.SECONDS);
             assertThat(pidfd_wait(child.pidfd(), 0)).isEqualTo(ExitStatus.exited(6));
             close(child.pidfd());

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.pidspawn.Command;
 import io.pidspawn.Child;
 import io.pidspawn.Helper;
+import io.pidspawn.HeldBeforeExec;
 import io.pidspawn.LeakGuard;
 import io.pidspawn.internal.linux.Libc;
 import java.io.IOException;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -57,35 +57,17 @@ class FdTableCopyTest {
         }
     }
 
-    /** The child's fds while it is held in an OPEN action on a FIFO, before exec. */
+    /** The child's fds while it is held before exec. */
     private Set<Integer> fdsBeforeExec(int builder) throws Exception {
-        Path fifo = tmp.resolve("gate-" + System.nanoTime());
-        assertThat(new ProcessBuilder("mkfifo", fifo.toString()).start().waitFor()).isZero();
-        Set<Integer> before = Helper.children();
-        CompletableFuture<Spawned> run = CompletableFuture.supplyAsync(() -> {
-            try {
-                return pidfd_spawn_run(builder, RunArgs.of(SpawnAction.open(0, fifo.toString(), O_RDONLY, 0)));
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        int pid = -1;
-        for (int i = 0; i < 500 && pid < 0; i++) {
-            Set<Integer> now = new TreeSet<>(Helper.children());
-            now.removeAll(before);
-            pid = now.isEmpty() ? -1 : now.iterator().next();
-            Thread.sleep(10);
-        }
-        assertThat(pid).isPositive();
+        HeldBeforeExec held = HeldBeforeExec.start(builder, tmp);
         Set<Integer> fds = new TreeSet<>();
-        try (Stream<Path> s = Files.list(Path.of("/proc/" + pid + "/fd"))) {
+        try (Stream<Path> s = Files.list(Path.of("/proc/" + held.pid() + "/fd"))) {
             s.forEach(p -> fds.add(Integer.parseInt(p.getFileName().toString())));
         } catch (IOException e) {
             throw new AssertionError(e);
         }
-        int w = Libc.openat(Libc.AT_FDCWD, fifo.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
-        Libc.close(w);
-        Spawned child = run.get(10, TimeUnit.SECONDS);
+        held.release();
+        Spawned child = held.run().get(10, TimeUnit.SECONDS);
         pidfd_wait(child.pidfd(), 0);
         close(child.pidfd());
         return fds;
