@@ -25,7 +25,7 @@ final class StoppedChildWatchdog {
     private static final Set<InFlight> IN_FLIGHT = ConcurrentHashMap.newKeySet();
     private static volatile long limitNanos = Long.getLong("pidspawn.stoppedChildMillis", 2000L) * 1_000_000L;
     private static final Object THREAD_LOCK = new Object();
-    private static Thread thread;
+    private static volatile Thread thread;
 
     private StoppedChildWatchdog() {}
 
@@ -62,6 +62,9 @@ final class StoppedChildWatchdog {
     }
 
     private static void ensureRunning() {
+        if (thread != null) {
+            return; // the common case, without a lock on the spawn path
+        }
         synchronized (THREAD_LOCK) {
             if (thread == null) {
                 thread = new Thread(StoppedChildWatchdog::watch, "pidspawn-watchdog");
@@ -72,11 +75,23 @@ final class StoppedChildWatchdog {
     }
 
     private static void watch() {
+        watchUntilIdle();
+        // A spawn that began as this thread decided to stop saw it still running: it is watched
+        // by a new thread instead.
+        if (!IN_FLIGHT.isEmpty()) {
+            ensureRunning();
+        }
+    }
+
+    private static void watchUntilIdle() {
         long idleSince = System.nanoTime();
         while (true) {
             try {
                 Thread.sleep(100);
             } catch (InterruptedException e) {
+                synchronized (THREAD_LOCK) {
+                    thread = null; // the next spawn starts another
+                }
                 return;
             }
             long now = System.nanoTime();
