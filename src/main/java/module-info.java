@@ -4,6 +4,8 @@
  * <p>{@link io.pidspawn.Command} and {@link io.pidspawn.Child} are the Java API: a reusable recipe
  * and the running process, supervised by one reaper thread. {@link io.pidspawn.uapi} is the
  * pidfd_spawn builder UAPI they are built on (open / config / run, and the pidfd operations).
+ * {@link io.pidspawn.compat} has {@link java.lang.Process} and {@code ProcessBuilder} look-alikes on
+ * top, for code written against the JDK's process API.
  * {@code io.pidspawn.cli} is the {@code bin/pidspawn} command line.
  */
 module io.pidspawn {
@@ -13,6 +15,7 @@ module io.pidspawn {
     exports io.pidspawn;
     exports io.pidspawn.uapi;
     exports io.pidspawn.posix;
+    exports io.pidspawn.compat;
     exports io.pidspawn.cli;
 
     opens io.pidspawn.cli to info.picocli;

@@ -5,12 +5,14 @@ import io.pidspawn.internal.reaper.ExitWatch;
 import io.pidspawn.internal.reaper.LeakDetector;
 import io.pidspawn.internal.reaper.PipeChannels;
 import io.pidspawn.internal.reaper.PipeEnd;
+import io.pidspawn.internal.spawn.Cgroups;
 import io.pidspawn.uapi.PidfdInfo;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +59,7 @@ public final class Child implements AutoCloseable {
     private final PipeEnd stdoutPipe;
     private final PipeEnd stderrPipe;
     private final ChildResources resources;
+    private final Path cgroup; // the cgroup directory the command started it in, or null
     private WritableByteChannel stdinChannel; // created on demand, guarded by this
     private ReadableByteChannel stdoutChannel;
     private ReadableByteChannel stderrChannel;
@@ -64,8 +67,10 @@ public final class Child implements AutoCloseable {
     private InputStream stdout;
     private InputStream stderr;
 
-    Child(String program, ExitWatch watch, PipeEnd stdinPipe, PipeEnd stdoutPipe, PipeEnd stderrPipe, Throwable spawnSite) {
+    Child(String program, ExitWatch watch, PipeEnd stdinPipe, PipeEnd stdoutPipe, PipeEnd stderrPipe, Path cgroup,
+          Throwable spawnSite) {
         this.program = program;
+        this.cgroup = cgroup;
         this.watch = watch;
         this.stdinPipe = stdinPipe;
         this.stdoutPipe = stdoutPipe;
@@ -189,6 +194,36 @@ public final class Child implements AutoCloseable {
      */
     public boolean killProcessGroup(int sig) throws ErrnoException {
         return watch.signalGroup(sig);
+    }
+
+    /**
+     * Kills, with SIGKILL, every process in the cgroup the child was started in
+     * ({@link Command.Builder#cgroup}), by writing {@code 1} to its {@code cgroup.kill} (Linux
+     * 5.14). Unlike {@link #killProcessGroup}, this reaches whatever the child started, even
+     * daemons that left its session and group, and none can escape by forking meanwhile: the
+     * kernel kills the whole cgroup (and the cgroups below it) at once. It also works after the
+     * child has exited, to end what it left behind.
+     *
+     * <p>It kills every process in that cgroup, whoever started it: other children of the same
+     * command (they share its cgroup) and anything else moved there. Give a command a cgroup of
+     * its own, and the children you want to kill separately each their own command. A process
+     * that moved itself to another cgroup is not killed.
+     *
+     * @throws IllegalStateException if the command gave the child no cgroup
+     * @throws UnsupportedOperationException if the kernel has no cgroup.kill (before Linux 5.14)
+     * @throws ErrnoException if writing it failed (ENOENT: the cgroup was removed)
+     */
+    public void killCgroup() throws ErrnoException {
+        if (cgroup == null) {
+            throw new IllegalStateException("pid " + pid() + " was not started in a cgroup of its own: "
+                    + "give the command one with Command.Builder.cgroup");
+        }
+        Cgroups.kill(cgroup);
+    }
+
+    /** The cgroup directory the child was started in, if its command named one. */
+    public Optional<Path> cgroup() {
+        return Optional.ofNullable(cgroup);
     }
 
     // ---- exit ----

@@ -44,6 +44,25 @@ import java.util.TreeMap;
  * new file over it, the next spawn notices (ESTALE) and, by default, pins the new file and
  * retries once; with {@link Policy#FAIL} it throws the {@link SpawnException} instead.
  *
+ * <h2>The process</h2>
+ * The builder also shapes the child process itself: session and process group, controlling
+ * terminal, blocked and default signals, resource limits, umask, scheduling, nice value, user,
+ * group and supplementary groups, parent-death signal, no_new_privs, a cgroup to start in and
+ * new namespaces. Each is one key of the command's pidfd_spawn builder, set when the command is
+ * built: what depends on the system (privilege, an existing cgroup) fails {@link Builder#build()}
+ * with an {@link ErrnoException} naming the key, and what can only fail in the child (joining a
+ * process group) fails the spawn with the step.
+ *
+ * <pre>{@code
+ * Command job = Command.builder("make").args("-j8")
+ *         .newSession()
+ *         .rlimit(Resource.NOFILE, 1024, 1024)
+ *         .nice(10)
+ *         .parentDeathSignal(Signals.SIGTERM)
+ *         .cgroup(Path.of("/sys/fs/cgroup/jobs/build-7"))
+ *         .build();
+ * }</pre>
+ *
  * <h2>Defaults</h2>
  * The child inherits this process's environment (as it is when the command is built), working
  * directory, stdin, stdout and stderr; every other fd is closed. {@link #output()} captures
@@ -68,6 +87,7 @@ public final class Command implements AutoCloseable {
     private final List<SpawnAction> fileActions; // opens for extra fds given files
     private final int lowestSource; // above every child fd a spawn writes to
     private final Policy onReplaced;
+    private final Path cgroup; // the cgroup directory children start in, or null
     private final FdHandle builder; // its closer also closes heldStdioFds
     private final Object repinLock = new Object();
     private volatile long pins; // how often the executable was pinned again
@@ -83,6 +103,7 @@ public final class Command implements AutoCloseable {
         this.fileActions = List.copyOf(fileActions);
         this.lowestSource = lowestSource;
         this.onReplaced = b.onReplaced;
+        this.cgroup = b.process.cgroupDirectory();
         this.builder = new FdHandle(builderFd, fd -> {
             for (int h : held) {
                 if (h >= 0) {
@@ -242,6 +263,11 @@ public final class Command implements AutoCloseable {
         return stdio[fd];
     }
 
+    /** The cgroup directory children start in, or null. */
+    Path cgroup() {
+        return cgroup;
+    }
+
     /** This command's copy of the Stdio.fd source for stdio fd 0-2. */
     int heldStdioFd(int fd) {
         return heldStdioFds[fd];
@@ -306,6 +332,7 @@ public final class Command implements AutoCloseable {
         private final TreeMap<Integer, Stdio> extraFds = new TreeMap<>();
         private boolean inheritFds;
         private Policy onReplaced = Policy.REPIN;
+        private final ProcessSettings process = new ProcessSettings();
 
         private Builder(String program) {
             if (program.isEmpty() || program.indexOf('\0') >= 0) {
@@ -409,6 +436,169 @@ public final class Command implements AutoCloseable {
             return this;
         }
 
+        // ---- the process itself: each maps to one builder key (see ProcessSettings) ----
+
+        /** The child starts a new session (setsid), so it leads a new session and process group. */
+        public Builder newSession() {
+            process.newSession();
+            return this;
+        }
+
+        /**
+         * The child joins process group {@code pgid} (setpgid); 0 gives it a group of its own, which
+         * {@link Child#killProcessGroup} can then signal. Joining a group fails the spawn (step
+         * SETPGID) unless the group exists in this process's session.
+         */
+        public Builder processGroup(int pgid) {
+            process.processGroup(pgid);
+            return this;
+        }
+
+        /**
+         * Makes the terminal open at this process's {@code fd} the child's controlling terminal
+         * (TIOCSCTTY); implies {@link #newSession()}. The fd is copied when the command is built:
+         * close it whenever you like after that. It does not become the child's stdin: give it with
+         * {@link #fd(int, int)} as well if the child should read from it.
+         */
+        public Builder controllingTerminal(int fd) {
+            process.controllingTerminal(fd);
+            return this;
+        }
+
+        /**
+         * Adds signals the child starts with blocked; without this call it starts with none blocked
+         * (whatever the spawning thread blocks). A program can unblock them, and exec keeps the mask.
+         */
+        public Builder blockSignals(int... signals) {
+            process.blockSignals(signals);
+            return this;
+        }
+
+        /**
+         * Adds signals reset to their default action in the child. Signals this process handles
+         * are reset anyway; this matters for signals it ignores, which a child would otherwise
+         * inherit ignored.
+         */
+        public Builder defaultSignals(int... signals) {
+            process.defaultSignals(signals);
+            return this;
+        }
+
+        /**
+         * Sets a resource limit (setrlimit); {@link Resource#UNLIMITED} for none. Raising a hard
+         * limit above this process's needs privilege (the build then fails with EPERM).
+         */
+        public Builder rlimit(Resource resource, long soft, long hard) {
+            process.rlimit(resource, soft, hard);
+            return this;
+        }
+
+        /** The file mode creation mask, such as {@code 0027}. */
+        public Builder umask(int mask) {
+            process.umask(mask);
+            return this;
+        }
+
+        /**
+         * The scheduling policy and priority (sched_setscheduler): 1..99 for the real-time
+         * policies, which need privilege, else 0.
+         */
+        public Builder scheduling(SchedPolicy policy, int priority) {
+            process.scheduling(policy, priority);
+            return this;
+        }
+
+        /** The nice value, -20 (favoured) to 19; lowering it below this process's needs privilege. */
+        public Builder nice(int value) {
+            process.nice(value);
+            return this;
+        }
+
+        /**
+         * The child runs as this user id (real, effective and saved), set after everything else
+         * that may need privilege. Changing it needs privilege (CAP_SETUID), or
+         * {@link Namespace#USER} with a {@link #uidMap} that maps it.
+         */
+        public Builder user(int uid) {
+            process.user(uid);
+            return this;
+        }
+
+        /** The child runs with this group id (real, effective and saved); privilege as for {@link #user}. */
+        public Builder group(int gid) {
+            process.group(gid);
+            return this;
+        }
+
+        /** The child's supplementary groups, replacing this process's; none for an empty list. Needs CAP_SETGID. */
+        public Builder supplementaryGroups(int... gids) {
+            process.supplementaryGroups(gids);
+            return this;
+        }
+
+        /** The child's effective ids become its real ones, as POSIX_SPAWN_RESETIDS does (drops a set-id bit's effect). */
+        public Builder resetIds() {
+            process.resetIds();
+            return this;
+        }
+
+        /**
+         * The signal the child gets when this process dies (PR_SET_PDEATHSIG). Such children are
+         * spawned from one long-lived library thread, since the kernel sends the signal when the
+         * <em>thread</em> that created the child exits.
+         */
+        public Builder parentDeathSignal(int signal) {
+            process.parentDeathSignal(signal);
+            return this;
+        }
+
+        /** Sets no_new_privs: neither the child nor anything it execs can gain privileges (set-id bits, file capabilities). */
+        public Builder noNewPrivileges() {
+            process.noNewPrivileges();
+            return this;
+        }
+
+        /**
+         * Starts the child in the cgroup v2 at this directory (CLONE_INTO_CGROUP, Linux 5.7): it is
+         * in it from its first instruction, so no fork it makes can escape. The directory must
+         * exist when the command is built. {@link Child#killCgroup()} kills everything in it.
+         */
+        public Builder cgroup(Path cgroupDirectory) {
+            process.cgroup(cgroupDirectory);
+            return this;
+        }
+
+        /** As {@link #cgroup(Path)}, named as /proc/self/cgroup names it: {@code /jobs/build-7}, from the cgroup2 root. */
+        public Builder cgroup(String cgroupPath) {
+            process.cgroup(cgroupPath);
+            return this;
+        }
+
+        /**
+         * Adds namespaces the child gets new ones of at clone time. With {@link Namespace#USER} the
+         * child is root inside, and without privilege the others need it too. Its id maps are
+         * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0.
+         */
+        public Builder namespaces(Namespace... namespaces) {
+            process.namespaces(namespaces);
+            return this;
+        }
+
+        /**
+         * The uid_map of the child's new user namespace: lines of {@code INSIDE OUTSIDE COUNT},
+         * such as {@code "0 100000 65536"}. Anything but this process's own uid needs privilege.
+         */
+        public Builder uidMap(String map) {
+            process.uidMap(map);
+            return this;
+        }
+
+        /** The gid_map of the child's new user namespace, as {@link #uidMap}. */
+        public Builder gidMap(String map) {
+            process.gidMap(map);
+            return this;
+        }
+
         /**
          * Finds and pins the executable, opens and configures a builder, and returns the command.
          *
@@ -477,6 +667,7 @@ public final class Command implements AutoCloseable {
             for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
                 mapExtraFd(b, e.getKey(), e.getValue());
             }
+            process.configure(b);
         }
 
         /** Fds above 2 given by fd (or /dev/null) belong to the template: the builder holds its own copy. */

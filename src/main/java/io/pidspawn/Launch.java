@@ -54,7 +54,8 @@ final class Launch implements AutoCloseable {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
             }
             launch.handedOver = true;
-            return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2], site);
+            return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],
+                    command.cgroup(), site);
         } finally {
             command.releaseBuilder();
         }

@@ -81,6 +81,43 @@ import java.util.List;
  *     is closed</td></tr>
  * </table>
  *
+ * <p>The process keys shape the child itself. Numbers are decimal text; signals are names
+ * ({@code TERM}, {@code SIGTERM}) or numbers; lists are comma-separated.
+ * <table>
+ * <caption>Process keys</caption>
+ * <tr><th>key</th><th>commands</th><th>meaning</th></tr>
+ * <tr><td>{@code setsid}</td><td>SET_FLAG</td><td>a new session</td></tr>
+ * <tr><td>{@code pgid}</td><td>SET_STRING</td><td>setpgid: 0 for a group of its own, else join that group</td></tr>
+ * <tr><td>{@code ctty}</td><td>SET_FD (a terminal, held by the builder)</td><td>the controlling
+ *     terminal (TIOCSCTTY); implies setsid</td></tr>
+ * <tr><td>{@code sigmask}</td><td>SET_STRING (signal list)</td><td>the signals blocked at exec
+ *     (default: none)</td></tr>
+ * <tr><td>{@code sigdefault}</td><td>SET_STRING (signal list)</td><td>signals reset to SIG_DFL
+ *     (handled ones always are)</td></tr>
+ * <tr><td>{@code rlimit.NAME}</td><td>SET_STRING {@code SOFT[:HARD]}, numbers or {@code unlimited}</td>
+ *     <td>a resource limit; NAME as in RLIMIT_NAME ({@code NOFILE}, {@code core})</td></tr>
+ * <tr><td>{@code umask}</td><td>SET_STRING (octal)</td><td>the file mode creation mask</td></tr>
+ * <tr><td>{@code sched}</td><td>SET_STRING {@code POLICY[:PRIORITY]}, POLICY one of other, fifo,
+ *     rr, batch, idle</td><td>sched_setscheduler</td></tr>
+ * <tr><td>{@code sched-priority}</td><td>SET_STRING 0..99</td><td>sched_setparam, keeping the policy</td></tr>
+ * <tr><td>{@code nice}</td><td>SET_STRING -20..19</td><td>setpriority</td></tr>
+ * <tr><td>{@code uid}, {@code gid}</td><td>SET_STRING</td><td>setuid / setgid (real, effective,
+ *     saved), applied last; another id than ours needs privilege or a new user namespace (EPERM)</td></tr>
+ * <tr><td>{@code groups}</td><td>SET_STRING (gid list, empty for none)</td><td>setgroups</td></tr>
+ * <tr><td>{@code reset-ids}</td><td>SET_FLAG</td><td>effective ids become the real ones</td></tr>
+ * <tr><td>{@code pdeathsig}</td><td>SET_STRING (signal)</td><td>PR_SET_PDEATHSIG; such runs are
+ *     made from one long-lived thread</td></tr>
+ * <tr><td>{@code no-new-privs}</td><td>SET_FLAG</td><td>PR_SET_NO_NEW_PRIVS</td></tr>
+ * <tr><td>{@code cgroup}</td><td>SET_STRING (a cgroup path from the cgroup2 root, as
+ *     {@code /proc/self/cgroup} shows it), SET_PATH (the directory), SET_FD</td><td>CLONE_INTO_CGROUP
+ *     (Linux 5.7)</td></tr>
+ * <tr><td>{@code namespaces}</td><td>SET_STRING, of user, pid, mount, uts, ipc, net, cgroup</td>
+ *     <td>CLONE_NEW*; set it before uid, gid and groups, which a new user namespace lets change
+ *     without privilege</td></tr>
+ * <tr><td>{@code uid_map}, {@code gid_map}</td><td>SET_STRING, lines of {@code INSIDE OUTSIDE
+ *     COUNT}</td><td>the new user namespace's maps (default: our ids as 0)</td></tr>
+ * </table>
+ *
  * <h2>Errors</h2>
  * Unknown key, a command the key does not take, a NUL in a string, a relative path where an
  * absolute one is required: EINVAL. A negative or closed fd, a child fd at or beyond

@@ -4,8 +4,11 @@ import static io.pidspawn.uapi.PidfdSpawn.PIDFD_CONFIG_SET_PATH;
 import static io.pidspawn.uapi.PidfdSpawn.PIDFD_CONFIG_SET_STRING;
 
 import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -91,5 +94,36 @@ public final class Cgroups {
                     what + " is not a cgroup2 directory" + (Cgroups.mountPoint() != null ? " (cgroup2 is mounted at " + mountPoint() + ")" : ""));
         }
         return fd;
+    }
+
+    /**
+     * SIGKILLs every process in a cgroup and the cgroups below it by writing "1" to its
+     * cgroup.kill (Linux 5.14).
+     *
+     * @throws UnsupportedOperationException when the cgroup exists but has no cgroup.kill
+     * @throws ErrnoException when it cannot be opened or written (ENOENT: no such cgroup)
+     */
+    public static void kill(Path cgroup) throws ErrnoException {
+        String file = cgroup.resolve("cgroup.kill").toString();
+        int fd = Libc.openat(Libc.AT_FDCWD, file, Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        if (fd == -Errno.ENOENT && Files.isDirectory(cgroup)) {
+            throw new UnsupportedOperationException("cgroup.kill (Linux 5.14) is missing in " + cgroup + ": "
+                    + Errno.describe(Errno.ENOENT));
+        }
+        if (fd < 0) {
+            throw new ErrnoException("open", -fd, file);
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment one = a.allocateFrom("1");
+            long r;
+            do {
+                r = Libc.write(fd, one, 1);
+            } while (r == -Errno.EINTR);
+            if (r < 0) {
+                throw new ErrnoException("write", (int) -r, file);
+            }
+        } finally {
+            Libc.close(fd);
+        }
     }
 }

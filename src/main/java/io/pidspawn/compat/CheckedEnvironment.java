@@ -1,0 +1,142 @@
+package io.pidspawn.compat;
+
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * A mutable copy of this process's environment that refuses, as the JDK's
+ * {@code ProcessBuilder.environment()} does, names with {@code =} or NUL, values with NUL, null
+ * keys and values (NullPointerException) and keys that are not strings (ClassCastException).
+ * Unlike the JDK's, it also refuses the empty name, which no child could be given.
+ */
+final class CheckedEnvironment extends AbstractMap<String, String> {
+    private final Map<String, String> vars = new HashMap<>(System.getenv());
+
+    @Override
+    public String put(String name, String value) {
+        return vars.put(checkName(name), checkValue(value));
+    }
+
+    @Override
+    public String get(Object name) {
+        return vars.get(asName(name));
+    }
+
+    @Override
+    public boolean containsKey(Object name) {
+        return vars.containsKey(asName(name));
+    }
+
+    @Override
+    public boolean containsValue(Object value) {
+        return vars.containsValue((String) Objects.requireNonNull(value));
+    }
+
+    @Override
+    public String remove(Object name) {
+        return vars.remove(asName(name));
+    }
+
+    @Override
+    public void clear() {
+        vars.clear();
+    }
+
+    @Override
+    public int size() {
+        return vars.size();
+    }
+
+    @Override
+    public Set<Entry<String, String>> entrySet() {
+        return new AbstractSet<>() {
+            @Override
+            public Iterator<Entry<String, String>> iterator() {
+                Iterator<Entry<String, String>> it = vars.entrySet().iterator();
+                return new Iterator<>() {
+                    @Override
+                    public boolean hasNext() {
+                        return it.hasNext();
+                    }
+
+                    @Override
+                    public Entry<String, String> next() {
+                        return new CheckedEntry(it.next());
+                    }
+
+                    @Override
+                    public void remove() {
+                        it.remove();
+                    }
+                };
+            }
+
+            @Override
+            public int size() {
+                return vars.size();
+            }
+
+            @Override
+            public void clear() {
+                vars.clear();
+            }
+        };
+    }
+
+    /** An entry whose setValue checks the value. */
+    private record CheckedEntry(Entry<String, String> e) implements Entry<String, String> {
+        @Override
+        public String getKey() {
+            return e.getKey();
+        }
+
+        @Override
+        public String getValue() {
+            return e.getValue();
+        }
+
+        @Override
+        public String setValue(String value) {
+            return e.setValue(checkValue(value));
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Entry<?, ?> other && Objects.equals(getKey(), other.getKey())
+                    && Objects.equals(getValue(), other.getValue());
+        }
+
+        @Override
+        public int hashCode() {
+            return Objects.hashCode(getKey()) ^ Objects.hashCode(getValue());
+        }
+
+        @Override
+        public String toString() {
+            return getKey() + "=" + getValue();
+        }
+    }
+
+    private static String asName(Object name) {
+        return (String) Objects.requireNonNull(name);
+    }
+
+    private static String checkName(String name) {
+        if (name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Invalid environment variable name: \"" + name + "\"");
+        }
+        return name;
+    }
+
+    private static String checkValue(String value) {
+        if (value.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("Invalid environment variable value: \"" + value + "\"");
+        }
+        return value;
+    }
+}
