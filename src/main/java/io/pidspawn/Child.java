@@ -185,11 +185,15 @@ public final class Child implements AutoCloseable {
     /**
      * Sends a signal to the process group the child leads, reaching the processes it started in
      * that group too: {@code kill(-pgid, sig)}. Only a child that leads its group can be signalled
-     * so; a Command puts its children in this process's group unless told to start a new session
-     * or group (or the program does, as {@code setsid(1)} does). Race-free while the child is not
-     * reaped, as its pid, and so its group id, cannot be reused before.
+     * so; a Command puts its children in this process's group unless told to start a new group
+     * ({@link Command.Builder#processGroup processGroup(0)}), or the program does, as
+     * {@code setsid(1)} does. Race-free while the child is not reaped, as its pid, and so its
+     * group id, cannot be reused before. After the child has exited, processes it left in its
+     * group are still reached, through the pidfd (PIDFD_SIGNAL_PROCESS_GROUP, Linux 6.9), until
+     * the Child is waited for or closed; on older kernels nothing is sent once it has exited.
      *
-     * @return true if sent; false if the child has already exited
+     * @return true if sent; false if there was nobody to send it to: the child has exited and
+     *     its group is empty (or can no longer be reached, as above)
      * @throws IllegalStateException naming the group the child is in, when it leads none
      */
     public boolean killProcessGroup(int sig) throws ErrnoException {
@@ -274,6 +278,27 @@ public final class Child implements AutoCloseable {
                     + "or give the input to Command.output");
         }
         return Collector.collect(this, null, capture);
+    }
+
+    /**
+     * As {@link #output(Capture)}, without a thread waiting: the future completes once the child
+     * has exited and its piped stdout and stderr have ended, or the timeout has passed and the
+     * child was killed. The reaper reads the pipes as it does for {@code output}; the future is
+     * completed on the library's {@code pidspawn-exit} thread (never the reaper), where callbacks
+     * attached without an executor run, in order of completion, so keep them short. The timeout
+     * is kept by the JDK's shared delay scheduler thread ({@link CompletableFuture#orTimeout}).
+     * Cancelling the future kills the child, as an interrupted {@code output} does: nobody reads
+     * its pipes any more. It fails with the {@link ErrnoException} a read failed with.
+     *
+     * @throws IllegalArgumentException if the capture has input: write it to {@link #stdin()},
+     *     give the child a file as stdin, or use {@link Command#output(SpawnOverrides, Capture)}
+     */
+    public CompletableFuture<Output> outputAsync(Capture capture) {
+        if (capture.hasInput()) {
+            throw new IllegalArgumentException("the child runs already: write its input to stdin(), "
+                    + "or give the input to Command.output");
+        }
+        return Collector.collectAsync(this, capture);
     }
 
     /** Closes the pipe ends and releases the pidfd; neither kills nor waits (the reaper still reaps). */

@@ -1,17 +1,21 @@
 package io.pidspawn;
 
 import io.pidspawn.internal.reaper.Drain;
+import io.pidspawn.internal.reaper.ExitDispatcher;
 import io.pidspawn.internal.reaper.ExitWatch;
 import io.pidspawn.internal.reaper.Feed;
 import io.pidspawn.internal.reaper.PipeEnd;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * output(): the reaper drains the pipes and feeds stdin while the caller parks on futures until
- * the child has exited and both outputs have ended, or the timeout passes.
+ * the child has exited and both outputs have ended, or the timeout passes. outputAsync(): the
+ * same futures, combined without anyone parking.
  */
 final class Collector {
     private static final byte[] NOTHING = new byte[0];
@@ -65,6 +69,57 @@ final class Collector {
                 feed.stop();
             }
         }
+    }
+
+    /**
+     * As {@link #collect} without input, returning at once (see {@link Child#outputAsync}). If
+     * the future does not complete normally (a read error, cancelled) the child is killed.
+     */
+    static CompletableFuture<Output> collectAsync(Child child, Capture capture) {
+        ExitWatch watch = child.watch();
+        Drain out = drain(child.stdoutPipe(), capture, watch);
+        Drain err = drain(child.stderrPipe(), capture, watch);
+        CompletableFuture<Void> all = CompletableFuture.allOf(watch.exitFuture(), done(out), done(err));
+        AtomicBoolean timedOut = new AtomicBoolean();
+        CompletableFuture<Void> ended = all;
+        if (capture.timeout() != null) {
+            // orTimeout cancels its timer when the copy completes: nothing lingers in the scheduler.
+            ended = all.copy().orTimeout(capture.timeout().toNanos(), TimeUnit.NANOSECONDS).exceptionallyCompose(t -> {
+                if (!(t instanceof TimeoutException)) { // the copy's own timeout comes bare, all's failures wrapped
+                    Throwable cause = t instanceof CompletionException c && c.getCause() != null ? c.getCause() : t;
+                    return CompletableFuture.failedFuture(cause);
+                }
+                timedOut.set(true);
+                watch.killQuietly();
+                stop(out);
+                stop(err);
+                return all; // the exit soon after the SIGKILL, and what the pipes held
+            });
+        }
+        CompletableFuture<Output> result = ended.thenApplyAsync(v -> output(watch, out, err, timedOut.get()),
+                ExitDispatcher.executor());
+        result.whenComplete((o, failure) -> {
+            if (failure != null) {
+                watch.killQuietly();
+                stop(out);
+                stop(err);
+            }
+        });
+        return result;
+    }
+
+    /** The Output once the exit and both drains are complete. */
+    private static Output output(ExitWatch watch, Drain out, Drain err, boolean timedOut) {
+        ExitStatus status;
+        try {
+            status = watch.await(); // complete: returns at once, and releases the pidfd as waitFor() does
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted collecting a completed exit", e);
+        }
+        Drain.Result o = out == null ? new Drain.Result(NOTHING, false) : out.done().join();
+        Drain.Result e = err == null ? new Drain.Result(NOTHING, false) : err.done().join();
+        return new Output(status, o.bytes(), e.bytes(), timedOut, o.limitExceeded() || e.limitExceeded());
     }
 
     private static Drain drain(PipeEnd pipe, Capture capture, ExitWatch watch) {

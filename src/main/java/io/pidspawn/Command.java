@@ -125,6 +125,22 @@ public final class Command implements AutoCloseable {
         return new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
     }
 
+    /**
+     * The executable {@link Builder#build()} would pin for {@code program} in a child whose
+     * environment is {@code childEnv}: a name with a slash is a path (made absolute against this
+     * process's working directory), a bare name is looked up in {@code childEnv}'s PATH, else this
+     * process's, else {@code /usr/local/bin:/usr/bin:/bin}. For callers that keep one command per
+     * executable; nothing is opened or pinned.
+     *
+     * @throws ErrnoException ENOENT or EACCES when a bare name is not found, or not executable, in PATH
+     */
+    public static Path findProgram(String program, Map<String, String> childEnv) throws ErrnoException {
+        if (program.isEmpty() || program.indexOf('\0') >= 0) {
+            throw new IllegalArgumentException("not a program name: \"" + program + "\"");
+        }
+        return PathSearch.resolve(program, childEnv);
+    }
+
     /** The executable, as found when the command was built. */
     public Path program() {
         return program;
@@ -331,6 +347,7 @@ public final class Command implements AutoCloseable {
         private final Stdio[] stdio = new Stdio[3];
         private final TreeMap<Integer, Stdio> extraFds = new TreeMap<>();
         private boolean inheritFds;
+        private int processGroup = -1; // -1: this process's group
         private Policy onReplaced = Policy.REPIN;
         private final ProcessSettings process = new ProcessSettings();
 
@@ -427,6 +444,20 @@ public final class Command implements AutoCloseable {
         /** Keeps every fd this process has open without close-on-exec, not just 0-2 and the mapped ones. */
         public Builder inheritFds() {
             this.inheritFds = true;
+            return this;
+        }
+
+        /**
+         * Puts each child in process group {@code pgid} before exec; 0 makes a new group that the
+         * child leads (setpgid(0, pgid), as posix_spawnattr_setpgroup does). A child leading its
+         * group can be signalled with everything it starts ({@link Child#killProcessGroup}), and
+         * a terminal's Ctrl-C, which goes to the foreground group, no longer reaches it.
+         */
+        public Builder processGroup(int pgid) {
+            if (pgid < 0) {
+                throw new IllegalArgumentException("process group " + pgid + " is negative");
+            }
+            this.processGroup = pgid;
             return this;
         }
 
@@ -663,6 +694,9 @@ public final class Command implements AutoCloseable {
             }
             if (inheritFds) {
                 PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
+            }
+            if (processGroup >= 0) {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, "pgid", Integer.toString(processGroup), 0);
             }
             for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
                 mapExtraFd(b, e.getKey(), e.getValue());

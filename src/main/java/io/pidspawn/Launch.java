@@ -62,10 +62,13 @@ final class Launch implements AutoCloseable {
     }
 
     private List<String> argv(SpawnOverrides o) {
-        if (o.args().isEmpty()) {
+        if (o.arg0() == null && o.args().isEmpty()) {
             return null; // the builder's own, compiled once
         }
         List<String> v = new ArrayList<>(command.argv());
+        if (o.arg0() != null) {
+            v.set(0, o.arg0());
+        }
         v.addAll(o.args());
         return v;
     }

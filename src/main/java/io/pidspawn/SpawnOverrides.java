@@ -9,8 +9,8 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * What one spawn changes in a {@link Command}: more arguments, environment variables, the
- * working directory, stdin, stdout, stderr. Immutable; each {@code with} method returns a copy.
+ * What one spawn changes in a {@link Command}: argv[0], more arguments, environment variables,
+ * the working directory, stdin, stdout, stderr. Immutable; each {@code with} method returns a copy.
  *
  * <pre>{@code
  * Command git = Command.builder("git").args("-C", repo.toString()).build();
@@ -25,8 +25,9 @@ import java.util.Objects;
  * open until {@code spawn} returns.
  */
 public final class SpawnOverrides {
-    private static final SpawnOverrides NONE = new SpawnOverrides(List.of(), Map.of(), null, null, null, null);
+    private static final SpawnOverrides NONE = new SpawnOverrides(null, List.of(), Map.of(), null, null, null, null);
 
+    private final String arg0;
     private final List<String> args;
     private final Map<String, String> env;
     private final Path cwd;
@@ -34,7 +35,9 @@ public final class SpawnOverrides {
     private final Stdio stdout;
     private final Stdio stderr;
 
-    private SpawnOverrides(List<String> args, Map<String, String> env, Path cwd, Stdio stdin, Stdio stdout, Stdio stderr) {
+    private SpawnOverrides(String arg0, List<String> args, Map<String, String> env, Path cwd, Stdio stdin, Stdio stdout,
+                           Stdio stderr) {
+        this.arg0 = arg0;
         this.args = args;
         this.env = env;
         this.cwd = cwd;
@@ -48,6 +51,15 @@ public final class SpawnOverrides {
         return NONE;
     }
 
+    /**
+     * What the program sees as argv[0] in this spawn, instead of the command's: one command per
+     * executable can serve callers that name it differently (a multi-call binary such as busybox
+     * tells its tools apart by argv[0]).
+     */
+    public SpawnOverrides withArg0(String name) {
+        return new SpawnOverrides(Objects.requireNonNull(name, "arg0"), args, env, cwd, stdin, stdout, stderr);
+    }
+
     /** Adds arguments after the command's own. */
     public SpawnOverrides withArgs(String... more) {
         return withArgs(List.of(more));
@@ -57,7 +69,7 @@ public final class SpawnOverrides {
     public SpawnOverrides withArgs(List<String> more) {
         List<String> all = new ArrayList<>(args);
         all.addAll(more); // List.of and addAll reject nulls
-        return new SpawnOverrides(List.copyOf(all), env, cwd, stdin, stdout, stderr);
+        return new SpawnOverrides(arg0, List.copyOf(all), env, cwd, stdin, stdout, stderr);
     }
 
     /** Sets one environment variable on top of the command's environment. */
@@ -65,7 +77,7 @@ public final class SpawnOverrides {
         Command.checkEnvName(name);
         Map<String, String> all = new LinkedHashMap<>(env);
         all.put(name, Objects.requireNonNull(value, "value"));
-        return new SpawnOverrides(args, Collections.unmodifiableMap(all), cwd, stdin, stdout, stderr);
+        return new SpawnOverrides(arg0, args, Collections.unmodifiableMap(all), cwd, stdin, stdout, stderr);
     }
 
     /** Sets environment variables on top of the command's environment. */
@@ -79,19 +91,24 @@ public final class SpawnOverrides {
 
     /** The working directory for this spawn (a relative path is resolved against this process's). */
     public SpawnOverrides withCwd(Path dir) {
-        return new SpawnOverrides(args, env, dir.toAbsolutePath(), stdin, stdout, stderr);
+        return new SpawnOverrides(arg0, args, env, dir.toAbsolutePath(), stdin, stdout, stderr);
     }
 
     public SpawnOverrides withStdin(Stdio s) {
-        return new SpawnOverrides(args, env, cwd, Command.checkStdio(0, s), stdout, stderr);
+        return new SpawnOverrides(arg0, args, env, cwd, Command.checkStdio(0, s), stdout, stderr);
     }
 
     public SpawnOverrides withStdout(Stdio s) {
-        return new SpawnOverrides(args, env, cwd, stdin, Command.checkStdio(1, s), stderr);
+        return new SpawnOverrides(arg0, args, env, cwd, stdin, Command.checkStdio(1, s), stderr);
     }
 
     public SpawnOverrides withStderr(Stdio s) {
-        return new SpawnOverrides(args, env, cwd, stdin, stdout, Command.checkStdio(2, s));
+        return new SpawnOverrides(arg0, args, env, cwd, stdin, stdout, Command.checkStdio(2, s));
+    }
+
+    /** argv[0] for this spawn, or null to keep the command's. */
+    String arg0() {
+        return arg0;
     }
 
     List<String> args() {
@@ -126,7 +143,7 @@ public final class SpawnOverrides {
 
     @Override
     public String toString() {
-        return "SpawnOverrides[args=" + args + ", env=" + env.keySet() + ", cwd=" + cwd + ", stdin=" + stdin
+        return "SpawnOverrides[" + (arg0 == null ? "" : "arg0=" + arg0 + ", ") + "args=" + args + ", env=" + env.keySet() + ", cwd=" + cwd + ", stdin=" + stdin
                 + ", stdout=" + stdout + ", stderr=" + stderr + "]";
     }
 }

@@ -3,6 +3,7 @@ package io.pidspawn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pidspawn.internal.linux.Libc;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.file.Files;
@@ -12,6 +13,8 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -128,6 +131,28 @@ class ChildTest {
                 Thread.sleep(10);
             }
             assertThat(isRunning(grandchild)).as("grandchild %d after the group kill", grandchild).isFalse();
+        }
+    }
+
+    @Test
+    void processGroupKillReachesWhatAnExitedChildLeftInItsGroup() throws Exception {
+        // The child exits at once; its background process stays in the group the child led.
+        try (Command c = Command.builder("/bin/sh").args("-c", Helper.path() + " sleep 30 & echo $!")
+                .processGroup(0).stdout(Stdio.pipe()).build();
+                Child child = c.spawn()) {
+            int left = Integer.parseInt(new BufferedReader(new InputStreamReader(child.stdout())).readLine());
+            assertThat(child.onExit().get(5, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(0)); // reaped, not waited for
+            assertThat(isRunning(left)).isTrue();
+            Assumptions.assumeTrue(Libc.pidfdSendSignal(child.pidfd(), 0, Libc.PIDFD_SIGNAL_PROCESS_GROUP) != -Errno.EINVAL,
+                    "PIDFD_SIGNAL_PROCESS_GROUP needs Linux 6.9");
+            assertThat(child.killProcessGroup(Signals.SIGKILL)).isTrue();
+            long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+            while (isRunning(left) && System.nanoTime() < deadline) {
+                Thread.sleep(10);
+            }
+            assertThat(isRunning(left)).as("pid %d, left in the group", left).isFalse();
+            child.waitFor();
+            assertThat(child.killProcessGroup(Signals.SIGKILL)).as("the pidfd is released").isFalse();
         }
     }
 

@@ -3,6 +3,7 @@ package io.pidspawn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pidspawn.internal.linux.Libc;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -75,6 +76,39 @@ class CommandTest {
     @Test
     void argv0AndArguments() throws Exception {
         assertThat(run(helper("argv").arg0("fancy-name"))).startsWith("fancy-name\nargv\n");
+    }
+
+    @Test
+    void argv0PerSpawn() throws Exception {
+        try (Command c = helper("argv").build()) {
+            Output o = c.output(SpawnOverrides.none().withArg0("per-spawn").withArgs("more"), Capture.defaults());
+            assertThat(o.stdoutText()).isEqualTo("per-spawn\nargv\nmore\n");
+            assertThat(c.output(SpawnOverrides.none().withArg0("alone"), Capture.defaults()).stdoutText()).isEqualTo("alone\nargv\n");
+            assertThat(c.output().stdoutText()).isEqualTo(Helper.path() + "\nargv\n"); // the template's own
+        }
+    }
+
+    @Test
+    void findProgramFindsWhatBuildWouldPin() throws Exception {
+        Path bin = Files.createDirectory(tmp.resolve("bin"));
+        Files.copy(Path.of(Helper.path()), bin.resolve("only-here"));
+        assertThat(Command.findProgram("only-here", Map.of("PATH", bin.toString()))).isEqualTo(bin.resolve("only-here"));
+        try (Command sh = Command.builder("sh").build()) {
+            assertThat(Command.findProgram("sh", Map.of())).isEqualTo(sh.program());
+        }
+        assertThat(Command.findProgram("a/../b", Map.of())).isEqualTo(Path.of("b").toAbsolutePath());
+        assertThatThrownBy(() -> Command.findProgram("only-here", Map.of("PATH", tmp.toString())))
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+    }
+
+    @Test
+    void processGroupZeroMakesTheChildALeader() throws Exception {
+        // ids prints the session, the process group and the pid.
+        String[] ids = run(helper("ids").processGroup(0)).trim().split(" ");
+        assertThat(ids[1]).isEqualTo(ids[2]);
+        String[] ours = run(helper("ids")).trim().split(" ");
+        assertThat(ours[1]).isEqualTo(Integer.toString(Libc.getpgid(0))); // by default, ours
+        assertThatThrownBy(() -> helper().processGroup(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -8,9 +8,11 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -170,6 +172,53 @@ class OutputTest {
         try (Command cat = helper("cat")) {
             assertThatThrownBy(() -> cat.output(SpawnOverrides.none().withStdin(Stdio.discard()), Capture.defaults().withInput("x")))
                     .isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void outputAsyncCompletesOnTheExitThreadWithNoThreadWaiting() throws Exception {
+        try (Command c = helper("fill-both", "300000", ";", "exit", "4")) {
+            List<Child> children = new ArrayList<>();
+            List<CompletableFuture<String>> threads = new ArrayList<>();
+            List<CompletableFuture<Output>> outputs = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()).withStderr(Stdio.pipe()));
+                children.add(child);
+                CompletableFuture<Output> o = child.outputAsync(Capture.defaults());
+                outputs.add(o);
+                threads.add(o.thenApply(x -> Thread.currentThread().getName()));
+            }
+            for (int i = 0; i < 20; i++) {
+                Output o = outputs.get(i).get(30, TimeUnit.SECONDS);
+                assertThat(o.status()).isEqualTo(ExitStatus.exited(4));
+                assertThat(o.stdout()).hasSize(300000);
+                assertThat(o.stderr()).hasSize(300000);
+                assertThat(threads.get(i).get()).isIn("pidspawn-exit", Thread.currentThread().getName());
+                assertThatThrownBy(children.get(i)::pidfd).isInstanceOf(IllegalStateException.class); // released as by waitFor
+                children.get(i).close();
+            }
+        }
+    }
+
+    @Test
+    void outputAsyncTimeoutKillsAndCancelKills() throws Exception {
+        try (Command c = helper("write", "1", "before", ";", "sleep", "30")) {
+            try (Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+                Output o = child.outputAsync(Capture.defaults().withTimeout(Duration.ofMillis(200))).get(10, TimeUnit.SECONDS);
+                assertThat(o.timedOut()).isTrue();
+                assertThat(o.status()).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
+                assertThat(o.stdoutText()).isEqualTo("before\n");
+            }
+            try (Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+                assertThat(child.outputAsync(Capture.defaults()).cancel(false)).isTrue();
+                assertThat(child.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
+            }
+            try (Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+                assertThatThrownBy(() -> child.outputAsync(Capture.defaults().withInput("x")))
+                        .isInstanceOf(IllegalArgumentException.class);
+                child.kill();
+                child.waitFor();
+            }
         }
     }
 

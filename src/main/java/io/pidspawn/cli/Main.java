@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/pidspawn}: start processes through pidfds from the command line. */
 @Command(name = "pidspawn", mixinStandardHelpOptions = true, version = "pidspawn 0.1.0",
         description = "Start and supervise processes through pidfd_spawn builders.",
-        subcommands = {RunCommand.class, ProbeCommand.class, CommandLine.HelpCommand.class,
+        subcommands = {RunCommand.class, BatchCommand.class, ProbeCommand.class, CommandLine.HelpCommand.class,
                 picocli.AutoComplete.GenerateCompletion.class})
 public final class Main {
     public static void main(String[] args) {

@@ -33,8 +33,11 @@ public final class Libc {
     public static final int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
+    public static final int SEEK_SET = 0; // unistd.h
     // linux/close_range.h, since 5.9 / 5.11
     public static final int CLOSE_RANGE_UNSHARE = 1 << 1, CLOSE_RANGE_CLOEXEC = 1 << 2;
+    // linux/pidfd.h, since 6.9: pidfd_send_signal to the process group the pidfd's pid identifies
+    public static final int PIDFD_SIGNAL_PROCESS_GROUP = 1 << 2;
     // linux/wait.h; P_PIDFD since 5.4
     public static final int P_ALL = 0, P_PID = 1, P_PIDFD = 3;
     public static final int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
@@ -74,6 +77,7 @@ public final class Libc {
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle READ = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
     private static final MethodHandle WRITE = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    private static final MethodHandle LSEEK = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     private static final MethodHandle PIPE2 = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle WAITID = Native.errnoCall("waitid",
             FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_INT));
@@ -187,6 +191,15 @@ public final class Libc {
     public static long write(int fd, MemorySegment buf, long len) {
         try {
             return Native.result((long) WRITE.invokeExact(Native.state(), fd, buf, len));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** lseek(2): the new offset, or -errno. */
+    public static long lseek(int fd, long offset, int whence) {
+        try {
+            return Native.result((long) LSEEK.invokeExact(Native.state(), fd, offset, whence));
         } catch (Throwable t) {
             throw fatal(t);
         }

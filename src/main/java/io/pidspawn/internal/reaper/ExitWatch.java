@@ -32,6 +32,8 @@ public final class ExitWatch implements Reaper.Watch {
     /** Reaping takes it exclusively: while a reader holds it, the pid cannot be freed for reuse. */
     private final ReentrantReadWriteLock reaping = new ReentrantReadWriteLock();
     private volatile boolean reaped;
+    /** Whether the kernel takes PIDFD_SIGNAL_PROCESS_GROUP (Linux 6.9); found out on first use. */
+    private static volatile boolean groupSignalByPidfd = true;
     private volatile boolean observed;
 
     private ExitWatch(int pid, int pidfd, long token) {
@@ -245,14 +247,16 @@ public final class ExitWatch implements Reaper.Watch {
     /**
      * Sends sig to the process group the child leads, with kill(-pgid). Race-free: the reaper
      * cannot reap the child while this holds the lock, so the pid, and with it the group id, is
-     * still this child's.
+     * still this child's. Once the child is reaped its group may live on (a background process
+     * it started); the pid may name another process by then, so the signal goes through the
+     * pidfd instead, which still names the group ({@link #signalGroupAfterExit}).
      */
     public boolean signalGroup(int sig) throws ErrnoException {
         checkSignal(sig);
         reaping.readLock().lock();
         try {
             if (reaped) {
-                return false;
+                return signalGroupAfterExit(sig);
             }
             int pgid = Libc.getpgid(pid);
             if (pgid < 0) {
@@ -272,6 +276,35 @@ public final class ExitWatch implements Reaper.Watch {
             return true;
         } finally {
             reaping.readLock().unlock();
+        }
+    }
+
+    /**
+     * pidfd_send_signal(PIDFD_SIGNAL_PROCESS_GROUP), Linux 6.9: the kernel signals the group
+     * the pidfd's struct pid identifies, which a reused pid number can never be. False when the
+     * group is empty (ESRCH: also the case of a child that led no group), when the pidfd was
+     * released (the Child waited for or closed), and on older kernels (EINVAL), as before 6.9.
+     */
+    private boolean signalGroupAfterExit(int sig) throws ErrnoException {
+        if (!groupSignalByPidfd || !pidfd.acquire()) {
+            return false;
+        }
+        try {
+            int r = Libc.pidfdSendSignal(pidfd.fd(), sig, Libc.PIDFD_SIGNAL_PROCESS_GROUP);
+            if (r == -Errno.EINVAL) {
+                groupSignalByPidfd = false; // the kernel lacks the flag: it never will have it
+                return false;
+            }
+            if (r == -Errno.ESRCH) {
+                return false;
+            }
+            if (r < 0) {
+                throw new ErrnoException("pidfd_send_signal", -r, "PIDFD_SIGNAL_PROCESS_GROUP of exited pid " + pid
+                        + ", signal " + Signals.name(sig));
+            }
+            return true;
+        } finally {
+            pidfd.release();
         }
     }
 

@@ -1,0 +1,342 @@
+package io.pidspawn.cli;
+
+import io.pidspawn.Capture;
+import io.pidspawn.Child;
+import io.pidspawn.Command;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.ExitStatus;
+import io.pidspawn.Output;
+import io.pidspawn.Signals;
+import io.pidspawn.SpawnOverrides;
+import io.pidspawn.Stdio;
+import io.pidspawn.internal.linux.Libc;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs one batch: reads jobs, keeps at most {@code jobs} of them running, and reports each as it
+ * ends. No thread per job: the library's reaper reaps the children and reads their pipes, and
+ * their results arrive, and are printed, on its exit thread ({@link Child#outputAsync}). The
+ * batch itself has three threads, however many jobs: the launcher (reads a line, waits for a
+ * free slot, spawns), the caller's (waits for the end, redraws the progress line) and a timer
+ * (kills the jobs that time out). The JDK's delay scheduler thread keeps the captures' own,
+ * later, timeouts (see {@link #PIPE_GRACE}).
+ *
+ * <p>Every job leads a process group of its own. A timeout kills the job's group with SIGKILL;
+ * so does SIGINT, SIGTERM or SIGHUP to pidspawn for every running job, after which no job is
+ * started, the killed jobs and the summary are still reported, and {@link #run} returns
+ * 128 + the signal.
+ */
+final class Batch {
+    /**
+     * How long after a timeout's group kill the capture gives up waiting for the end of pipes
+     * that something outside the group still holds (a daemon the job started in a new session).
+     */
+    private static final Duration PIPE_GRACE = Duration.ofSeconds(1);
+
+    /**
+     * @param jobs how many jobs run at once
+     * @param timeout the timeout of jobs that set none, or null
+     * @param outputDir where stdout and stderr go as INDEX.stdout and INDEX.stderr; null captures them inline
+     */
+    record Options(int jobs, Duration timeout, Path outputDir) {}
+
+    private final Options options;
+    private final BatchReport report;
+    private final Templates templates = new Templates();
+    private final Semaphore slots;
+    private final ScheduledThreadPoolExecutor timer;
+
+    private final Object lock = new Object();
+    private final Set<Running> running = new HashSet<>(); // guarded by lock
+    private int inFlight; // guarded by lock: jobs being launched or running, not yet reported
+    private boolean inputDone; // guarded by lock
+    private int stopSignal; // guarded by lock: the signal that stopped the batch, or 0
+    private boolean inputFailed; // guarded by lock
+    private boolean ended; // guarded by lock: every job is reported, a signal changes nothing now
+
+    Batch(Options options, BatchReport report) {
+        this.options = options;
+        this.report = report;
+        this.slots = new Semaphore(options.jobs());
+        this.timer = new ScheduledThreadPoolExecutor(1,
+                Thread.ofPlatform().daemon().name("pidspawn-batch-timer").factory());
+        timer.setRemoveOnCancelPolicy(true); // a job that ends in time leaves no task behind
+    }
+
+    /**
+     * Runs every job of {@code input}, prints the summary and closes {@code input}, unless a
+     * signal stopped the batch while the launcher was blocked reading it (from a pipe whose
+     * writer goes on): it is then left to the process's exit.
+     *
+     * @return 0 if every job exited 0, 1 if any failed, timed out or could not run, 125 if the
+     *     input could not be read to its end, 128 + N if signal N stopped the batch
+     */
+    int run(BufferedReader input) throws InterruptedException {
+        Thread launcher;
+        int stoppedBy;
+        try (StopSignals _ = new StopSignals(this::stop)) {
+            launcher = Thread.ofPlatform().daemon().name("pidspawn-batch-launcher").start(() -> launchAll(input));
+            stoppedBy = awaitEnd();
+            if (stoppedBy == 0) {
+                launcher.join(); // done reading
+            } else {
+                launcher.join(Duration.ofMillis(200)); // it may be blocked reading a pipe
+            }
+            report.summary(stoppedBy != 0);
+        } finally {
+            timer.shutdownNow();
+            templates.close();
+        }
+        if (!launcher.isAlive()) {
+            closeQuietly(input);
+        }
+        synchronized (lock) {
+            return stoppedBy != 0 ? 128 + stoppedBy : inputFailed ? 125 : report.allOk() ? 0 : 1;
+        }
+    }
+
+    /** Waits until no job is running and none will start; returns the signal that stopped the batch, or 0. */
+    private int awaitEnd() throws InterruptedException {
+        while (true) {
+            synchronized (lock) {
+                if ((inputDone || stopSignal != 0) && inFlight == 0) {
+                    ended = true;
+                    return stopSignal;
+                }
+                lock.wait(100);
+            }
+            report.tick();
+        }
+    }
+
+    /** On SIGINT, SIGTERM or SIGHUP ({@link StopSignals}): start nothing more, kill every running job's process group. */
+    void stop(int sig) {
+        List<Running> victims;
+        synchronized (lock) {
+            if (ended) {
+                return; // everything is reported already
+            }
+            if (stopSignal == 0) {
+                stopSignal = sig;
+            }
+            victims = List.copyOf(running);
+            lock.notifyAll();
+        }
+        for (Running r : victims) {
+            r.kill(Kill.STOP);
+        }
+    }
+
+    private static void closeQuietly(BufferedReader input) {
+        try {
+            input.close();
+        } catch (IOException ignored) {
+            // read to its end or abandoned; nothing to report
+        }
+    }
+
+    // ---- the launcher thread ----
+
+    private void launchAll(BufferedReader input) {
+        int index = 0;
+        int lineNumber = 0;
+        try {
+            while (true) {
+                slots.acquireUninterruptibly();
+                String line;
+                do {
+                    line = input.readLine();
+                    lineNumber++;
+                } while (line != null && line.isBlank());
+                if (line == null || !begin()) {
+                    slots.release();
+                    break;
+                }
+                launch(index++, lineNumber, line);
+            }
+        } catch (IOException e) {
+            report.warn("reading the jobs: " + e.getMessage() + "; no more jobs are started");
+            synchronized (lock) {
+                inputFailed = true;
+            }
+        } finally {
+            report.inputEnded(index);
+            synchronized (lock) {
+                inputDone = true;
+                lock.notifyAll();
+            }
+        }
+    }
+
+    /** Counts a job in, unless a signal stopped the batch. */
+    private boolean begin() {
+        synchronized (lock) {
+            if (stopSignal != 0) {
+                return false;
+            }
+            inFlight++;
+            return true;
+        }
+    }
+
+    private void launch(int index, int lineNumber, String line) {
+        long start = System.nanoTime();
+        BatchJob job;
+        try {
+            job = BatchJob.parse(line, options.timeout());
+        } catch (IllegalArgumentException e) {
+            end(BatchReport.Result.error(index, null, "line " + lineNumber + ": " + e.getMessage(), millisSince(start)), null);
+            return;
+        }
+        Running r;
+        try {
+            Command template = templates.forJob(job);
+            r = new Running(index, job, spawn(template, job, index), start);
+        } catch (ErrnoException | IllegalArgumentException | IllegalStateException e) {
+            end(BatchReport.Result.error(index, job.argv(), e.getMessage(), millisSince(start)), null);
+            return;
+        }
+        report.started();
+        boolean stopped;
+        synchronized (lock) {
+            running.add(r);
+            stopped = stopSignal != 0;
+        }
+        if (stopped) {
+            r.kill(Kill.STOP); // the signal came while it was being spawned
+        }
+        Capture capture = Capture.defaults();
+        if (job.timeout() != null) {
+            r.timeoutTask = timer.schedule(() -> r.kill(Kill.TIMEOUT), job.timeout().toNanos(), TimeUnit.NANOSECONDS);
+            capture = capture.withTimeout(job.timeout().plus(PIPE_GRACE));
+        }
+        r.child.outputAsync(capture).whenComplete(r::ended);
+    }
+
+    private Child spawn(Command template, BatchJob job, int index) throws ErrnoException {
+        SpawnOverrides o = SpawnOverrides.none()
+                .withArg0(job.argv().getFirst())
+                .withArgs(job.argv().subList(1, job.argv().size()))
+                .withEnv(job.env());
+        if (job.cwd() != null) {
+            o = o.withCwd(job.cwd());
+        }
+        if (options.outputDir() == null) {
+            o = o.withStdout(Stdio.pipe()).withStderr(Stdio.pipe());
+        } else {
+            o = o.withStdout(Stdio.writeTo(outputFile(index, "stdout"))).withStderr(Stdio.writeTo(outputFile(index, "stderr")));
+        }
+        if (job.stdin() == null) {
+            return template.spawn(o.withStdin(Stdio.discard()));
+        }
+        int stdin = MemoryFile.of(job.stdin().getBytes(StandardCharsets.UTF_8));
+        try {
+            return template.spawn(o.withStdin(Stdio.fd(stdin)));
+        } finally {
+            Libc.close(stdin); // the child has its own
+        }
+    }
+
+    private Path outputFile(int index, String stream) {
+        return options.outputDir().resolve(index + "." + stream);
+    }
+
+    /** Reports a job and frees its slot; {@code r} is null for a job that never ran. */
+    private void end(BatchReport.Result result, Running r) {
+        report.add(result, r != null);
+        synchronized (lock) {
+            if (r != null) {
+                running.remove(r);
+            }
+            inFlight--;
+            lock.notifyAll();
+        }
+        slots.release();
+    }
+
+    private static double millisSince(long startNanos) {
+        return Math.round((System.nanoTime() - startNanos) / 1000.0) / 1000.0;
+    }
+
+    /** Why a job is killed. */
+    private enum Kill {
+        /** Its timeout passed: it is reported as timed out. */
+        TIMEOUT,
+        /** A signal stopped the batch. */
+        STOP
+    }
+
+    /** A spawned job until it is reported. */
+    private final class Running {
+        final int index;
+        final BatchJob job;
+        final Child child;
+        final long start;
+        volatile ScheduledFuture<?> timeoutTask;
+        volatile boolean killedForTimeout;
+
+        Running(int index, BatchJob job, Child child, long start) {
+            this.index = index;
+            this.job = job;
+            this.child = child;
+            this.start = start;
+        }
+
+        /** SIGKILL to the job's process group. */
+        void kill(Kill why) {
+            try {
+                boolean sent;
+                try {
+                    sent = child.killProcessGroup(Signals.SIGKILL);
+                } catch (IllegalStateException notALeader) { // the program moved itself to another group
+                    sent = child.kill();
+                }
+                if (sent && why == Kill.TIMEOUT) {
+                    killedForTimeout = true;
+                }
+            } catch (ErrnoException | IllegalStateException e) {
+                report.warn("cannot kill job " + index + " (pid " + child.pid() + "): " + e.getMessage());
+            }
+        }
+
+        /** On the library's exit thread: the child has exited and its output has ended. */
+        void ended(Output out, Throwable failure) {
+            BatchReport.Result result;
+            try {
+                ScheduledFuture<?> t = timeoutTask;
+                if (t != null) {
+                    t.cancel(false);
+                }
+                child.close();
+                result = failure == null ? result(out) : BatchReport.Result.error(index, job.argv(),
+                        (failure.getCause() != null ? failure.getCause() : failure).getMessage(), millisSince(start));
+            } catch (RuntimeException e) { // never leave the batch waiting for this job
+                result = BatchReport.Result.error(index, job.argv(), "pidspawn: " + e + "; please report", millisSince(start));
+            }
+            end(result, this);
+        }
+
+        private BatchReport.Result result(Output out) {
+            ExitStatus s = out.status();
+            // Killed at the deadline: the job had not ended, even if only its output had not
+            // (the leader exited, something it started in its group still held the pipes).
+            boolean timedOut = killedForTimeout || out.timedOut();
+            boolean inline = options.outputDir() == null;
+            return new BatchReport.Result(index, job.argv(), s.exited() ? s.code() : null,
+                    s.exited() ? null : Signals.name(s.signal()), timedOut, millisSince(start),
+                    inline ? out.stdoutText() : outputFile(index, "stdout").toString(),
+                    inline ? out.stderrText() : outputFile(index, "stderr").toString(), null);
+        }
+    }
+}
