@@ -347,7 +347,6 @@ public final class Command implements AutoCloseable {
         private final Stdio[] stdio = new Stdio[3];
         private final TreeMap<Integer, Stdio> extraFds = new TreeMap<>();
         private boolean inheritFds;
-        private int processGroup = -1; // -1: this process's group
         private Policy onReplaced = Policy.REPIN;
         private final ProcessSettings process = new ProcessSettings();
 
@@ -444,20 +443,6 @@ public final class Command implements AutoCloseable {
         /** Keeps every fd this process has open without close-on-exec, not just 0-2 and the mapped ones. */
         public Builder inheritFds() {
             this.inheritFds = true;
-            return this;
-        }
-
-        /**
-         * Puts each child in process group {@code pgid} before exec; 0 makes a new group that the
-         * child leads (setpgid(0, pgid), as posix_spawnattr_setpgroup does). A child leading its
-         * group can be signalled with everything it starts ({@link Child#killProcessGroup}), and
-         * a terminal's Ctrl-C, which goes to the foreground group, no longer reaches it.
-         */
-        public Builder processGroup(int pgid) {
-            if (pgid < 0) {
-                throw new IllegalArgumentException("process group " + pgid + " is negative");
-            }
-            this.processGroup = pgid;
             return this;
         }
 
@@ -694,9 +679,6 @@ public final class Command implements AutoCloseable {
             }
             if (inheritFds) {
                 PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
-            }
-            if (processGroup >= 0) {
-                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, "pgid", Integer.toString(processGroup), 0);
             }
             for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
                 mapExtraFd(b, e.getKey(), e.getValue());

@@ -133,6 +133,9 @@ final class RunCommand implements Callable<Integer> {
         int builder = -1;
         try {
             Duration limit = timeout == null ? null : Durations.parse("--timeout", timeout);
+            if (limit != null && limit.isZero()) {
+                limit = null; // as timeout(1): a duration of 0 disables the timeout
+            }
             Duration grace = killAfter == null ? null : Durations.parse("--kill-after", killAfter);
             int sig = signal("--signal", timeoutSignal);
             builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);

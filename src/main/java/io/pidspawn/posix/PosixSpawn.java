@@ -36,7 +36,8 @@ import java.util.Map;
  * <li>Limits of the builder apply: at most 256 file actions (E2BIG); environment entries must be
  *     {@code NAME=value} with a non-empty name (EINVAL). A relative {@code path} is resolved
  *     against the caller's working directory when posix_spawn is called, even when a file
- *     action changes directory (glibc resolves it in the child, after the actions).</li>
+ *     action changes directory (glibc resolves it in the child, after the actions). posix_spawnp
+ *     skips empty and relative PATH entries, where glibc would search the working directory.</li>
  * </ul>
  */
 public final class PosixSpawn {

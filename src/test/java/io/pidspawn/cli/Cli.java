@@ -23,8 +23,16 @@ final class Cli {
         List<String> cmd = command(args);
         Process p = new ProcessBuilder(cmd).start();
         p.getOutputStream().close();
+        // stderr is read beside stdout, so a CLI filling the stderr pipe cannot stall the test
+        var errFuture = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
+        var err = errFuture.join();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             throw new AssertionError("CLI did not finish: " + cmd);

@@ -6,7 +6,8 @@ import io.pidspawn.internal.linux.Libc;
 /**
  * execvp's PATH search, done once at config time: the first PATH entry holding a regular file
  * the caller may execute wins; entries that hold a file it may not execute are skipped, and are
- * remembered so the search fails with EACCES rather than ENOENT.
+ * remembered so the search fails with EACCES rather than ENOENT. Unlike execvp, empty and
+ * relative entries are skipped: a program in the working directory is never run by accident.
  */
 final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
@@ -20,7 +21,10 @@ final class PathSearch {
         }
         int denied = 0;
         for (String dir : path.split(":", -1)) {
-            String candidate = (dir.isEmpty() ? "." : dir) + "/" + name;
+            if (!dir.startsWith("/")) {
+                continue;
+            }
+            String candidate = dir + "/" + name;
             int[] err = {0};
             FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, candidate, err);
             if (id == null || !id.isRegular()) {
@@ -30,7 +34,7 @@ final class PathSearch {
                 denied = Errno.EACCES;
                 continue;
             }
-            return candidate.startsWith("/") ? candidate : java.nio.file.Path.of(candidate).toAbsolutePath().toString();
+            return candidate;
         }
         throw ConfigError.of(key, denied != 0 ? denied : Errno.ENOENT,
                 "\"" + name + "\" not found" + (denied != 0 ? " executable" : "") + " in PATH=" + path);
