@@ -11,6 +11,9 @@
 module io.pidspawn {
     requires info.picocli;
     requires jdk.unsupported; // sun.misc.Signal, for the CLI's signal forwarding
+    // A baseline of `pidspawn bench`, used only in its worker processes, which run on the class
+    // path: never resolved when pidspawn runs as a module.
+    requires static com.zaxxer.nuprocess;
 
     exports io.pidspawn;
     exports io.pidspawn.uapi;
