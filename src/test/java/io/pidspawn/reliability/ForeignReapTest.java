@@ -71,8 +71,10 @@ class ForeignReapTest {
             // The foreign waiter and the reaper race for the zombie; whoever wins, the status is known.
             assertThat(foreign.get(10, TimeUnit.SECONDS)).isIn(0, -io.pidspawn.Errno.ECHILD);
             CompletableFuture<ExitStatus> exit = child.onExit();
-            Assumptions.assumeTrue(kernelKeepsExitStatus(), "kernel without PIDFD_INFO_EXIT (Linux 6.15)");
-            assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(9));
+            try (child) {
+                Assumptions.assumeTrue(kernelKeepsExitStatus(), "kernel without PIDFD_INFO_EXIT (Linux 6.15)");
+                assertThat(exit.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(9));
+            }
         } finally {
             Libc.close(gate[0]);
             if (gate[1] >= 0) {
