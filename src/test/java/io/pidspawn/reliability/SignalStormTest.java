@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Nothing crashes or hangs, and every child's status is right.
  */
 @Tag("slow")
+@Timeout(value = 10, unit = java.util.concurrent.TimeUnit.MINUTES) // bounded, but not by the 5-minute default: a busy machine is slow
 @ExtendWith(LeakGuard.class)
 class SignalStormTest {
     @Test

@@ -23,6 +23,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.io.TempDir;
  * and the native memory FFM allocates from is where it was.
  */
 @Tag("slow")
+@Timeout(value = 15, unit = java.util.concurrent.TimeUnit.MINUTES) // bounded, but not by the 5-minute default: a busy machine is slow
 @ExtendWith(LeakGuard.class)
 class SoakTest {
     private static final int THREADS = 8;
