@@ -59,7 +59,7 @@ class SignalStormTest {
                 }));
             }
             for (Thread t : threads) {
-                t.join(TimeUnit.MINUTES.toMillis(4));
+                t.join(TimeUnit.MINUTES.toMillis(8));
                 assertThat(t.isAlive()).as("a spawning thread hung").isFalse();
             }
             assertThat(storm.isAlive()).as("the storm lasted the whole run").isTrue();
