@@ -48,7 +48,7 @@ import java.util.concurrent.CompletableFuture;
  * released, as Go's Process.Wait does: the child is gone, {@link #pidfd()} and {@link #info()}
  * throw, {@link #signal} returns false. {@link #close()} also closes this process's ends of the
  * child's pipes; it neither kills nor waits for the child, which the reaper still reaps. A Child
- * that becomes unreachable unclosed has its fds released by a cleaner some time later. With
+ * that becomes unreachable unclosed has its fds released by the reaper some time later. With
  * {@code -Dpidspawn.leakDetector=true} a Child that becomes unreachable before anyone learned
  * how it ended is reported with the stack trace of its spawn.
  */

@@ -14,6 +14,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -124,6 +126,36 @@ class OutputTest {
             assertThat(o.stdout()).hasSize(100_000).containsOnly(65);
             assertThat(o.status()).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
             assertThat(o.toString()).contains("limit exceeded");
+        }
+    }
+
+    /** Sizes around the capture's chunk boundaries (16 KiB doubling) and the pipe growth past 1 MiB. */
+    @ParameterizedTest
+    @ValueSource(ints = {0, 1, 16_383, 16_384, 16_385, 49_152, 1 << 20, (1 << 20) + 1, 5_000_001})
+    void everySizeIsCapturedExactlyAndTheLimitIsExact(int n) throws Exception {
+        try (Command c = helper("fill-both", Integer.toString(n))) {
+            Output whole = c.output(Capture.defaults().withLimit(n));
+            assertThat(whole.limitExceeded()).as("%d bytes against a limit of %d", n, n).isFalse();
+            assertThat(whole.status()).isEqualTo(ExitStatus.exited(0));
+            assertPattern(whole.stdout(), n, 3);
+            assertPattern(whole.stderr(), n, 7);
+            if (n > 0) {
+                Output cut = c.output(Capture.defaults().withLimit(n - 1));
+                assertThat(cut.limitExceeded()).as("%d bytes against a limit of %d", n, n - 1).isTrue();
+                // The first stream past the limit ends the child, so the other may hold less.
+                assertThat(Math.max(cut.stdout().length, cut.stderr().length)).isEqualTo(n - 1);
+                assertPattern(cut.stdout(), cut.stdout().length, 3);
+                assertPattern(cut.stderr(), cut.stderr().length, 7);
+            }
+        }
+    }
+
+    private static void assertPattern(byte[] bytes, int n, int step) {
+        assertThat(bytes).hasSize(n);
+        for (int i = 0; i < n; i++) {
+            if (bytes[i] != (byte) (i * (long) step % 251)) {
+                throw new AssertionError("byte " + i + " of " + n + " is " + bytes[i]);
+            }
         }
     }
 

@@ -53,7 +53,7 @@ class SupervisionScaleTest {
             assertThat(threadsDuring - threadsBefore).as("threads added while supervising").isLessThanOrEqualTo(2);
             Set<String> added = new java.util.TreeSet<>(ours);
             added.removeAll(oursBefore);
-            assertThat(added).as("pidspawn threads this test started").isSubsetOf("pidspawn-reaper", "pidspawn-cleaner");
+            assertThat(added).as("pidspawn threads this test started").isSubsetOf("pidspawn-reaper", "pidspawn-exit");
             Libc.close(gate[1]);
             gate[1] = -1;
             for (int i = 0; i < CHILDREN; i++) {

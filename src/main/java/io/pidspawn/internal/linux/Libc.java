@@ -31,6 +31,7 @@ public final class Libc {
     public static final int AT_FDCWD = -100;
     public static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     public static final int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
+    public static final int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     public static final int SEEK_SET = 0; // unistd.h
@@ -76,6 +77,9 @@ public final class Libc {
     private static final MethodHandle MEMFD_CREATE = Native.errnoCall("memfd_create",
             FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
     private static final MethodHandle READ = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    // Into a Java array, without a native buffer: only on fds that never block (short, like a memcpy).
+    private static final MethodHandle READ_HEAP = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
+            Linker.Option.critical(true));
     private static final MethodHandle WRITE = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
     private static final MethodHandle LSEEK = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
     private static final MethodHandle PIPE2 = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
@@ -183,6 +187,19 @@ public final class Libc {
     public static long read(int fd, MemorySegment buf, long len) {
         try {
             return Native.result((long) READ.invokeExact(Native.state(), fd, buf, len));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /**
+     * read(2) straight into {@code into[offset, offset + len)}. The call pins the array and holds
+     * off the GC while it runs, so fd must be non-blocking.
+     */
+    public static long readNonBlocking(int fd, byte[] into, int offset, int len) {
+        try {
+            return Native.result((long) READ_HEAP.invokeExact(Native.state(), fd,
+                    MemorySegment.ofArray(into).asSlice(offset, len), (long) len));
         } catch (Throwable t) {
             throw fatal(t);
         }

@@ -4,7 +4,7 @@ import java.util.List;
 
 /**
  * What a {@code Child} owns: its exit watch (and through it the pidfd) and the parent's pipe
- * ends. Released by {@code Child.close()}, or by the cleaner once the Child is unreachable; this
+ * ends. Released by {@code Child.close()}, or by the reaper once the Child is unreachable; this
  * object never refers to the Child itself.
  */
 public final class ChildResources {
@@ -28,7 +28,7 @@ public final class ChildResources {
         watch.releaseOwner();
     }
 
-    /** The cleaner's action. */
+    /** Run on the reaper thread once the Child is unreachable. */
     void cleanUp() {
         release();
         if (LeakDetector.ENABLED && !watch.observed()) {

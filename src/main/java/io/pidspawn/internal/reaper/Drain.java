@@ -3,8 +3,6 @@ package io.pidspawn.internal.reaper;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -13,6 +11,12 @@ import java.util.concurrent.CompletableFuture;
  * Reads a child's output pipe to its end on the reaper thread, into memory: no thread per child
  * and no deadlock however the child interleaves its outputs. Everything but {@link #start} and
  * {@link #stop} runs on the reaper thread, so the state needs no locking.
+ *
+ * <p>Bytes go from the pipe straight into Java arrays that double in size up to {@value
+ * #MAX_CHUNK} bytes (large ones live outside the young generation, so the GC does not copy them
+ * again), and are joined once at the end. A child that writes more than {@value #GROW_AFTER}
+ * bytes gets a {@value #GROW_AFTER}-byte pipe, so that the reader wakes once per megabyte rather
+ * than once per 64 KiB.
  */
 public final class Drain {
     /** What was read, and whether reading stopped at the limit. */
@@ -21,18 +25,25 @@ public final class Drain {
     /** The most a Java array holds. */
     public static final long MAX_BYTES = Integer.MAX_VALUE - 8;
 
-    // Reads per readiness event before yielding to other fds: 16 x 64 KiB.
+    private static final int FIRST_CHUNK = 16 << 10;
+    private static final int MAX_CHUNK = 4 << 20;
+    private static final int GROW_AFTER = 1 << 20;
+    // Reads per readiness event before yielding to other fds.
     private static final int READS_PER_EVENT = 16;
     // On stop, what a full pipe can hold (fs.pipe-max-size is 1 MiB by default) and then some.
     private static final int READS_ON_STOP = 32;
     private static final int STOP = -2;
+    private static final byte[] EMPTY = {};
 
     private final PipeEnd pipe;
     private final long limit;
     private final Runnable onLimit;
     private final CompletableFuture<Result> done = new CompletableFuture<>();
-    private final List<byte[]> chunks = new ArrayList<>();
+    private final List<byte[]> full = new ArrayList<>(); // filled chunks, in order
+    private byte[] chunk = EMPTY; // the one being filled, up to used
+    private int used;
     private long total;
+    private boolean grown;
 
     private Drain(PipeEnd pipe, long limit, Runnable onLimit) {
         this.pipe = pipe;
@@ -69,11 +80,15 @@ public final class Drain {
             return;
         }
         boolean stopping = events == STOP;
-        MemorySegment buf = Reaper.get().scratch();
         for (int i = 0; i < (stopping ? READS_ON_STOP : READS_PER_EVENT); i++) {
-            long n = pipe.read(buf, buf.byteSize());
+            if (used == chunk.length) {
+                nextChunk();
+            }
+            // One byte past the limit, to tell a child that wrote exactly the limit from one that wrote more.
+            int len = (int) Math.min(chunk.length - used, limit - total + 1);
+            long n = pipe.read(chunk, used, len);
             if (n > 0) {
-                if (append(buf, n)) {
+                if (kept((int) n)) {
                     return;
                 }
             } else if (n == 0 || n == -Errno.EBADF && pipe.isClosed()) {
@@ -99,18 +114,30 @@ public final class Drain {
         }
     }
 
-    /** Keeps n bytes of buf; true when the limit was reached and the drain is over. */
-    private boolean append(MemorySegment buf, long n) {
-        long keep = Math.min(n, limit - total);
-        if (keep > 0) {
-            chunks.add(buf.asSlice(0, keep).toArray(ValueLayout.JAVA_BYTE));
-            total += keep;
+    private void nextChunk() {
+        if (chunk.length > 0) {
+            full.add(chunk);
         }
+        long room = limit - total + 1;
+        int size = chunk.length == 0 ? FIRST_CHUNK : Math.min(chunk.length * 2, MAX_CHUNK);
+        chunk = new byte[(int) Math.max(1, Math.min(size, room))];
+        used = 0;
+    }
+
+    /** Counts n bytes just read into the chunk; true when they passed the limit and the drain is over. */
+    private boolean kept(int n) {
+        long keep = Math.min(n, limit - total);
+        used += (int) keep;
+        total += keep;
         if (keep < n) {
             onLimit.run();
             pipe.close();
             complete(true);
             return true;
+        }
+        if (!grown && total > GROW_AFTER) {
+            grown = true;
+            pipe.grow(GROW_AFTER); // refused past the user's pipe-buffer limits: then it stays as it is
         }
         return false;
     }
@@ -130,13 +157,20 @@ public final class Drain {
     }
 
     private void complete(boolean limitExceeded) {
-        byte[] all = new byte[(int) total];
-        int at = 0;
-        for (byte[] c : chunks) {
-            System.arraycopy(c, 0, all, at, c.length);
-            at += c.length;
+        byte[] all;
+        if (full.isEmpty() && used == chunk.length) {
+            all = chunk; // exactly one full chunk: no copy
+        } else {
+            all = new byte[(int) total];
+            int at = 0;
+            for (byte[] c : full) {
+                System.arraycopy(c, 0, all, at, c.length);
+                at += c.length;
+            }
+            System.arraycopy(chunk, 0, all, at, used);
         }
-        chunks.clear();
+        full.clear();
+        chunk = EMPTY;
         done.complete(new Result(all, limitExceeded));
     }
 }

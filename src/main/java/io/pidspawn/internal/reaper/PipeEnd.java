@@ -49,6 +49,33 @@ public final class PipeEnd implements Reaper.Watch {
         return name;
     }
 
+    /** As {@link #read(MemorySegment, long)}, straight into a Java array. */
+    public long read(byte[] into, int offset, int len) {
+        if (!fd.acquire()) {
+            return -Errno.EBADF;
+        }
+        try {
+            return Libc.readNonBlocking(fd.fd(), into, offset, len);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /**
+     * Asks the kernel for a pipe buffer of {@code bytes} (F_SETPIPE_SZ), so that a child writing
+     * much wakes the reader less often. Best effort: false if the kernel or a limit says no.
+     */
+    public boolean grow(int bytes) {
+        if (!fd.acquire()) {
+            return false;
+        }
+        try {
+            return Libc.fcntl(fd.fd(), Libc.F_SETPIPE_SZ, bytes) >= 0;
+        } finally {
+            fd.release();
+        }
+    }
+
     /** read(2) without blocking: bytes read, 0 at end of file, or -errno (-EAGAIN: nothing yet; -EBADF: closed). */
     public long read(MemorySegment buf, long len) {
         if (!fd.acquire()) {

@@ -7,7 +7,11 @@ import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +30,11 @@ import java.util.concurrent.atomic.AtomicLong;
  * until it execs: closed without EPOLL_CTL_DEL, a readable pidfd keeps firing for a number we
  * can no longer name (measured: ~750,000 stale events, each failing its DEL with EBADF).
  *
+ * <p>The same thread does the library's periodic work ({@link Chore chores}): watching spawns
+ * for a child stopped before exec, and releasing what unreachable children held. It ticks only
+ * while a chore has something to do, and otherwise sleeps until an event: supervision costs one
+ * thread, however many children there are.
+ *
  * <p>Nothing here runs user code: watches only reap, move bytes and complete internal futures.
  */
 public final class Reaper {
@@ -33,6 +42,21 @@ public final class Reaper {
     public interface Watch {
         /** The epoll events that fired, or {@link #CLOSED} when the watch's owner closed it. */
         void ready(int events);
+    }
+
+    /**
+     * Periodic work on the reaper thread, every {@link #intervalNanos} while {@link #busy} says
+     * there is some. A chore that becomes busy while the reaper sleeps without a timeout calls
+     * {@link #nudge} after publishing what made it busy.
+     */
+    public interface Chore {
+        long intervalNanos();
+
+        /** Whether ticks are needed now; called on the reaper thread, cheap and thread-safe. */
+        boolean busy(long nowNanos);
+
+        /** The work, on the reaper thread. */
+        void tick(long nowNanos);
     }
 
     /** The events passed to {@link Watch#ready} when the watched fd was closed under it. */
@@ -50,6 +74,10 @@ public final class Reaper {
     private final AtomicLong tokens = new AtomicLong(WAKE_TOKEN + 1);
     private final ConcurrentLinkedQueue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean wakePending = new AtomicBoolean();
+    private final List<Chore> chores = new CopyOnWriteArrayList<>();
+    private final Map<Chore, Long> due = new HashMap<>(); // the reaper thread's: when each busy chore ticks next
+    /** Whether the reaper sleeps in epoll_wait with no timeout: a chore turning busy must wake it. */
+    private volatile boolean sleeping;
     private final Thread thread;
     private MemorySegment scratch; // the reaper thread's own I/O buffer
 
@@ -113,9 +141,29 @@ public final class Reaper {
         }
     }
 
+    /** Adds a chore for good; it ticks whenever it is busy. */
+    public void addChore(Chore chore) {
+        chores.add(chore);
+        nudge();
+    }
+
+    /**
+     * Wakes the reaper if it sleeps without a timeout, so that it sees a chore that just became
+     * busy. Cheap otherwise: one volatile read.
+     */
+    public void nudge() {
+        if (sleeping) {
+            wake();
+        }
+    }
+
     /** Runs task on the reaper thread, after the events it is handling now. */
     public void execute(Runnable task) {
         tasks.add(task);
+        wake();
+    }
+
+    private void wake() {
         if (wakePending.compareAndSet(false, true)) {
             try (Arena a = Arena.ofConfined()) {
                 MemorySegment one = a.allocate(ValueLayout.JAVA_LONG);
@@ -142,8 +190,10 @@ public final class Reaper {
             MemorySegment events = arena.allocate(Libc.EPOLL_EVENT_SIZE * MAX_EVENTS, 8);
             MemorySegment counter = arena.allocate(ValueLayout.JAVA_LONG);
             scratch = arena.allocate(SCRATCH_BYTES);
+            int timeoutMillis = runChores();
             while (true) {
-                int n = Libc.epollWait(epfd, events, MAX_EVENTS, -1);
+                int n = Libc.epollWait(epfd, events, MAX_EVENTS, timeoutMillis);
+                sleeping = false;
                 if (n < 0) {
                     if (n != -Errno.EINTR) {
                         Log.error("epoll_wait: " + Errno.describe(-n), null);
@@ -173,8 +223,45 @@ public final class Reaper {
                         Log.error("a reaper task failed", t);
                     }
                 }
+                timeoutMillis = runChores();
             }
         }
+    }
+
+    /** Ticks the busy chores that are due; returns the epoll_wait timeout until the next one (-1: none). */
+    private int runChores() {
+        long now = System.nanoTime();
+        long next = Long.MAX_VALUE;
+        for (Chore c : chores) {
+            if (!c.busy(now)) {
+                due.remove(c);
+                continue;
+            }
+            long at = due.computeIfAbsent(c, k -> now + k.intervalNanos());
+            if (now - at >= 0) {
+                try {
+                    c.tick(now);
+                } catch (Throwable t) {
+                    Log.error("a reaper chore failed", t);
+                }
+                at = System.nanoTime() + c.intervalNanos();
+                due.put(c, at);
+            }
+            next = Math.min(next, at);
+        }
+        if (next != Long.MAX_VALUE) {
+            return (int) Math.max(1, (next - System.nanoTime() + 999_999) / 1_000_000);
+        }
+        // Declared asleep first, then checked: a chore turning busy now either is seen here or sees
+        // the flag and wakes us (both are volatile accesses, so one of them sees the other).
+        sleeping = true;
+        for (Chore c : chores) {
+            if (c.busy(now)) {
+                sleeping = false;
+                return 0;
+            }
+        }
+        return -1;
     }
 
     private static void dispatch(Watch w, int events) {

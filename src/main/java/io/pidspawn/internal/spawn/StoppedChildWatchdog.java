@@ -1,6 +1,7 @@
 package io.pidspawn.internal.spawn;
 
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.reaper.Reaper;
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -18,14 +19,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * {@code pidspawn.stoppedChildMillis}, default 2000) is killed, and the spawn fails with
  * ETIMEDOUT at step {@code stopped before exec}.
  *
- * <p>Its thread exists only while spawns are in flight and exits after a second without any.
+ * <p>It is a {@link Reaper.Chore} on the reaper thread, ticking only while spawns are in flight
+ * and for a second after the last one began.
  */
-final class StoppedChildWatchdog {
+final class StoppedChildWatchdog implements Reaper.Chore {
     private static final VarHandle INT = ValueLayout.JAVA_INT.varHandle();
+    private static final long TICK_NANOS = 100_000_000L;
+    private static final long LINGER_NANOS = 1_000_000_000L;
     private static final Set<InFlight> IN_FLIGHT = ConcurrentHashMap.newKeySet();
     private static volatile long limitNanos = Long.getLong("pidspawn.stoppedChildMillis", 2000L) * 1_000_000L;
-    private static final Object THREAD_LOCK = new Object();
-    private static volatile Thread thread;
+    /** When the last spawn began: written on every spawn, read by the reaper to decide whether to tick. */
+    private static volatile long lastBegin = System.nanoTime() - LINGER_NANOS;
+
+    private static final class Holder {
+        static final Reaper REAPER = Reaper.get();
+
+        static {
+            REAPER.addChore(new StoppedChildWatchdog());
+        }
+    }
 
     private StoppedChildWatchdog() {}
 
@@ -44,7 +56,8 @@ final class StoppedChildWatchdog {
     static InFlight begin(MemorySegment request) {
         InFlight f = new InFlight(request);
         IN_FLIGHT.add(f);
-        ensureRunning();
+        lastBegin = f.started;
+        Holder.REAPER.nudge();
         return f;
     }
 
@@ -61,55 +74,20 @@ final class StoppedChildWatchdog {
         limitNanos = millis * 1_000_000L;
     }
 
-    private static void ensureRunning() {
-        if (thread != null) {
-            return; // the common case, without a lock on the spawn path
-        }
-        synchronized (THREAD_LOCK) {
-            if (thread == null) {
-                thread = new Thread(StoppedChildWatchdog::watch, "pidspawn-watchdog");
-                thread.setDaemon(true);
-                thread.start();
-            }
-        }
+    @Override
+    public long intervalNanos() {
+        return TICK_NANOS;
     }
 
-    private static void watch() {
-        watchUntilIdle();
-        // A spawn that began as this thread decided to stop saw it still running: it is watched
-        // by a new thread instead.
-        if (!IN_FLIGHT.isEmpty()) {
-            ensureRunning();
-        }
+    @Override
+    public boolean busy(long now) {
+        return now - lastBegin < LINGER_NANOS || !IN_FLIGHT.isEmpty();
     }
 
-    private static void watchUntilIdle() {
-        long idleSince = System.nanoTime();
-        while (true) {
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                synchronized (THREAD_LOCK) {
-                    thread = null; // the next spawn starts another
-                }
-                return;
-            }
-            long now = System.nanoTime();
-            if (IN_FLIGHT.isEmpty()) {
-                if (now - idleSince > 1_000_000_000L) {
-                    synchronized (THREAD_LOCK) {
-                        if (IN_FLIGHT.isEmpty()) {
-                            thread = null;
-                            return;
-                        }
-                    }
-                }
-                continue;
-            }
-            idleSince = now;
-            for (InFlight f : IN_FLIGHT) {
-                check(f, now);
-            }
+    @Override
+    public void tick(long now) {
+        for (InFlight f : IN_FLIGHT) {
+            check(f, now);
         }
     }
 
