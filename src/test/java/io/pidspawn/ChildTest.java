@@ -37,6 +37,66 @@ class ChildTest {
         }
     }
 
+    /**
+     * A platform thread waits in the kernel itself for a while, then hands the pidfd back to the
+     * reaper: children ending inside and outside that window, and one only the reaper can see end.
+     */
+    @Test
+    void exitsInsideAndAfterTheDirectWaitAreAllSeen() throws Exception {
+        for (String seconds : List.of("0", "0.005", "0.05", "0.3")) {
+            try (Command c = helper("sleep", seconds, ";", "exit", "7"); Child child = c.spawn()) {
+                assertThat(child.waitFor()).as("child sleeping %s s", seconds).isEqualTo(ExitStatus.exited(7));
+            }
+        }
+        try (Command c = helper("sleep", "0.2", ";", "exit", "3"); Child child = c.spawn()) {
+            // A short timed wait takes the pidfd from the reaper and must give it back: else
+            // nobody would see this exit, and onExit would never complete.
+            assertThat(child.waitFor(Duration.ofMillis(5))).isFalse();
+            assertThat(child.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(3));
+        }
+    }
+
+    @Test
+    void manyThreadsWaitingForOneChildAllGetItsStatus() throws Exception {
+        try (Command c = helper("sleep", "0.01", ";", "exit", "9"); Child child = c.spawn()) {
+            List<CompletableFuture<ExitStatus>> waits = new ArrayList<>();
+            for (int i = 0; i < 8; i++) {
+                CompletableFuture<ExitStatus> f = new CompletableFuture<>();
+                Thread.ofPlatform().start(() -> {
+                    try {
+                        f.complete(child.waitFor());
+                    } catch (Throwable t) {
+                        f.completeExceptionally(t);
+                    }
+                });
+                waits.add(f);
+            }
+            for (CompletableFuture<ExitStatus> f : waits) {
+                assertThat(f.get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.exited(9));
+            }
+        }
+    }
+
+    @Test
+    void anInterruptedWaitThrowsAndTheChildIsStillSupervised() throws Exception {
+        try (Command c = helper("sleep", "30"); Child child = c.spawn()) {
+            CompletableFuture<Throwable> outcome = new CompletableFuture<>();
+            Thread waiter = Thread.ofPlatform().start(() -> {
+                try {
+                    outcome.complete(new AssertionError("waitFor returned " + child.waitFor()));
+                } catch (Throwable t) {
+                    outcome.complete(t);
+                }
+            });
+            Thread.sleep(5); // most likely inside the direct wait
+            waiter.interrupt();
+            assertThat(outcome.get(5, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+            assertThat(child.exitStatus()).isEmpty();
+            assertThat(child.kill()).isTrue();
+            assertThat(child.onExit().get(10, TimeUnit.SECONDS)).isEqualTo(ExitStatus.killed(Signals.SIGKILL, false));
+        }
+    }
+
     @Test
     void killAfterExitReturnsFalseAndDoesNotThrow() throws Exception {
         try (Command c = helper("exit", "4"); Child child = c.spawn()) {

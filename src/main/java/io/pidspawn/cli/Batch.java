@@ -295,6 +295,10 @@ final class Batch {
 
         /** SIGKILL to the job's process group. */
         void kill(Kill why) {
+            // Marked before the signal: the job's end, reported on another thread, can only
+            // follow the signal, so it always sees why the job was killed.
+            boolean timeout = why == Kill.TIMEOUT;
+            killedForTimeout |= timeout;
             try {
                 boolean sent;
                 try {
@@ -302,8 +306,8 @@ final class Batch {
                 } catch (IllegalStateException notALeader) { // the program moved itself to another group
                     sent = child.kill();
                 }
-                if (sent && why == Kill.TIMEOUT) {
-                    killedForTimeout = true;
+                if (!sent && timeout) {
+                    killedForTimeout = false; // it had ended on its own
                 }
             } catch (ErrnoException | IllegalStateException e) {
                 report.warn("cannot kill job " + index + " (pid " + child.pid() + "): " + e.getMessage());

@@ -9,6 +9,8 @@ import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.uapi.PidfdInfo;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.Spawned;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -35,6 +37,19 @@ public final class ExitWatch implements Reaper.Watch {
     /** Whether the kernel takes PIDFD_SIGNAL_PROCESS_GROUP (Linux 6.9); found out on first use. */
     private static volatile boolean groupSignalByPidfd = true;
     private volatile boolean observed;
+    /** Whether a thread waits for the exit itself ({@link #awaitDirectly}); one at a time. */
+    private volatile boolean directWaiter;
+    private static final VarHandle DIRECT_WAITER;
+    /** How long a platform thread waits in the kernel itself before it parks on the reaper. */
+    private static final int DIRECT_WAIT_MILLIS = 20;
+
+    static {
+        try {
+            DIRECT_WAITER = MethodHandles.lookup().findVarHandle(ExitWatch.class, "directWaiter", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
 
     private ExitWatch(int pid, int pidfd, long token) {
         this.pid = pid;
@@ -87,9 +102,20 @@ public final class ExitWatch implements Reaper.Watch {
 
     @Override
     public void ready(int events) {
+        reap();
+    }
+
+    /**
+     * Reaps the child if it has exited and nobody reaped it yet: on the reaper thread when its
+     * pidfd turns readable, or on a thread waiting for it directly ({@link #await()}).
+     */
+    private void reap() {
         ExitStatus status;
         reaping.writeLock().lock();
         try {
+            if (reaped) {
+                return;
+            }
             status = PidfdSpawn.pidfd_wait(pidfd.fd(), PidfdSpawn.WNOHANG);
             if (status == null) {
                 return; // readable a moment before it is waitable; level-triggered, so it fires again
@@ -102,7 +128,7 @@ public final class ExitWatch implements Reaper.Watch {
             reaping.writeLock().unlock();
         }
         Reaper.get().remove(token, pidfd.fd()); // before the release that may close it
-        pidfd.release();
+        pidfd.release(); // the reaper's reference
         if (status != null) {
             exit.complete(status);
         }
@@ -136,11 +162,17 @@ public final class ExitWatch implements Reaper.Watch {
     // ---- for the Child ----
 
     /**
-     * Waits for the exit; no native call blocks, so a virtual thread unmounts here. Once the
-     * status is returned the owner's pidfd reference is released, as Go's Process.Wait does: the
-     * child is gone, and a waited-for child holds no fd even if nobody closes it.
+     * Waits for the exit. A platform thread first waits in the kernel itself, for up to {@value
+     * #DIRECT_WAIT_MILLIS} ms, and reaps the child on its own if it exits by then: the kernel
+     * wakes it directly, without a hop through the reaper thread, which is what makes a short
+     * command's spawn-and-wait as fast as C's. After that, and always on a virtual thread, it
+     * parks on the reaper's future: no native call blocks, so a virtual thread unmounts, and an
+     * interrupt is seen at once. Once the status is returned the owner's pidfd reference is
+     * released, as Go's Process.Wait does: the child is gone, and a waited-for child holds no fd
+     * even if nobody closes it.
      */
     public ExitStatus await() throws InterruptedException {
+        awaitDirectly(DIRECT_WAIT_MILLIS);
         try {
             return waited(exit.get());
         } catch (ExecutionException e) {
@@ -150,12 +182,82 @@ public final class ExitWatch implements Reaper.Watch {
 
     /** As {@link #await()}; null if the child still runs after the timeout. */
     public ExitStatus await(Duration timeout) throws InterruptedException {
+        long nanos = Math.max(0, timeout.toNanos());
+        long start = System.nanoTime();
+        awaitDirectly((int) Math.min(DIRECT_WAIT_MILLIS, nanos / 1_000_000L));
         try {
-            return waited(exit.get(Math.max(0, timeout.toNanos()), TimeUnit.NANOSECONDS));
+            long left = Math.max(0, nanos - (System.nanoTime() - start));
+            return waited(exit.get(left, TimeUnit.NANOSECONDS));
         } catch (TimeoutException stillRunning) {
             return null;
         } catch (ExecutionException e) {
             throw rethrow(e);
+        }
+    }
+
+    /**
+     * The direct wait: the pidfd leaves the reaper's epoll set (so that its exit wakes only this
+     * thread), this thread polls it for up to millis, and reaps the child if it exited; else the
+     * pidfd goes back to the reaper. One direct waiter at a time; others park at once.
+     */
+    private void awaitDirectly(int millis) throws InterruptedException {
+        if (millis <= 0 || exit.isDone() || Thread.currentThread().isVirtual()
+                || !DIRECT_WAITER.compareAndSet(this, false, true)) {
+            return;
+        }
+        try {
+            if (Thread.interrupted()) {
+                throw new InterruptedException();
+            }
+            if (!pidfd.acquire()) {
+                return;
+            }
+            Reaper reaper = Reaper.get();
+            try {
+                reaping.readLock().lock();
+                try {
+                    if (reaped) {
+                        return;
+                    }
+                    reaper.remove(token, pidfd.fd());
+                } finally {
+                    reaping.readLock().unlock();
+                }
+                boolean exited = false;
+                try {
+                    exited = PidfdSpawn.pidfd_poll(pidfd.fd(), millis);
+                } catch (ErrnoException e) {
+                    // cannot happen on a pidfd we hold; the reaper takes over below
+                }
+                if (exited) {
+                    reap();
+                }
+                if (!reaped) {
+                    rewatch(reaper);
+                }
+            } finally {
+                pidfd.release();
+            }
+        } finally {
+            directWaiter = false;
+        }
+    }
+
+    /** Gives the pidfd back to the reaper after a direct wait it outlived. */
+    private void rewatch(Reaper reaper) {
+        try {
+            reaper.add(token, pidfd.fd(), Libc.EPOLLIN, this);
+        } catch (ErrnoException e) {
+            // epoll_ctl ADD fails only for lack of memory: reap it here, however long that takes
+            Log.error("cannot give pid " + pid + " back to the reaper; waiting for it here", e);
+            try {
+                while (!reaped && !PidfdSpawn.pidfd_poll(pidfd.fd(), -1)) {
+                    // until it exits
+                }
+            } catch (ErrnoException ignored) {
+                // a held pidfd cannot fail to poll
+            }
+            reap();
         }
     }
 
