@@ -72,6 +72,34 @@ public final class Bench implements AutoCloseable {
         return Worker.start(c, c.command(binaries.driver(), jvmOptions), workDir);
     }
 
+    /**
+     * Until the returned scope is closed, the Java contenders among {@code contenders} answer
+     * from workers of their own started with {@code jvmOptions}; then those stop and the shared
+     * ones are back.
+     */
+    AutoCloseable dedicatedWorkers(List<Contender> contenders, List<String> jvmOptions) throws Exception {
+        Map<Contender, Worker> shared = new EnumMap<>(Contender.class);
+        for (Contender c : contenders) {
+            if (c.isJava()) {
+                Worker previous = workers.put(c, newWorker(c, jvmOptions));
+                if (previous != null) {
+                    shared.put(c, previous);
+                }
+            }
+        }
+        return () -> {
+            for (Contender c : contenders) {
+                if (c.isJava()) {
+                    workers.remove(c).close();
+                    Worker previous = shared.get(c);
+                    if (previous != null) {
+                        workers.put(c, previous);
+                    }
+                }
+            }
+        };
+    }
+
     /** Sends each contender the same request once, to warm it up; the answers are dropped. */
     void warmUp(List<Contender> contenders, Object... request) throws Exception {
         for (Contender c : contenders) {

@@ -36,6 +36,11 @@ public enum Contender {
         return label;
     }
 
+    /** Whether its worker is a JVM (all but the C driver's). */
+    boolean isJava() {
+        return this != C_POSIX_SPAWN && this != C_VFORK;
+    }
+
     /** The command that starts this contender's worker; a Java worker gets the extra JVM options too. */
     List<String> command(Path driver, List<String> jvmOptions) throws IOException {
         return switch (this) {

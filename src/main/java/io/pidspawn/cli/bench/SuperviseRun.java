@@ -6,6 +6,10 @@ import io.pidspawn.SpawnOverrides;
 import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
 import java.io.IOException;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -24,16 +28,20 @@ import java.util.concurrent.CompletableFuture;
  * its CLOCK_MONOTONIC time to a shared file just before it exits. The exit notification latency
  * of a child is its callback's System.nanoTime (the same clock) minus its own time.
  *
- * <p>The footprint is measured from before the first spawn (so the library's own threads count):
- * threads as Java sees them (not the JIT's or GC's), VmRSS (with a pre-touched heap, native
- * memory), and the Java heap in use after a GC. {@value #WARM_UP} children that exit at once run
- * first, so that the exit path is compiled before it is timed.
+ * <p>Threads are counted from before the first spawn, so the library's own threads count (as Java
+ * sees them: not the JIT's or GC's). {@value #WARM_UP} children that exit at once run first, so
+ * that the spawn and exit paths are compiled before they are timed. Memory is VmRSS with a
+ * pre-touched heap (so native memory) and the Java heap in use after a GC, each from after the
+ * warm-up to all children alive. The JIT keeps compiling while the children start, and glibc
+ * keeps the compiler's freed arenas: so what the children hold is RSS after malloc_trim(0) with
+ * all of them alive, less the lower of the same reading before they started and after they all
+ * ended; the raw growth, from before the first spawn to the peak, is what the OS saw.
  */
 final class SuperviseRun {
     /** The request: how many children, how their exits are spread, the driver and a scratch file. */
     record Spec(int children, long baseMicros, long spacingMicros, Path driver, Path stampFile) {}
 
-    private static final int WARM_UP = 200;
+    private static final int WARM_UP = 1000;
     private static final int RSS_SAMPLE_EVERY = 1000;
 
     private final Spec spec;
@@ -45,7 +53,7 @@ final class SuperviseRun {
 
     /** Runs it; the reply fields (lat: the latencies in ns, in exit order). */
     String run() throws Exception {
-        Footprint before = Footprint.now();
+        Footprint first = Footprint.now();
         int[] release = Libc.pipe2(Libc.O_CLOEXEC);
         int stamps = Libc.openat(Libc.AT_FDCWD, spec.stampFile().toString(),
                 Libc.O_WRONLY | Libc.O_CREAT | Libc.O_TRUNC | Libc.O_APPEND | Libc.O_CLOEXEC, 0600);
@@ -56,10 +64,13 @@ final class SuperviseRun {
         List<Child> children = new ArrayList<>(spec.children());
         List<CompletableFuture<Void>> callbacks = new ArrayList<>(spec.children());
         long spawnNanos;
+        Footprint before;
         Footprint alive;
+        long aliveTrimmedKib;
         try (Command stamp = PidspawnSpawner.build(Command.builder(spec.driver().toString()).args("exit-stamp")
                 .stdin(Stdio.fd(release[0])).stdout(Stdio.discard()).fd(3, Stdio.fd(stamps)))) {
             warmUp(stamp);
+            before = Footprint.trimmed();
             long t0 = System.nanoTime();
             for (int i = 0; i < spec.children(); i++) {
                 Child c = stamp.spawn(List.of(Long.toString(spec.baseMicros() + i * spec.spacingMicros()), Integer.toString(i)));
@@ -69,6 +80,7 @@ final class SuperviseRun {
             }
             spawnNanos = System.nanoTime() - t0;
             alive = Footprint.now();
+            aliveTrimmedKib = Footprint.trimmed().rssKib();
         } finally {
             Libc.close(release[0]);
             Libc.close(release[1]); // the children wake up
@@ -83,11 +95,14 @@ final class SuperviseRun {
         }
         Set<String> threads = new TreeSet<>(alive.threads());
         threads.addAll(Footprint.threadNames());
-        threads.removeAll(before.threads());
+        threads.removeAll(first.threads());
         children.forEach(Child::close);
+        children.clear();
+        long afterTrimmedKib = Footprint.trimmed().rssKib();
         return "elapsed=" + spawnNanos + " count=" + spec.children() + " extra_threads=" + threads.size()
                 + " new_threads=" + String.join(",", threads).replace(' ', '_')
-                + " rss_before_kib=" + before.rssKib() + " rss_peak_kib=" + Math.max(rssPeakKib, Footprint.currentRssKib())
+                + " rss_first_kib=" + first.rssKib() + " rss_peak_kib=" + Math.max(rssPeakKib, Footprint.currentRssKib())
+                + " rss_before_kib=" + before.rssKib() + " rss_alive_kib=" + aliveTrimmedKib + " rss_after_kib=" + afterTrimmedKib
                 + " heap_before_kib=" + before.heapKib() + " heap_alive_kib=" + alive.heapKib()
                 + " lat=" + latencies(notified);
     }
@@ -125,6 +140,21 @@ final class SuperviseRun {
 
     /** Threads, VmRSS, and the Java heap in use after a full GC. */
     private record Footprint(Set<String> threads, long rssKib, long heapKib) {
+        private static final MethodHandle MALLOC_TRIM = Linker.nativeLinker().downcallHandle(
+                Linker.nativeLinker().defaultLookup().find("malloc_trim").orElseThrow(),
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
+
+        /** As {@link #now}, after glibc has given back the free memory it keeps (malloc_trim). */
+        static Footprint trimmed() throws IOException {
+            System.gc();
+            try {
+                int released = (int) MALLOC_TRIM.invokeExact(0L);
+            } catch (Throwable t) {
+                throw new IOException("malloc_trim", t);
+            }
+            return now();
+        }
+
         static Footprint now() throws IOException {
             System.gc();
             Runtime rt = Runtime.getRuntime();
