@@ -24,13 +24,13 @@ import picocli.CommandLine.Parameters;
         description = {"Measure pidspawn against its baselines, interleaved in one run, and report medians, p99s,",
                 "rates and the ratios pidspawn/baseline with the targets they meet or miss.",
                 "Each contender runs in a worker process of its own; the C baselines are built with gcc into the work directory."},
-        footer = {"", "Workloads: spawn-true (and spawn-true-static), throughput, loaded, supervise, agent-mix, capture.",
+        footer = {"", "Workloads: spawn-true (and spawn-true-static), throughput, loaded, supervise, agent-mix, capture (and capture-pretouched).",
                 "", "Examples:", "  pidspawn bench --quick", "  pidspawn bench spawn-true loaded --json results.json"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "WORKLOAD", description = "The workloads to run (default: all).")
     List<String> names = new ArrayList<>();
 
-    @Option(names = "--quick", description = "Fewer rounds and calls: every workload in under a minute.")
+    @Option(names = "--quick", description = "Fewer rounds and calls: all the workloads in about a minute.")
     boolean quick;
 
     @Option(names = "--json", paramLabel = "FILE", description = "Also write the results as one JSON object to FILE.")

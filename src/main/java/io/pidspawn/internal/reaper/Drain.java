@@ -44,6 +44,7 @@ public final class Drain {
     private int used;
     private long total;
     private boolean grown;
+    private boolean watching;
 
     private Drain(PipeEnd pipe, long limit, Runnable onLimit) {
         this.pipe = pipe;
@@ -91,6 +92,10 @@ public final class Drain {
                 if (kept((int) n)) {
                     return;
                 }
+                if (n < len && !stopping) {
+                    watch(); // drained for now: the next write wakes us, without a read to hear EAGAIN first
+                    return;
+                }
             } else if (n == 0 || n == -Errno.EBADF && pipe.isClosed()) {
                 finish();
                 return;
@@ -98,7 +103,7 @@ public final class Drain {
                 if (stopping) {
                     finish();
                 } else {
-                    rearm();
+                    watch();
                 }
                 return;
             } else if (n != -Errno.EINTR) {
@@ -110,7 +115,7 @@ public final class Drain {
         if (stopping) {
             finish();
         } else {
-            rearm(); // more to read, but let the other fds have their turn
+            watch(); // more to read, but let the other fds have their turn: level-triggered, it fires again
         }
     }
 
@@ -142,9 +147,14 @@ public final class Drain {
         return false;
     }
 
-    private void rearm() {
+    /** Registers for every readiness event, once: from then on the reaper calls step while data comes. */
+    private void watch() {
+        if (watching) {
+            return;
+        }
+        watching = true;
         try {
-            pipe.arm(Libc.EPOLLIN, this::step);
+            pipe.watch(Libc.EPOLLIN, this::step);
         } catch (ErrnoException e) {
             pipe.close();
             done.completeExceptionally(e);

@@ -123,6 +123,29 @@ public final class PipeEnd implements Reaper.Watch {
         }
     }
 
+    /**
+     * Asks the reaper for every readiness event from now on (level-triggered, not one-shot):
+     * {@code handler} runs on the reaper thread whenever the pipe is ready, until it is closed.
+     * For a reader that keeps up with a fast writer: no re-arming system call per event.
+     */
+    public synchronized void watch(int events, IntConsumer handler) throws ErrnoException {
+        this.handler = handler;
+        if (!fd.acquire()) {
+            handler.accept(Reaper.CLOSED);
+            return;
+        }
+        try {
+            if (registered) {
+                Reaper.get().modify(token, fd.fd(), events);
+            } else {
+                Reaper.get().add(token, fd.fd(), events, this);
+                registered = true;
+            }
+        } finally {
+            fd.release();
+        }
+    }
+
     /** Blocks the caller until the pipe is ready for events (parking, never in a native call). */
     public void await(int events) throws InterruptedIOException, AsynchronousCloseException, ErrnoException {
         CompletableFuture<Integer> ready = new CompletableFuture<>();
