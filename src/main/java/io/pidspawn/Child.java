@@ -119,7 +119,7 @@ public final class Child implements AutoCloseable {
     /** The child's stdout, when it is a {@link Stdio#pipe()}. */
     public synchronized InputStream stdout() {
         if (stdout == null) {
-            stdout = Channels.newInputStream(stdoutChannel());
+            stdout = PipeChannels.inputStream(pipe(stdoutPipe, "stdout"), stdoutChannel());
         }
         return stdout;
     }
@@ -127,7 +127,7 @@ public final class Child implements AutoCloseable {
     /** The child's stderr, when it is a {@link Stdio#pipe()}. */
     public synchronized InputStream stderr() {
         if (stderr == null) {
-            stderr = Channels.newInputStream(stderrChannel());
+            stderr = PipeChannels.inputStream(pipe(stderrPipe, "stderr"), stderrChannel());
         }
         return stderr;
     }

@@ -2,6 +2,7 @@ package io.pidspawn;
 
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.reaper.FdHandle;
+import io.pidspawn.internal.spawn.PathSearch;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.SpawnAction;
 import java.nio.charset.StandardCharsets;
@@ -138,7 +139,7 @@ public final class Command implements AutoCloseable {
         if (program.isEmpty() || program.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not a program name: \"" + program + "\"");
         }
-        return PathSearch.resolve(program, childEnv);
+        return Path.of(PathSearch.resolve(program, childEnv));
     }
 
     /** The executable, as found when the command was built. */
@@ -623,7 +624,7 @@ public final class Command implements AutoCloseable {
          */
         public Command build() throws ErrnoException {
             Map<String, String> env = environment();
-            Path program = PathSearch.resolve(name, env);
+            Path program = Path.of(PathSearch.resolve(name, env));
             int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
             int[] held = {-1, -1, -1};
             try {

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pidspawn.internal.linux.Libc;
 import java.io.BufferedReader;
+import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -98,6 +100,23 @@ class ChildTest {
     }
 
     @Test
+    void stdoutAvailableTellsWhatThePipeHolds() throws Exception {
+        try (Command c = helper("write", "1", "hello", ";", "sleep", "30");
+                Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+            InputStream out = child.stdout();
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (out.available() < 6 && System.nanoTime() < deadline) {
+                Thread.sleep(5);
+            }
+            assertThat(out.available()).isEqualTo(6);
+            assertThat(out.readNBytes(6)).isEqualTo("hello\n".getBytes(StandardCharsets.US_ASCII));
+            assertThat(out.available()).isZero();
+            child.kill();
+            child.waitFor();
+        }
+    }
+
+    @Test
     void killAfterExitReturnsFalseAndDoesNotThrow() throws Exception {
         try (Command c = helper("exit", "4"); Child child = c.spawn()) {
             assertThat(child.waitFor()).isEqualTo(ExitStatus.exited(4));
@@ -143,10 +162,14 @@ class ChildTest {
 
     @Test
     void onExitCallbacksNeverRunOnTheReaper() throws Exception {
-        try (Command c = helper("exit", "2"); Child child = c.spawn()) {
+        // Attached well before the exit: the callback runs on the library's exit thread.
+        try (Command c = helper("sleep", "0.3", ";", "exit", "2"); Child child = c.spawn()) {
             String thread = child.onExit().thenApply(s -> Thread.currentThread().getName()).get();
             assertThat(thread).isEqualTo("pidspawn-exit");
-            assertThat(child.onExit().get()).isEqualTo(ExitStatus.exited(2)); // and after the exit, at once
+            // Attached after it: the future is complete, so the callback runs at once, here.
+            String after = child.onExit().thenApply(s -> Thread.currentThread().getName()).get();
+            assertThat(after).isEqualTo(Thread.currentThread().getName());
+            assertThat(child.onExit().get()).isEqualTo(ExitStatus.exited(2));
         }
     }
 

@@ -55,7 +55,7 @@ class CommandTest {
     void missingProgramIsEnoentNamingPath() {
         assertThatThrownBy(() -> Command.builder("no-such-program-pidspawn").env("PATH", tmp.toString()).build())
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT))
-                .hasMessageContaining("no-such-program-pidspawn: not found in PATH " + tmp);
+                .hasMessageContaining("\"no-such-program-pidspawn\" not found in PATH=" + tmp);
     }
 
     @Test

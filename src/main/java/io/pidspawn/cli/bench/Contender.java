@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 
 /** Who is measured: pidspawn and its baselines, each in a worker process of its own. */
 public enum Contender {
-    /** The Java API: a Command template, spawn(), waitFor() parked on the reaper's future. */
+    /** The Java API: a Command template, spawn(), waitFor() (on the pidfd itself, then on the reaper). */
     PIDSPAWN("pidspawn"),
     /** The builder UAPI: pidfd_spawn_run and a blocking pidfd_wait, no reaper. */
     PIDSPAWN_UAPI("pidspawn-uapi"),

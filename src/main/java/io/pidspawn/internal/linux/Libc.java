@@ -32,6 +32,7 @@ public final class Libc {
     public static final int AT_SYMLINK_NOFOLLOW = 0x100, AT_EMPTY_PATH = 0x1000;
     public static final int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
     public static final int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
+    public static final long FIONREAD = 0x541B; // asm-generic/ioctls.h: bytes waiting to be read
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     public static final int SEEK_SET = 0; // unistd.h

@@ -3,10 +3,13 @@ package io.pidspawn.internal.reaper;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import java.io.FilterInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ReadableByteChannel;
 import java.nio.channels.WritableByteChannel;
@@ -28,6 +31,19 @@ public final class PipeChannels {
      */
     public static ReadableByteChannel source(PipeEnd pipe, Object owner) {
         return new Source(pipe, owner);
+    }
+
+    /**
+     * An InputStream reading {@code source} (a {@link #source} of pipe), whose available() is
+     * what the pipe holds: a reader can tell that a read will not block.
+     */
+    public static InputStream inputStream(PipeEnd pipe, ReadableByteChannel source) {
+        return new FilterInputStream(Channels.newInputStream(source)) {
+            @Override
+            public int available() throws IOException {
+                return pipe.available();
+            }
+        };
     }
 
     /** A channel writing pipe; {@code owner} as for {@link #source}. */

@@ -5,7 +5,9 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.LongLivedFds;
 import java.io.InterruptedIOException;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.channels.AsynchronousCloseException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -56,6 +58,23 @@ public final class PipeEnd implements Reaper.Watch {
         }
         try {
             return Libc.readNonBlocking(fd.fd(), into, offset, len);
+        } finally {
+            fd.release();
+        }
+    }
+
+    /** How many bytes the pipe holds now (FIONREAD); 0 once it is closed. */
+    public int available() throws ErrnoException {
+        if (!fd.acquire()) {
+            return 0;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment count = a.allocate(ValueLayout.JAVA_INT);
+            int r = Libc.ioctl(fd.fd(), Libc.FIONREAD, count);
+            if (r < 0) {
+                throw new ErrnoException("ioctl", -r, "FIONREAD on the " + name + " pipe");
+            }
+            return count.get(ValueLayout.JAVA_INT, 0);
         } finally {
             fd.release();
         }

@@ -212,11 +212,7 @@ final class Builder {
 
     /** The PATH a search uses: search-path, else the child's, else pidspawn's own, else {@link PathSearch#DEFAULT_PATH}. */
     private String searchPath() {
-        String path = searchPathOverride != null ? searchPathOverride : env.get("PATH");
-        if (path == null) {
-            path = System.getenv("PATH");
-        }
-        return path != null ? path : PathSearch.DEFAULT_PATH;
+        return PathSearch.pathFor(searchPathOverride != null ? searchPathOverride : env.get("PATH"));
     }
 
     private void setCwd(String key, ConfigValue v) throws ConfigError {

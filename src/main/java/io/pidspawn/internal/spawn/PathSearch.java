@@ -1,7 +1,11 @@
 package io.pidspawn.internal.spawn;
 
 import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.PidfdSpawn;
+import java.nio.file.Path;
+import java.util.Map;
 
 /**
  * execvp's PATH search, done once at config time: the first PATH entry holding a regular file
@@ -9,11 +13,29 @@ import io.pidspawn.internal.linux.Libc;
  * remembered so the search fails with EACCES rather than ENOENT. Unlike execvp, empty and
  * relative entries are skipped: a program in the working directory is never run by accident.
  */
-final class PathSearch {
+public final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
-    static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
 
     private PathSearch() {}
+
+    /** The PATH a search for a child uses: {@code childPath} if set, else pidspawn's own, else {@link #DEFAULT_PATH}. */
+    public static String pathFor(String childPath) {
+        String path = childPath != null ? childPath : System.getenv("PATH");
+        return path != null ? path : DEFAULT_PATH;
+    }
+
+    /**
+     * Where {@code name} is run from, for a child whose environment is {@code childEnv}: a name
+     * with a slash is a path (made absolute against this process's working directory), a bare
+     * name is searched for in {@link #pathFor the child's PATH}.
+     */
+    public static String resolve(String name, Map<String, String> childEnv) throws ErrnoException {
+        if (name.indexOf('/') >= 0) {
+            return Path.of(name).toAbsolutePath().normalize().toString();
+        }
+        return find(PidfdSpawn.KEY_EXECUTABLE, name, pathFor(childEnv.get("PATH")));
+    }
 
     static String find(String key, String name, String path) throws ConfigError {
         if (name.isEmpty() || name.indexOf('/') >= 0) {
