@@ -35,8 +35,11 @@ import java.util.concurrent.CompletableFuture;
  * <h2>Supervision</h2>
  * Every child is watched by the library's one reaper thread, which reaps it the moment it exits:
  * there is never a zombie to collect and never a thread per child, and a child nobody waits for
- * is reaped all the same. Waiting ({@link #waitFor()}, {@link #onExit()}) parks the caller on a
- * future; no native call blocks, so virtual threads wait without holding a carrier.
+ * is reaped all the same. A platform thread in {@link #waitFor()} first waits on the pidfd itself
+ * for up to 20 ms and reaps a child that ends by then (no hand-off between threads for a short
+ * command); after that, and always on a virtual thread, waiting ({@link #waitFor()},
+ * {@link #onExit()}) parks on a future: no native call blocks, so virtual threads wait without
+ * holding a carrier, and an interrupt is seen at once (within 20 ms in the first phase).
  *
  * <h2>Signals</h2>
  * {@link #signal} goes through the pidfd, which names this process and no other: once the child

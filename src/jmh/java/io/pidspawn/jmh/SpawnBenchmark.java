@@ -29,7 +29,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * A whole spawn and wait of {@code executable}, four ways: the template (a builder configured
  * once, its plan compiled once), the first run after a config change (the plan is compiled
  * again), a fresh builder each time (open, config, run, close), and the Java API
- * ({@code Command.spawn().waitFor()}, through the reaper). With {@code -prof gc},
+ * ({@code Command.spawn().waitFor()}, supervised by the reaper). With {@code -prof gc},
  * {@code gc.alloc.rate.norm} is the Java heap each spawn allocates.
  *
  * <p>The child dominates every figure (hundreds of µs); the differences between the four are the
@@ -91,7 +91,7 @@ public class SpawnBenchmark {
         }
     }
 
-    /** The Java API: a Command template, spawn(), waitFor() parked until the reaper thread reaps. */
+    /** The Java API: a Command template, spawn(), waitFor() (on the pidfd itself, the reaper standing by). */
     @Benchmark
     public ExitStatus commandSpawn() throws Exception {
         try (Child c = command.spawn()) {

@@ -43,9 +43,9 @@ public final class Bench implements AutoCloseable {
         return quick;
     }
 
-    /** How many children loaded and supervise keep alive: {@value #CHILDREN}, or 2,000 with --quick. */
+    /** How many children loaded and supervise keep alive: {@value #CHILDREN}, or 1,000 with --quick. */
     int children() {
-        return quick ? 2_000 : CHILDREN;
+        return quick ? 1_000 : CHILDREN;
     }
 
     Binaries binaries() {

@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * capture: 256 MiB from a child's stdout into the parent's memory: pidspawn's output() (the
+ * capture: 256 MiB (64 MiB with --quick) from a child's stdout into the parent's memory: pidspawn's output() (the
  * reaper reads the pipe), ProcessBuilder's getInputStream().readAllBytes(), NuProcess's
  * callbacks, and the C driver reading into one buffer it reuses (a floor, not a target).
  *
@@ -22,7 +22,8 @@ import java.util.List;
  * from the pipe to the array.
  */
 final class CaptureWorkload implements Workload {
-    static final long BYTES = 256L << 20;
+    /** What one capture reads: 256 MiB, or 64 MiB with --quick. */
+    static final long BYTES = 256L << 20, QUICK_BYTES = 64L << 20;
     private static final List<String> PRE_TOUCHED = List.of("-Xms2g", "-Xmx2g", "-XX:+AlwaysPreTouch");
     private static final List<Contender> CONTENDERS = List.of(PIDSPAWN, PB_DEFAULT, NUPROCESS, C_POSIX_SPAWN);
 
@@ -33,11 +34,12 @@ final class CaptureWorkload implements Workload {
 
     @Override
     public List<Result> run(Bench bench) throws Exception {
-        int rounds = bench.quick() ? 2 : 5;
+        int rounds = bench.quick() ? 1 : 5;
         Path calls = bench.workDir().resolve("capture-calls.txt");
-        Files.writeString(calls, Binaries.tool("head") + "\t-c\t" + BYTES + "\t/dev/zero\n");
+        long bytes = bench.quick() ? QUICK_BYTES : BYTES;
+        Files.writeString(calls, Binaries.tool("head") + "\t-c\t" + bytes + "\t/dev/zero\n");
         Object[] request = {"mix", 1, 1, bench.workDir(), calls};
-        String what = "head -c " + BYTES + " /dev/zero captured into memory; " + rounds
+        String what = "head -c " + bytes + " /dev/zero captured into memory; " + rounds
                 + " rounds per contender, interleaved; latency is per capture; Java workers of their own, ";
         Comparison defaults = new Comparison(name(), what + "default heap", Figure.RATE, Rate.MEGABYTES, CONTENDERS,
                 List.of(new Target(PB_DEFAULT, false, 1.0)));
