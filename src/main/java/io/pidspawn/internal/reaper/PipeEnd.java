@@ -123,23 +123,8 @@ public final class PipeEnd implements Reaper.Watch {
      * Asks the reaper for one readiness event: {@code handler} then runs on the reaper thread with
      * the events, or with {@link Reaper#CLOSED} if the pipe is (or gets) closed first.
      */
-    public synchronized void arm(int events, IntConsumer handler) throws ErrnoException {
-        this.handler = handler;
-        if (!fd.acquire()) {
-            handler.accept(Reaper.CLOSED);
-            return;
-        }
-        try {
-            int oneShot = events | Libc.EPOLLONESHOT;
-            if (registered) {
-                Reaper.get().modify(token, fd.fd(), oneShot);
-            } else {
-                Reaper.get().add(token, fd.fd(), oneShot, this);
-                registered = true;
-            }
-        } finally {
-            fd.release();
-        }
+    public void arm(int events, IntConsumer handler) throws ErrnoException {
+        register(events | Libc.EPOLLONESHOT, handler);
     }
 
     /**
@@ -147,7 +132,11 @@ public final class PipeEnd implements Reaper.Watch {
      * {@code handler} runs on the reaper thread whenever the pipe is ready, until it is closed.
      * For a reader that keeps up with a fast writer: no re-arming system call per event.
      */
-    public synchronized void watch(int events, IntConsumer handler) throws ErrnoException {
+    public void watch(int events, IntConsumer handler) throws ErrnoException {
+        register(events, handler);
+    }
+
+    private synchronized void register(int events, IntConsumer handler) throws ErrnoException {
         this.handler = handler;
         if (!fd.acquire()) {
             handler.accept(Reaper.CLOSED);
