@@ -16,7 +16,7 @@ final class SpawnTrue implements Workload {
             PB_VFORK, NUPROCESS);
     /** The Java contenders the JIT must reach steady state in first (NuProcess's time is its 250 ms polls). */
     private static final List<Contender> JIT_WARM_UP = List.of(PIDSPAWN, PIDSPAWN_UAPI, PB_DEFAULT, PB_VFORK);
-    private static final int JIT_WARM_UP_SPAWNS = 12_000;
+    private static final int JIT_WARM_UP_SPAWNS = 15_000;
     private static final List<Target> TARGETS = List.of(new Target(C_POSIX_SPAWN, true, 1.00), new Target(PB_DEFAULT, true, 0.45));
 
     @Override
@@ -31,9 +31,9 @@ final class SpawnTrue implements Workload {
         int warmUp = bench.quick() ? 20 : 300;
         String what = rounds + " rounds x " + batch + " per contender, interleaved";
         if (!bench.quick()) {
-            // A JVM compiles the spawn path over its first ten thousand or so spawns (C2 from
-            // about 10,000 calls of a method); measured before, the path runs partly interpreted
-            // and pays for compiler threads that share the two cores with the children.
+            // A JVM compiles the spawn path over its first 15,000 or so spawns (C2 takes a method
+            // called once per spawn at about that count); measured before, the path runs partly
+            // in C1 code and pays for compiler threads that share the two cores with the children.
             bench.progress(name() + ": " + JIT_WARM_UP_SPAWNS + " spawns to warm up the JIT of the Java workers");
             bench.warmUp(JIT_WARM_UP, "serial", JIT_WARM_UP_SPAWNS, "/bin/true");
             what += ", after " + JIT_WARM_UP_SPAWNS + " warm-up spawns in each Java worker but nuprocess's";
