@@ -14,6 +14,7 @@ module io.pidspawn {
     // A baseline of `pidspawn bench`, used only in its worker processes, which run on the class
     // path: never resolved when pidspawn runs as a module.
     requires static com.zaxxer.nuprocess;
+    requires static java.management; // bench workers only (run on the class path): is the JIT idle
 
     exports io.pidspawn;
     exports io.pidspawn.uapi;

@@ -10,6 +10,8 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -33,9 +35,10 @@ import java.util.concurrent.CompletableFuture;
  * that the spawn and exit paths are compiled before they are timed. Memory is VmRSS with a
  * pre-touched heap (so native memory) and the Java heap in use after a GC, each from after the
  * warm-up to all children alive. The JIT keeps compiling while the children start, and glibc
- * keeps the compiler's freed arenas: so what the children hold is RSS after malloc_trim(0) with
- * all of them alive, less the lower of the same reading before they started and after they all
- * ended; the raw growth, from before the first spawn to the peak, is what the OS saw.
+ * keeps the compiler's freed arenas: so what the children hold is RSS read at a moment the JIT is
+ * idle and after malloc_trim(0), with all of them alive, less the lower of the same reading before
+ * they started and after they all ended (code the JIT compiled in between still counts); the raw
+ * growth, from before the first spawn to the peak, is what the OS saw.
  */
 final class SuperviseRun {
     /** The request: how many children, how their exits are spread, the driver and a scratch file. */
@@ -144,8 +147,12 @@ final class SuperviseRun {
                 Linker.nativeLinker().defaultLookup().find("malloc_trim").orElseThrow(),
                 FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
 
-        /** As {@link #now}, after glibc has given back the free memory it keeps (malloc_trim). */
+        /**
+         * As {@link #now}, at a moment the JIT compiler is idle (its arenas in use cannot be
+         * given back) and after glibc has given back the free memory it keeps (malloc_trim).
+         */
         static Footprint trimmed() throws IOException {
+            awaitIdleCompiler();
             System.gc();
             try {
                 int released = (int) MALLOC_TRIM.invokeExact(0L);
@@ -153,6 +160,28 @@ final class SuperviseRun {
                 throw new IOException("malloc_trim", t);
             }
             return now();
+        }
+
+        /** Until the JIT has compiled nothing for 300 ms, or 5 s have passed. */
+        private static void awaitIdleCompiler() {
+            CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+            if (jit == null || !jit.isCompilationTimeMonitoringSupported()) {
+                return;
+            }
+            long deadline = System.nanoTime() + 5_000_000_000L;
+            for (long seen = -1; System.nanoTime() < deadline; ) {
+                long now = jit.getTotalCompilationTime();
+                if (now == seen) {
+                    return;
+                }
+                seen = now;
+                try {
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
         }
 
         static Footprint now() throws IOException {
