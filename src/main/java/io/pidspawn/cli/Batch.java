@@ -12,6 +12,9 @@ import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -106,8 +109,13 @@ final class Batch {
         }
     }
 
-    /** Waits until no job is running and none will start; returns the signal that stopped the batch, or 0. */
+    /**
+     * Waits until no job is running and none will start; returns the signal that stopped the
+     * batch, or 0. A reader of the results that went away (as {@code | head} does) stops it as
+     * SIGPIPE would stop a program writing to it: the jobs' results have nowhere to go.
+     */
     private int awaitEnd() throws InterruptedException {
+        boolean readerGone = false;
         while (true) {
             synchronized (lock) {
                 if ((inputDone || stopSignal != 0) && inFlight == 0) {
@@ -117,10 +125,26 @@ final class Batch {
                 lock.wait(100);
             }
             report.tick();
+            if (!readerGone && (report.outputLost() || stdoutHasNoReader())) {
+                readerGone = true;
+                stop(Signals.SIGPIPE);
+            }
         }
     }
 
-    /** On SIGINT, SIGTERM or SIGHUP ({@link StopSignals}): start nothing more, kill every running job's process group. */
+    /** POLLERR on our stdout: it is a pipe whose reading end every reader has closed. */
+    private static boolean stdoutHasNoReader() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4);
+            pfd.set(ValueLayout.JAVA_INT, 0, 1);
+            return Libc.poll(pfd, 1, 0) > 0 && (pfd.get(ValueLayout.JAVA_SHORT, 6) & Libc.POLLERR) != 0;
+        }
+    }
+
+    /**
+     * On SIGINT, SIGTERM or SIGHUP ({@link StopSignals}), or when the results' reader is gone
+     * (SIGPIPE): start nothing more, kill every running job's process group.
+     */
     void stop(int sig) {
         List<Running> victims;
         synchronized (lock) {

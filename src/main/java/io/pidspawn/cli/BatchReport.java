@@ -42,6 +42,7 @@ final class BatchReport {
     }
 
     private final PrintStream out;
+    private volatile boolean outputLost;
     private final Progress progress; // null: stderr is no terminal
     private final boolean stdoutIsTerminal;
     private final long started = System.nanoTime();
@@ -92,6 +93,12 @@ final class BatchReport {
         }
         out.println(Json.write(r.json()));
         out.flush();
+        outputLost |= out.checkError();
+    }
+
+    /** Whether writing a result failed: whoever read the results is gone. */
+    boolean outputLost() {
+        return outputLost;
     }
 
     /** Whether a progress line is drawn. */

@@ -6,7 +6,9 @@ import io.pidspawn.Command;
 import io.pidspawn.Helper;
 import io.pidspawn.Signals;
 import io.pidspawn.internal.linux.Libc;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,6 +223,31 @@ class BatchCommandTest {
             assertThat(p.summary()).containsEntry("total", 5L).containsEntry("failed", 4L).containsEntry("ok", 1L)
                     .containsEntry("interrupted", true);
             awaitMarked(marker, 0); // the CLI has exited, so nobody else would kill them
+        }
+    }
+
+    @Test
+    void aReaderThatGoesAwayStopsTheBatchAsSigpipeWould() throws Exception {
+        String marker = "batch-epipe-" + ProcessHandle.current().pid() + "-" + System.nanoTime();
+        Path file = tmp.resolve("jobs.jsonl");
+        StringBuilder s = new StringBuilder(json(List.of(H, "exit", "0"))).append('\n');
+        for (int i = 0; i < 20; i++) {
+            s.append(json(List.of(H, "sleep", "60", marker))).append('\n');
+        }
+        Files.writeString(file, s);
+        Process cli = new ProcessBuilder(Cli.command("batch", "-j", "2", file.toString()))
+                .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        try (BufferedReader results = new BufferedReader(new InputStreamReader(cli.getInputStream(), StandardCharsets.UTF_8))) {
+            assertThat(results.readLine()).contains("\"index\"").contains("\"exit\""); // as head -n 1 reads one line, then exits
+            awaitMarked(marker, 2);
+        }
+        try {
+            // The sleepers run for 60 s and print nothing meanwhile: the batch sees its reader gone on its own.
+            assertThat(cli.waitFor(15, TimeUnit.SECONDS)).as("batch still running with nobody reading").isTrue();
+            assertThat(cli.exitValue()).isEqualTo(128 + Signals.SIGPIPE);
+            awaitMarked(marker, 0);
+        } finally {
+            cli.destroyForcibly();
         }
     }
 

@@ -87,7 +87,8 @@ final class Cli {
         }
     }
 
-    private static List<String> command(String... args) {
+    /** The command line that runs the CLI in a JVM of its own. */
+    static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",

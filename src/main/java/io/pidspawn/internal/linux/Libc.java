@@ -45,7 +45,7 @@ public final class Libc {
     public static final int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
     public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
     // poll.h
-    public static final short POLLIN = 1;
+    public static final short POLLIN = 1, POLLERR = 8;
     // sys/resource.h
     public static final int RLIMIT_NOFILE = 7;
     // sys/epoll.h (epoll_create1 since 2.6.27)
