@@ -232,8 +232,8 @@ public final class ExitWatch implements Reaper.Watch {
                 if (exited) {
                     reap();
                 }
-                if (!reaped) {
-                    rewatch(reaper);
+                if (!rewatch(reaper)) {
+                    awaitHere();
                 }
             } finally {
                 pidfd.release();
@@ -243,22 +243,37 @@ public final class ExitWatch implements Reaper.Watch {
         }
     }
 
-    /** Gives the pidfd back to the reaper after a direct wait it outlived. */
-    private void rewatch(Reaper reaper) {
+    /**
+     * Gives the pidfd back to the reaper after a direct wait it outlived; false if epoll would
+     * not take it. Under the reaping lock: an event the reaper fetched before the pidfd left its
+     * set may be reaping the child now, and a pidfd added after that reap would stay registered.
+     */
+    private boolean rewatch(Reaper reaper) {
+        reaping.readLock().lock();
         try {
-            reaper.add(token, pidfd.fd(), Libc.EPOLLIN, this);
-        } catch (ErrnoException e) {
-            // epoll_ctl ADD fails only for lack of memory: reap it here, however long that takes
-            Log.error("cannot give pid " + pid + " back to the reaper; waiting for it here", e);
-            try {
-                while (!reaped && !PidfdSpawn.pidfd_poll(pidfd.fd(), -1)) {
-                    // until it exits
-                }
-            } catch (ErrnoException ignored) {
-                // a held pidfd cannot fail to poll
+            if (!reaped) {
+                reaper.add(token, pidfd.fd(), Libc.EPOLLIN, this);
             }
-            reap();
+            return true;
+        } catch (ErrnoException e) {
+            // epoll_ctl ADD fails only for lack of memory
+            Log.error("cannot give pid " + pid + " back to the reaper; waiting for it here", e);
+            return false;
+        } finally {
+            reaping.readLock().unlock();
         }
+    }
+
+    /** Waits for the exit and reaps the child on this thread, however long that takes. */
+    private void awaitHere() {
+        try {
+            while (!reaped && !PidfdSpawn.pidfd_poll(pidfd.fd(), -1)) {
+                // until it exits
+            }
+        } catch (ErrnoException ignored) {
+            // a held pidfd cannot fail to poll
+        }
+        reap();
     }
 
     /** The status if the child has been reaped, else null. */

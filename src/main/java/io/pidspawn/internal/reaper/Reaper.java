@@ -134,9 +134,13 @@ public final class Reaper {
 
     /** Deregisters fd (EPOLL_CTL_DEL); call it while fd is still open, before closing it. */
     public void remove(long token, int fd) {
-        watches.remove(token);
+        // A token has a watch exactly while its fd is registered: none, nothing to deregister (as
+        // after a waiter took the pidfd out of the set to wait on it itself).
+        if (watches.remove(token) == null) {
+            return;
+        }
         int r = Libc.epollCtl(epfd, Libc.EPOLL_CTL_DEL, fd, 0, 0);
-        if (r < 0 && r != -Errno.ENOENT) { // ENOENT: never armed, or already removed
+        if (r < 0 && r != -Errno.ENOENT) { // ENOENT: a remove racing the add that put the watch
             Log.error("epoll_ctl DEL fd " + fd + ": " + Errno.describe(-r), null);
         }
     }
