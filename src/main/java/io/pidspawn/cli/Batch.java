@@ -12,9 +12,6 @@ import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -134,11 +131,8 @@ final class Batch {
 
     /** POLLERR on our stdout: it is a pipe whose reading end every reader has closed. */
     private static boolean stdoutHasNoReader() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(ValueLayout.JAVA_INT, 0, 1);
-            return Libc.poll(pfd, 1, 0) > 0 && (pfd.get(ValueLayout.JAVA_SHORT, 6) & Libc.POLLERR) != 0;
-        }
+        int revents = Libc.pollOne(1, (short) 0, 0);
+        return revents > 0 && (revents & Libc.POLLERR) != 0;
     }
 
     /**

@@ -303,27 +303,21 @@ public final class PidfdSpawn {
      */
     public static boolean pidfd_poll(int pidfd, int timeoutMillis) throws ErrnoException {
         Registry.checkPidfd("poll", pidfd);
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4);
-            pfd.set(ValueLayout.JAVA_INT, 0, pidfd);
-            pfd.set(ValueLayout.JAVA_SHORT, 4, Libc.POLLIN);
-            long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-            int r;
-            int wait = timeoutMillis;
-            while ((r = Libc.poll(pfd, 1, wait)) == -Errno.EINTR) {
-                if (timeoutMillis > 0) {
-                    wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-                }
+        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
+        int revents;
+        int wait = timeoutMillis;
+        while ((revents = Libc.pollOne(pidfd, Libc.POLLIN, wait)) == -Errno.EINTR) {
+            if (timeoutMillis > 0) {
+                wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
             }
-            if (r < 0) {
-                throw new ErrnoException("poll", -r, "pidfd " + pidfd);
-            }
-            short revents = pfd.get(ValueLayout.JAVA_SHORT, 6);
-            if ((revents & 0x20) != 0) { // POLLNVAL
-                throw new ErrnoException("poll", Errno.EBADF, "fd " + pidfd + " is not open");
-            }
-            return (revents & Libc.POLLIN) != 0;
         }
+        if (revents < 0) {
+            throw new ErrnoException("poll", -revents, "pidfd " + pidfd);
+        }
+        if ((revents & Libc.POLLNVAL) != 0) {
+            throw new ErrnoException("poll", Errno.EBADF, "fd " + pidfd + " is not open");
+        }
+        return (revents & Libc.POLLIN) != 0;
     }
 
     // linux/pidfd.h: PIDFD_GET_INFO = _IOWR(0xFF, 11, struct pidfd_info), 64 bytes (6.13)

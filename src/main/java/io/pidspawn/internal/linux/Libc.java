@@ -45,7 +45,7 @@ public final class Libc {
     public static final int WNOHANG = 1, WSTOPPED = 2, WEXITED = 4, WCONTINUED = 8, WNOWAIT = 0x01000000;
     public static final int CLD_EXITED = 1, CLD_KILLED = 2, CLD_DUMPED = 3;
     // poll.h
-    public static final short POLLIN = 1, POLLERR = 8;
+    public static final short POLLIN = 1, POLLERR = 8, POLLNVAL = 0x20;
     // sys/resource.h
     public static final int RLIMIT_NOFILE = 7;
     // sys/epoll.h (epoll_create1 since 2.6.27)
@@ -255,6 +255,17 @@ public final class Libc {
             return Native.result((int) POLL.invokeExact(Native.state(), fds, nfds, timeoutMillis));
         } catch (Throwable t) {
             throw fatal(t);
+        }
+    }
+
+    /** poll(2) on one fd: its revents (0 when the timeout passed first), or -errno. */
+    public static int pollOne(int fd, short events, int timeoutMillis) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment pfd = a.allocate(8, 4); // struct pollfd
+            pfd.set(ValueLayout.JAVA_INT, 0, fd);
+            pfd.set(ValueLayout.JAVA_SHORT, 4, events);
+            int r = poll(pfd, 1, timeoutMillis);
+            return r <= 0 ? r : pfd.get(ValueLayout.JAVA_SHORT, 6);
         }
     }
 
