@@ -60,9 +60,10 @@ final class Supervise implements Workload {
                         Check.atMost("exit notification p99 µs", s.p99Us(), 2000)),
                 List.of("threads are platform threads as Java sees them (not the JIT's or GC's); new ones: "
                         + ours.text("new_threads").replace(",", ", "),
-                        "RSS growth is VmRSS after malloc_trim(0) with all children alive, less the lower of the same before "
-                                + "they started and after they ended: what they hold; the raw growth, from before the first spawn to the highest VmRSS, adds what glibc keeps of "
-                                + "the JIT compiler's freed arenas; heap growth is the Java heap in use after a GC, all children alive",
+                        "RSS growth is VmRSS with the JIT idle and after malloc_trim(0), all children alive, less the lower "
+                                + "of the same before they started and after they ended: what they hold; the raw growth, from "
+                                + "before the first spawn to the highest VmRSS, adds what glibc keeps of the JIT compiler's freed "
+                                + "arenas; heap growth is the Java heap in use after a GC, all children alive",
                         "the exit notification latency includes the child's own exit after its stamp: on a busy machine "
                                 + "the C floor shows how much of it is scheduling")));
     }

@@ -69,7 +69,6 @@ final class SuperviseRun {
         long spawnNanos;
         Footprint before;
         Footprint alive;
-        long aliveTrimmedKib;
         try (Command stamp = PidspawnSpawner.build(Command.builder(spec.driver().toString()).args("exit-stamp")
                 .stdin(Stdio.fd(release[0])).stdout(Stdio.discard()).fd(3, Stdio.fd(stamps)))) {
             warmUp(stamp);
@@ -82,14 +81,13 @@ final class SuperviseRun {
                 callbacks.add(c.onExit().thenRun(() -> notified[index] = System.nanoTime()));
             }
             spawnNanos = System.nanoTime() - t0;
-            alive = Footprint.now();
-            aliveTrimmedKib = Footprint.trimmed().rssKib();
+            rssPeakKib = Footprint.currentRssKib(); // before trimming: the raw peak starts here
+            alive = Footprint.trimmed();
         } finally {
             Libc.close(release[0]);
             Libc.close(release[1]); // the children wake up
             Libc.close(stamps);
         }
-        rssPeakKib = alive.rssKib();
         for (int i = 0; i < callbacks.size(); i++) {
             callbacks.get(i).join();
             if (i % RSS_SAMPLE_EVERY == 0) {
@@ -105,7 +103,7 @@ final class SuperviseRun {
         return "elapsed=" + spawnNanos + " count=" + spec.children() + " extra_threads=" + threads.size()
                 + " new_threads=" + String.join(",", threads).replace(' ', '_')
                 + " rss_first_kib=" + first.rssKib() + " rss_peak_kib=" + Math.max(rssPeakKib, Footprint.currentRssKib())
-                + " rss_before_kib=" + before.rssKib() + " rss_alive_kib=" + aliveTrimmedKib + " rss_after_kib=" + afterTrimmedKib
+                + " rss_before_kib=" + before.rssKib() + " rss_alive_kib=" + alive.rssKib() + " rss_after_kib=" + afterTrimmedKib
                 + " heap_before_kib=" + before.heapKib() + " heap_alive_kib=" + alive.heapKib()
                 + " lat=" + latencies(notified);
     }
