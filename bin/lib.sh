@@ -64,3 +64,23 @@ ensure_build_tools() {
 mvn_run() {
     MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" mvn -B -ntp "$@"
 }
+
+# The first source file or pom newer than $1, if any.
+sources_newer_than() {
+    find "$PIDSPAWN_HOME/pom.xml" "$PIDSPAWN_HOME"/pidspawn*/pom.xml "$PIDSPAWN_HOME"/pidspawn*/src/main \
+        -newer "$1" -print -quit
+}
+
+# Runs Maven with the arguments after the first, its output in target/build.log; on failure prints
+# the lines that say why (the compiler's errors, not Maven's stack traces).
+build_quietly() {
+    local why=$1 log=$PIDSPAWN_HOME/target/build.log
+    shift
+    mkdir -p "$PIDSPAWN_HOME/target"
+    echo "pidspawn: building ($why) ..." >&2
+    (cd "$PIDSPAWN_HOME" && mvn_run "$@") >"$log" 2>&1 || {
+        grep -E '^\[ERROR\]' "$log" | grep -vE 'Failed to execute goal|-> \[Help|^\[ERROR\] *$|To see the full|Re-run Maven|For more information|Help 1\]|After correcting|mvn <args>' | head -n 30 >&2
+        echo "pidspawn: build failed; the whole log is in $log" >&2
+        exit 125
+    }
+}

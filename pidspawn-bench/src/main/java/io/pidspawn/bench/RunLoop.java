@@ -1,0 +1,68 @@
+package io.pidspawn.bench;
+
+import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Makes calls from a few platform threads and times each one, from before the spawn to after
+ * the wait: the Java twin of the C driver's {@code execute()}, with the same reply fields.
+ */
+final class RunLoop {
+    /** One call; returns the bytes it read. */
+    interface Call {
+        long make(long index) throws Exception;
+    }
+
+    /** The most calls a timed run records. */
+    static final int MAX_TIMED_CALLS = 1 << 20;
+
+    private RunLoop() {}
+
+    /**
+     * Calls from {@code threads} threads until {@code limit} calls were taken or, for the calls
+     * not yet started, {@code deadline} (System.nanoTime) passed.
+     *
+     * @return the reply fields: elapsed, count, failed, bytes, lat (ns, in call order)
+     */
+    static String execute(int threads, int limit, long deadline, Call call) throws InterruptedException {
+        AtomicLong next = new AtomicLong();
+        AtomicLong bytes = new AtomicLong();
+        AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+        long[] lat = new long[limit];
+        Arrays.fill(lat, -1);
+        Runnable caller = () -> {
+            for (long i; System.nanoTime() - deadline < 0 && (i = next.getAndIncrement()) < limit; ) {
+                long t0 = System.nanoTime();
+                try {
+                    bytes.addAndGet(call.make(i));
+                    lat[(int) i] = System.nanoTime() - t0;
+                } catch (Throwable t) {
+                    firstFailure.compareAndSet(null, t);
+                }
+            }
+        };
+        Thread[] started = new Thread[threads];
+        long t0 = System.nanoTime();
+        for (int t = 0; t < threads; t++) {
+            started[t] = Thread.ofPlatform().name("bench-caller-" + t).start(caller);
+        }
+        for (Thread t : started) {
+            t.join();
+        }
+        long elapsed = System.nanoTime() - t0;
+        int count = (int) Math.min(next.get(), limit);
+        StringBuilder reply = new StringBuilder();
+        long failed = 0;
+        for (int i = 0; i < count; i++) {
+            if (lat[i] < 0) {
+                failed++;
+            } else {
+                reply.append(reply.isEmpty() ? "" : ",").append(lat[i]);
+            }
+        }
+        Throwable f = firstFailure.get();
+        return "elapsed=" + elapsed + " count=" + count + " failed=" + failed + " bytes=" + bytes.get()
+                + (f == null ? "" : " first_failure=" + String.valueOf(f).replaceAll("\\s+", "_")) + " lat=" + reply;
+    }
+}

@@ -1,0 +1,89 @@
+package io.pidspawn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.pidspawn.testkit.Helper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code pidspawn run}: options reach the child, and the exit status follows the documented table. */
+class RunCommandTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void passesStdioThroughAndExitsWithTheChildsCode() throws Exception {
+        Cli.Result r = Cli.run("run", "--", Helper.path(), "out", "to-stdout", ";", "err", "to-stderr", ";", "exit", "42");
+        assertThat(r.exit()).isEqualTo(42);
+        assertThat(r.out()).isEqualTo("to-stdout\n");
+        assertThat(r.err()).isEqualTo("to-stderr\n");
+    }
+
+    @Test
+    void cwdEnvAndClearEnvReachTheChild() throws Exception {
+        Cli.Result r = Cli.run("run", "--cwd", tmp.toString(), "--clear-env", "--env", "GREETING=hi there", "--env", "X=1",
+                "--", Helper.path(), "cwd", ";", "env");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo(tmp.toRealPath() + "\nGREETING=hi there\nX=1\n");
+    }
+
+    @Test
+    void environmentIsInheritedUnlessCleared() throws Exception {
+        Cli.Result r = Cli.run("run", "--env", "EXTRA=yes", "--", Helper.path(), "getenv", "PATH", ";", "getenv", "EXTRA");
+        assertThat(r.out()).isEqualTo(System.getenv("PATH") + "\nyes\n");
+    }
+
+    @Test
+    void programsAreFoundInPath() throws Exception {
+        Cli.Result r = Cli.run("run", "--", "sh", "-c", "echo $0");
+        assertThat(r.exit()).isZero();
+        assertThat(r.out()).isEqualTo("sh\n");
+    }
+
+    @Test
+    void signalDeathIs128PlusTheSignal() throws Exception {
+        assertThat(Cli.run("run", "--", Helper.path(), "kill-self", "9").exit()).isEqualTo(137);
+        assertThat(Cli.run("run", "--", Helper.path(), "kill-self", "15").exit()).isEqualTo(143);
+    }
+
+    @Test
+    void missingProgramIs127WithTheErrnoOnStderr() throws Exception {
+        Cli.Result r = Cli.run("run", "--", "/no/such/program");
+        assertThat(r.exit()).isEqualTo(127);
+        assertThat(r.err()).contains("ENOENT (No such file or directory)").contains("/no/such/program");
+        assertThat(Cli.run("run", "--", "no-such-program-in-path").exit()).isEqualTo(127);
+    }
+
+    @Test
+    void notExecutableIs126() throws Exception {
+        Path data = Files.writeString(tmp.resolve("data"), "not a program");
+        assertThat(Cli.run("run", "--", data.toString()).exit()).isEqualTo(126);
+        Files.setPosixFilePermissions(data, PosixFilePermissions.fromString("rwx------"));
+        Cli.Result r = Cli.run("run", "--", data.toString());
+        assertThat(r.exit()).isEqualTo(126);
+        assertThat(r.err()).contains("exec: ENOEXEC");
+    }
+
+    @Test
+    void pidspawnsOwnFailuresAre125() throws Exception {
+        Cli.Result badCwd = Cli.run("run", "--cwd", "/no/such/dir", "--", Helper.path(), "exit", "0");
+        assertThat(badCwd.exit()).isEqualTo(125);
+        assertThat(badCwd.err()).contains("cwd").contains("ENOENT");
+        Cli.Result badEnv = Cli.run("run", "--env", "=oops", "--", Helper.path(), "exit", "0");
+        assertThat(badEnv.exit()).isEqualTo(125);
+        assertThat(badEnv.err()).contains("EINVAL");
+        assertThat(Cli.run("run", "--no-such-option", "--", "true").exit()).isEqualTo(125);
+        assertThat(Cli.run("run").exit()).isEqualTo(125);
+    }
+
+    @Test
+    void sigtermToPidspawnIsPassedToTheChild() throws Exception {
+        // The child reports its own death by SIGTERM as 143: pidspawn forwarded the signal.
+        Cli.Result r = Cli.run("run", "--", "sh", "-c", "kill -TERM $PPID; sleep 10; echo not-reached");
+        assertThat(r.exit()).isEqualTo(143);
+        assertThat(r.out()).isEmpty();
+    }
+}

@@ -1,0 +1,277 @@
+package io.pidspawn.posix;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.testkit.Helper;
+import io.pidspawn.LeakGuard;
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.invoke.MethodHandle;
+import io.pidspawn.posix.GlibcSpawn.Attr;
+import io.pidspawn.posix.GlibcSpawn.Op;
+import io.pidspawn.uapi.PidfdSpawn;
+import io.pidspawn.uapi.Spawned;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * posix_spawn on the builder gives the same observable result as glibc's posix_spawn for the
+ * same inputs: every case runs through both (glibc called through FFM as the oracle) and the
+ * errno, the child's output (its pid replaced by a token) and its wait status must match.
+ */
+@ExtendWith(LeakGuard.class)
+class PosixSpawnTest {
+    @TempDir
+    Path tmp;
+
+    private static final List<String> ENV = List.of("PATH=/usr/bin:/bin", "LANG=C");
+
+    record Outcome(int errno, String out, int status) {}
+
+    private static Outcome viaGlibc(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+            throws Throwable {
+        int[] pipe = pipe();
+        List<Op> all = new ArrayList<>(List.of(new Op.Dup2(pipe[1], 1)));
+        all.addAll(ops);
+        GlibcSpawn.Result r;
+        String out;
+        try {
+            try {
+                r = GlibcSpawn.spawn(search, path, all, attr, argv, env);
+            } finally {
+                Libc.close(pipe[1]);
+            }
+            out = read(pipe[0]);
+        } finally {
+            Libc.close(pipe[0]);
+        }
+        if (r.errno() != 0) {
+            return new Outcome(r.errno(), out, -1);
+        }
+        int status = GlibcSpawn.waitStatus(r.pid());
+        return new Outcome(0, out.replaceAll("\\b" + r.pid() + "\\b", "PID"), status);
+    }
+
+    private static Outcome viaPidspawn(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+            throws Exception {
+        int[] pipe = pipe();
+        Spawned child;
+        try {
+            FileActions fa = new FileActions().adddup2(pipe[1], 1);
+            for (Op op : ops) {
+                switch (op) {
+                    case Op.Open o -> fa.addopen(o.fd(), o.path(), o.flags(), o.mode());
+                    case Op.Close c -> fa.addclose(c.fd());
+                    case Op.Dup2 d -> fa.adddup2(d.fd(), d.newfd());
+                    case Op.Chdir c -> fa.addchdir(c.path());
+                    case Op.Fchdir c -> fa.addfchdir(c.fd());
+                    case Op.Closefrom c -> fa.addclosefrom(c.fd());
+                }
+            }
+            SpawnAttributes sa = new SpawnAttributes().setflags(attr.flags()).setpgroup(attr.pgroup())
+                    .setsigmask(attr.sigmask()).setsigdefault(attr.sigdefault()).setschedpolicy(attr.policy())
+                    .setschedparam(attr.priority());
+            child = search ? PosixSpawn.posix_spawnp(path, fa, sa, argv, env) : PosixSpawn.posix_spawn(path, fa, sa, argv, env);
+        } catch (ErrnoException e) {
+            Libc.close(pipe[1]);
+            String out = read(pipe[0]);
+            Libc.close(pipe[0]);
+            return new Outcome(e.errno(), out, -1);
+        }
+        Libc.close(pipe[1]);
+        String out = read(pipe[0]);
+        Libc.close(pipe[0]);
+        var status = PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+        PidfdSpawn.close(child.pidfd());
+        int raw = status.exited() ? status.code() << 8 : status.signal() | (status.coreDumped() ? 0x80 : 0);
+        return new Outcome(0, out.replaceAll("\\b" + child.pid() + "\\b", "PID"), raw);
+    }
+
+    /** Runs a case through both and asserts they agree; returns the common outcome. */
+    private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv) throws Throwable {
+        Set<Integer> before = Helper.children();
+        Outcome glibc = viaGlibc(search, path, ops, attr, argv, ENV);
+        Outcome ours = viaPidspawn(search, path, ops, attr, argv, ENV);
+        assertThat(ours).as("pidspawn vs glibc for %s %s %s", path, ops, attr).isEqualTo(glibc);
+        assertThat(Helper.children()).isEqualTo(before);
+        return ours;
+    }
+
+    private static Outcome same(List<Op> ops, Attr attr, String... helperArgs) throws Throwable {
+        return same(false, Helper.path(), ops, attr, Helper.argv(helperArgs));
+    }
+
+    @Test
+    void plainSpawnWithArgvAndEnvp() throws Throwable {
+        Outcome o = same(List.of(), Attr.NONE, "argv", ";", "env", ";", "exit", "3");
+        assertThat(o.out()).contains("LANG=C");
+        assertThat(o.status()).isEqualTo(3 << 8);
+    }
+
+    @Test
+    void inheritableFdsReachTheChildAndTheMaskIsTheCallers() throws Throwable {
+        int fd = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY, 0);
+        try {
+            Outcome o = same(List.of(), Attr.NONE, "fds", ";", "status", "SigBlk");
+            assertThat(o.out()).contains(" " + fd);
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    @Test
+    void eachFileActionAlone() throws Throwable {
+        Path input = Files.writeString(tmp.resolve("input"), "from a file\n");
+        int dir = Libc.openat(Libc.AT_FDCWD, tmp.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        int extra = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY, 0);
+        int cloexec = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            assertThat(same(List.of(new Op.Open(0, input.toString(), Libc.O_RDONLY, 0)), Attr.NONE, "cat").out())
+                    .isEqualTo("from a file\n");
+            assertThat(same(List.of(new Op.Close(extra)), Attr.NONE, "fds").out()).doesNotContain(" " + extra + " ");
+            assertThat(same(List.of(new Op.Dup2(extra, 9)), Attr.NONE, "fds").out()).contains(" 9");
+            assertThat(same(List.of(new Op.Dup2(cloexec, cloexec)), Attr.NONE, "fds").out()).contains(" " + cloexec);
+            assertThat(same(List.of(new Op.Chdir(tmp.toString())), Attr.NONE, "cwd").out()).isEqualTo(tmp.toRealPath() + "\n");
+            assertThat(same(List.of(new Op.Fchdir(dir)), Attr.NONE, "cwd").out()).isEqualTo(tmp.toRealPath() + "\n");
+            assertThat(same(List.of(new Op.Closefrom(3)), Attr.NONE, "fds").out()).isEqualTo("0 1 2\n");
+            // Closing a fd the child does not have is not an error (POSIX.1-2024).
+            same(List.of(new Op.Close(999)), Attr.NONE, "exit", "0");
+        } finally {
+            Libc.close(dir);
+            Libc.close(extra);
+            Libc.close(cloexec);
+        }
+    }
+
+    @Test
+    void actionsRunInOrder() throws Throwable {
+        Path sub = Files.createDirectory(tmp.resolve("sub"));
+        Files.writeString(sub.resolve("rel.txt"), "relative\n");
+        int extra = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY, 0);
+        try {
+            // dup2 then close of the same fd: the copy survives, the original does not.
+            String fds = same(List.of(new Op.Dup2(extra, 7), new Op.Close(extra)), Attr.NONE, "fds").out();
+            assertThat(fds).contains(" 7").doesNotContain(" " + extra + " ");
+            // open after chdir resolves a relative path in the new directory.
+            assertThat(same(List.of(new Op.Chdir(sub.toString()), new Op.Open(0, "rel.txt", Libc.O_RDONLY, 0)), Attr.NONE, "cat").out())
+                    .isEqualTo("relative\n");
+            // close then dup2 from the closed fd fails.
+            assertThat(same(List.of(new Op.Close(extra), new Op.Dup2(extra, 7)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.EBADF);
+        } finally {
+            Libc.close(extra);
+        }
+    }
+
+    @Test
+    void eachAttributeAlone() throws Throwable {
+        assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETPGROUP, 0, 0, 0, 0, 0), "ids").out())
+                .matches("\\d+ PID PID\n");
+        assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSID, 0, 0, 0, 0, 0), "ids").out()).isEqualTo("PID PID PID\n");
+        assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSIGMASK, 0, (1L << 9) | (1L << 11), 0, 0, 0),
+                "status", "SigBlk").out()).isEqualTo("0000000000000a00\n");
+        same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSIGDEF, 0, 0, 1L << 9, 0, 0), "disposition", "10");
+        same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_RESETIDS, 0, 0, 0, 0, 0), "status", "Uid");
+        assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSCHEDULER, 0, 0, 0, SpawnAttributes.SCHED_OTHER, 0),
+                "sched").out()).isEqualTo("0 0\n");
+        if (io.pidspawn.testkit.Helper.ROOT) {
+            assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSCHEDULER, 0, 0, 0, SpawnAttributes.SCHED_FIFO, 10),
+                    "sched").out()).isEqualTo("1 10\n");
+        }
+        same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETSCHEDPARAM, 0, 0, 0, 0, 0), "sched");
+    }
+
+    @Test
+    void attributesAndActionsCombined() throws Throwable {
+        short flags = (short) (SpawnAttributes.POSIX_SPAWN_SETSID | SpawnAttributes.POSIX_SPAWN_SETSIGMASK
+                | SpawnAttributes.POSIX_SPAWN_SETSCHEDULER);
+        Outcome o = same(List.of(new Op.Chdir("/"), new Op.Closefrom(3)),
+                new Attr(flags, 0, 1L << 14, 0, SpawnAttributes.SCHED_OTHER, 0),
+                "ids", ";", "status", "SigBlk", ";", "sched", ";", "cwd", ";", "fds");
+        assertThat(o.out()).isEqualTo("PID PID PID\n0000000000004000\n0 0\n/\n0 1 2\n");
+    }
+
+    @Test
+    void errorsMatchGlibc() throws Throwable {
+        Path data = Files.writeString(tmp.resolve("data"), "not executable");
+        assertThat(same(List.of(new Op.Open(0, "/no/such/file", Libc.O_RDONLY, 0)), Attr.NONE, "exit", "0").errno())
+                .isEqualTo(Errno.ENOENT);
+        assertThat(same(List.of(new Op.Chdir("/no/such/dir")), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.ENOENT);
+        assertThat(same(List.of(new Op.Dup2(1000, 5)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.EBADF);
+        assertThat(same(false, "/no/such/program", List.of(), Attr.NONE, List.of("x")).errno()).isEqualTo(Errno.ENOENT);
+        assertThat(same(false, data.toString(), List.of(), Attr.NONE, List.of("x")).errno()).isEqualTo(Errno.EACCES);
+        assertThat(same(true, "no-such-program-anywhere", List.of(), Attr.NONE, List.of("x")).errno()).isEqualTo(Errno.ENOENT);
+        assertThat(same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_SETPGROUP, 999999, 0, 0, 0, 0), "exit", "0").errno())
+                .isEqualTo(Errno.EPERM);
+    }
+
+    @Test
+    void posixSpawnpSkipsANonExecutableEarlierPathEntry() throws Throwable {
+        Path first = Files.createDirectory(tmp.resolve("a"));
+        Path second = Files.createDirectory(tmp.resolve("b"));
+        Files.writeString(first.resolve("pstool"), "#!/bin/sh\necho wrong\n"); // not executable
+        Path tool = Files.writeString(second.resolve("pstool"), "#!/bin/sh\necho right $0\n");
+        Files.setPosixFilePermissions(tool, PosixFilePermissions.fromString("rwxr-xr-x"));
+        String saved = Libc.getenv("PATH");
+        MethodHandle setenv = Native.call(Native.LIBC, "setenv",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(first + ":" + second), 1);
+            assertThat(same(true, "pstool", List.of(), Attr.NONE, List.of("pstool")).out())
+                    .isEqualTo("right " + tool + "\n");
+            r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(first.toString()), 1);
+            assertThat(same(true, "pstool", List.of(), Attr.NONE, List.of("pstool")).errno()).isEqualTo(Errno.EACCES);
+            r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
+        }
+        assertThat(same(true, "sh", List.of(), Attr.NONE, List.of("sh", "-c", "echo found")).out()).isEqualTo("found\n");
+    }
+
+    @Test
+    void badFdsAreRefusedWhenTheActionIsAdded() {
+        FileActions fa = new FileActions();
+        assertThatThrownBy(() -> fa.addclose(-1)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        assertThatThrownBy(() -> fa.adddup2(1, 1 << 24)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        assertThatThrownBy(() -> fa.addopen(-3, "/x", 0, 0)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
+        assertThatThrownBy(() -> new SpawnAttributes().setflags((short) 0x4000)).isInstanceOfSatisfying(ErrnoException.class,
+                e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+        assertThatThrownBy(() -> new SpawnAttributes().setschedpolicy(SpawnAttributes.SCHED_BATCH))
+                .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    }
+
+    private static int[] pipe() {
+        int[] p = Libc.pipe2(Libc.O_CLOEXEC);
+        assertThat(p).hasSize(2);
+        return p;
+    }
+
+    private static String read(int fd) {
+        StringBuilder s = new StringBuilder();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(4096);
+            long n;
+            while ((n = Libc.read(fd, buf, 4096)) > 0 || n == -4) {
+                if (n > 0) {
+                    s.append(new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8));
+                }
+            }
+        }
+        return s.toString();
+    }
+}
