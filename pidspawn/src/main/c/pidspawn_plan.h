@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PS_ABI_VERSION 4
+#define PS_ABI_VERSION 5
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -42,7 +42,10 @@
 #define PS_STEP_RESETIDS    22  /* effective ids := real ids */
 #define PS_STEP_PDEATHSIG   23  /* prctl(PR_SET_PDEATHSIG, fd) */
 #define PS_STEP_NO_NEW_PRIVS 24 /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
-#define PS_STEP_MAX         24
+/* 30-39: the sandbox, run from the plan's tail (see plan_tail), after everything else */
+#define PS_STEP_LANDLOCK    30  /* landlock_restrict_self(fd, flags): fd is the ruleset */
+#define PS_STEP_SECCOMP     31  /* seccomp(SECCOMP_SET_MODE_FILTER, flags, arg -> struct sock_fprog) */
+#define PS_STEP_MAX         31
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */
@@ -72,7 +75,10 @@ struct ps_request {
 	uint64_t plan_ops;      /* const struct ps_op[]: shared by every run of a builder */
 	uint64_t run_ops;       /* const struct ps_op[]: this run's actions */
 	uint32_t plan_count;
+	uint32_t plan_tail;     /* plan ops [plan_tail, plan_count) run after the run's actions:
+	                           the sandbox (no_new_privs, Landlock, seccomp); plan_count: none */
 	uint32_t run_count;
+	uint32_t reserved;      /* 0; keeps the size a multiple of 8, as Java lays it out */
 	int32_t  exec_fd;       /* execveat dirfd */
 	uint32_t exec_flags;    /* execveat flags */
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */

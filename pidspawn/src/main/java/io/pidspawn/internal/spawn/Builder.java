@@ -53,6 +53,7 @@ final class Builder {
     private String searchName; // set when the executable came from a PATH search
     private String searchPathOverride;
     private final ProcessAttrs attrs = new ProcessAttrs();
+    private final SandboxAttrs sandbox = new SandboxAttrs();
 
     private volatile CompiledPlan plan;
     private final Deque<String> log = new ArrayDeque<>();
@@ -110,13 +111,18 @@ final class Builder {
     }
 
     private ConfigError refuse(ConfigError e) {
+        note(e.logLine());
+        return e;
+    }
+
+    /** Appends a line to the log: {@code e} for a refusal, {@code w} for a warning (a rule dropped). */
+    private void note(String line) {
         synchronized (log) {
             if (log.size() == LOG_LINES) {
                 log.removeFirst();
             }
-            log.addLast(e.logLine());
+            log.addLast(line);
         }
-        return e;
     }
 
     private void apply(int cmd, String key, byte[] value, int aux) throws ConfigError {
@@ -203,7 +209,7 @@ final class Builder {
                 inheritFds = true;
             }
             default -> {
-                if (!attrs.apply(key, v)) {
+                if (!attrs.apply(key, v) && !sandbox.apply(key, v, this::note)) {
                     throw ConfigError.of(key, Errno.EINVAL, "unknown key");
                 }
             }
@@ -385,6 +391,7 @@ final class Builder {
                     (part.envp != null ? CompiledPlan.strings(arena, part.envp) : p.envp).address());
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_PLAN_OPS, p.ops.address());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_PLAN_COUNT, p.opCount);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_PLAN_TAIL, p.tail);
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_RUN_OPS, part.ops.write(arena).address());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
@@ -514,7 +521,7 @@ final class Builder {
 
     private CompiledPlan compile() throws ErrnoException {
         CompiledPlan.Ops ops = new CompiledPlan.Ops();
-        attrs.compile(ops);
+        attrs.compile(ops, sandbox.active());
         if (!inheritFds) {
             // Mark, not close: the plan's sources and the per-run actions' fds are needed until
             // exec, which then closes everything still marked.
@@ -544,8 +551,11 @@ final class Builder {
         for (Map.Entry<String, String> e : env.entrySet()) {
             envp.add((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
         }
+        // The tail runs after the run's actions: the sandbox, which must come last.
+        int tail = ops.size();
+        sandbox.compile(ops);
         boolean script = executable.scriptPath() != null;
-        return new CompiledPlan(executable.display(), ops, args, envp, executable.scriptPath(),
+        return new CompiledPlan(executable.display(), ops, tail, args, envp, executable.scriptPath(),
                 script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
     }
 
@@ -588,6 +598,7 @@ final class Builder {
     private void releaseConfig() {
         dropPlan();
         attrs.release();
+        sandbox.release();
         if (executable != null) {
             executable.release();
             executable = null;
