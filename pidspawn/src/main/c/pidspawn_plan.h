@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PS_ABI_VERSION 4
+#define PS_ABI_VERSION 5
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -43,7 +43,10 @@
 #define PS_STEP_RESETIDS    22  /* effective ids := real ids */
 #define PS_STEP_PDEATHSIG   23  /* prctl(PR_SET_PDEATHSIG, fd) */
 #define PS_STEP_NO_NEW_PRIVS 24 /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
-#define PS_STEP_MAX         24
+/* 30-39: the sandbox, run from the plan's tail (see plan_tail), after everything else */
+#define PS_STEP_LANDLOCK    30  /* landlock_restrict_self(fd, flags): fd is the ruleset */
+#define PS_STEP_SECCOMP     31  /* seccomp(SECCOMP_SET_MODE_FILTER, flags, arg -> struct sock_fprog) */
+#define PS_STEP_MAX         31
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */
@@ -73,7 +76,10 @@ struct ps_request {
 	uint64_t plan_ops;      /* const struct ps_op[]: shared by every run of a builder */
 	uint64_t run_ops;       /* const struct ps_op[]: this run's actions */
 	uint32_t plan_count;
+	uint32_t plan_tail;     /* plan ops [plan_tail, plan_count) run after the run's actions:
+	                           the sandbox (no_new_privs, Landlock, seccomp); plan_count: none */
 	uint32_t run_count;
+	uint32_t reserved;      /* 0; keeps the size a multiple of 8, as Java lays it out */
 	int32_t  exec_fd;       /* execveat dirfd */
 	uint32_t exec_flags;    /* execveat flags */
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */
@@ -111,7 +117,7 @@ PS_LAYOUT(ps_op, flags, 12);
 PS_LAYOUT(ps_op, arg, 16);
 PS_LAYOUT(ps_op, arg2, 24);
 
-PS_SIZE(ps_request, 112);
+PS_SIZE(ps_request, 120);
 PS_LAYOUT(ps_request, clone_flags, 0);
 PS_LAYOUT(ps_request, cgroup_fd, 8);
 PS_LAYOUT(ps_request, exec_path, 16);
@@ -120,19 +126,21 @@ PS_LAYOUT(ps_request, envp, 32);
 PS_LAYOUT(ps_request, plan_ops, 40);
 PS_LAYOUT(ps_request, run_ops, 48);
 PS_LAYOUT(ps_request, plan_count, 56);
-PS_LAYOUT(ps_request, run_count, 60);
-PS_LAYOUT(ps_request, exec_fd, 64);
-PS_LAYOUT(ps_request, exec_flags, 68);
-PS_LAYOUT(ps_request, fault_step, 72);
-PS_LAYOUT(ps_request, fault_errno, 76);
-PS_LAYOUT(ps_request, sync_fd, 80);
-PS_LAYOUT(ps_request, files_limit, 84);
-PS_LAYOUT(ps_request, pid, 88);
-PS_LAYOUT(ps_request, pidfd, 92);
-PS_LAYOUT(ps_request, fail_list, 96);
-PS_LAYOUT(ps_request, fail_index, 100);
-PS_LAYOUT(ps_request, fail_step, 104);
-PS_LAYOUT(ps_request, fail_errno, 108);
+PS_LAYOUT(ps_request, plan_tail, 60);
+PS_LAYOUT(ps_request, run_count, 64);
+PS_LAYOUT(ps_request, reserved, 68);
+PS_LAYOUT(ps_request, exec_fd, 72);
+PS_LAYOUT(ps_request, exec_flags, 76);
+PS_LAYOUT(ps_request, fault_step, 80);
+PS_LAYOUT(ps_request, fault_errno, 84);
+PS_LAYOUT(ps_request, sync_fd, 88);
+PS_LAYOUT(ps_request, files_limit, 92);
+PS_LAYOUT(ps_request, pid, 96);
+PS_LAYOUT(ps_request, pidfd, 100);
+PS_LAYOUT(ps_request, fail_list, 104);
+PS_LAYOUT(ps_request, fail_index, 108);
+PS_LAYOUT(ps_request, fail_step, 112);
+PS_LAYOUT(ps_request, fail_errno, 116);
 
 /* Selectors for ps_abi(), checked against Java's layouts at load time. */
 #define PS_ABI_VERSION_Q         0

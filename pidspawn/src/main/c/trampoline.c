@@ -26,6 +26,15 @@
  * The program starts with an empty signal mask unless a SIGMASK op sets one:
  * JVM threads block signals for the JVM's own reasons (HotSpot blocks SIGQUIT
  * outside its signal thread), and a child must not inherit that.
+ *
+ * The order in the child: the plan's head (process attributes, fds, cwd), the
+ * run's actions, the signal mask, then the plan's tail, which is the sandbox:
+ * no_new_privs, landlock_restrict_self, seccomp. The seccomp filter comes last
+ * so that it only has to allow what is left, execveat and exit_group; the mask
+ * is set before it, so a filter denying rt_sigprocmask cannot leave the program
+ * with every signal blocked. Landlock comes after the run's actions because
+ * those open what the parent asked for (stdio files), which the sandbox may
+ * deny to the program itself.
  */
 #define _GNU_SOURCE
 #include <stddef.h>
@@ -39,6 +48,7 @@
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <linux/close_range.h>
+#include <linux/seccomp.h>
 
 #include "pidspawn_plan.h"
 
@@ -48,6 +58,11 @@
 #define CHILD_STACK_SIZE (16 * 1024)
 
 #define SIGBIT(sig) (1ULL << ((sig) - 1))
+
+/* Older headers lack these; the numbers are the same on x86_64 and aarch64. */
+#ifndef __NR_landlock_restrict_self
+#define __NR_landlock_restrict_self 446
+#endif
 
 /* ---- raw syscalls: return the result or -errno, never touch errno ---- */
 
@@ -153,61 +168,93 @@ static __attribute__((noreturn)) void child_fail(struct ps_request *req, int lis
 	req->fail_index = index;
 	req->fail_errno = (int32_t)-err;
 	req->fail_step = step;  /* written last: nonzero means the record is complete */
+	sys1(__NR_exit_group, 127);
+	/*
+	 * Only a seccomp filter that denies exit_group gets here. A fault kills
+	 * even with every signal blocked (the kernel unblocks a forced SIGILL),
+	 * so the parent is never left waiting for a child that cannot exit.
+	 */
 	for (;;)
-		sys1(__NR_exit_group, 127);
+		__builtin_trap();
 }
 
 /*
- * The executable is held open in the parent under a number the caller never
- * chose, so an op may land on it: move it out of the way first. *exec_fd is the
- * child's own copy of the number (on its stack), not the shared request.
+ * The fds the child needs after the run's actions: the executable and the
+ * Landlock ruleset. Each is held open in the parent under a number the caller
+ * never chose, so an action may land on it. The child keeps its own copy of
+ * the numbers (on its stack, not in the shared request) and moves a kept fd
+ * out of the way before an action overwrites or closes it.
  */
-static long move_exec_fd(int *exec_fd, int fd)
+#define KEEP_EXEC    0
+#define KEEP_RULESET 1
+struct kept {
+	int fd[2];      /* -1: none */
+};
+
+static long move_kept(struct kept *k, int fd)
 {
 	long r;
 
-	if (fd != *exec_fd || fd < 0)
-		return 0;
-	r = sys3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
-	if (r < 0)
-		return r;
-	*exec_fd = (int)r;
+	for (int i = 0; i < 2; i++) {
+		if (fd < 0 || k->fd[i] != fd)
+			continue;
+		r = sys3(__NR_fcntl, fd, F_DUPFD_CLOEXEC, fd + 1);
+		if (r < 0)
+			return r;
+		k->fd[i] = (int)r;
+	}
 	return 0;
 }
 
-static long close_range_around(unsigned first, unsigned last, unsigned flags, int exec_fd)
+/* close_range over [first, last] but for the kept fds: at most three calls. */
+static long close_range_around(unsigned first, unsigned last, unsigned flags, const struct kept *k)
 {
-	long r = 0;
-	unsigned keep = (unsigned)exec_fd;
+	unsigned keep[2];
+	unsigned from = first;
+	long r;
 
-	/* Marking close-on-exec cannot hurt the executable: it is close-on-exec already. */
-	if (exec_fd < 0 || (flags & CLOSE_RANGE_CLOEXEC) || keep < first || keep > last)
+	/* Marking close-on-exec cannot hurt them: they are close-on-exec already. */
+	if (flags & CLOSE_RANGE_CLOEXEC)
 		return sys3(__NR_close_range, first, last, flags);
-	if (keep > first)
-		r = sys3(__NR_close_range, first, keep - 1, flags);
-	if (r == 0 && keep < last)
-		r = sys3(__NR_close_range, keep + 1, last, flags);
-	return r;
+	keep[0] = k->fd[0] < 0 ? ~0U : (unsigned)k->fd[0];
+	keep[1] = k->fd[1] < 0 ? ~0U : (unsigned)k->fd[1];
+	if (keep[1] < keep[0]) {
+		unsigned t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (keep[i] == ~0U || keep[i] < from || keep[i] > last)
+			continue;
+		if (keep[i] > from) {
+			r = sys3(__NR_close_range, from, keep[i] - 1, flags);
+			if (r < 0)
+				return r;
+		}
+		from = keep[i] + 1;
+	}
+	/* fds are below 2^31, so from never wrapped past last */
+	return from > last ? 0 : sys3(__NR_close_range, from, last, flags);
 }
 
-static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
+static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 {
 	long r;
 
 	switch (op->code) {
 	case PS_STEP_CLOSE:
-		r = move_exec_fd(exec_fd, op->fd);
+		r = move_kept(k, op->fd);
 		return r < 0 ? r : sys1(__NR_close, op->fd);
 	case PS_STEP_DUP2:
 		if (op->fd != op->newfd) {
-			r = move_exec_fd(exec_fd, op->newfd);
+			r = move_kept(k, op->newfd);
 			return r < 0 ? r : sys3(__NR_dup3, op->fd, op->newfd, op->flags);
 		}
 		/* Mapping a fd onto its own number keeps it open across exec. */
 		r = sys2(__NR_fcntl, op->fd, F_GETFD);
 		return r < 0 ? r : sys3(__NR_fcntl, op->fd, F_SETFD, r & ~FD_CLOEXEC);
 	case PS_STEP_OPEN:
-		r = move_exec_fd(exec_fd, op->newfd);
+		r = move_kept(k, op->newfd);
 		if (r < 0)
 			return r;
 		r = sys4(__NR_openat, op->fd, op->arg, op->flags, op->arg2);
@@ -224,7 +271,7 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 		return sys1(__NR_chdir, op->arg);
 	case PS_STEP_CLOSE_RANGE:
 		return close_range_around((unsigned)op->fd, op->newfd < 0 ? ~0U : (unsigned)op->newfd,
-					  op->flags, *exec_fd);
+					  op->flags, k);
 	case PS_STEP_SIGMASK:
 		/* The kernel ignores SIGKILL and SIGSTOP in a mask anyway. */
 		*mask = op->arg & ~(SIGBIT(SIGKILL) | SIGBIT(SIGSTOP));
@@ -274,6 +321,11 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 		return sys2(__NR_prctl, PR_SET_PDEATHSIG, op->fd);
 	case PS_STEP_NO_NEW_PRIVS:
 		return sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	case PS_STEP_LANDLOCK:
+		/* The ruleset is shared by every run; only this task is restricted. */
+		return sys2(__NR_landlock_restrict_self, k->fd[KEEP_RULESET], op->flags);
+	case PS_STEP_SECCOMP:
+		return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, op->flags, op->arg);
 	case PS_STEP_SIGDEFAULT: {
 		struct k_sigaction dfl = { 0, 0, 0, 0 };
 		for (int sig = 1; sig <= 64; sig++) {
@@ -292,52 +344,57 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 
 /* Runs one op, or fails it as the tests' fault injection asks. */
 static void run_one(struct ps_request *req, int list, int index, const struct ps_op *op,
-		    uint64_t *mask, int *exec_fd)
+		    uint64_t *mask, struct kept *k)
 {
 	long r;
 
 	if (req->fault_step != 0 && (uint32_t)req->fault_step == op->code)
 		r = -(long)req->fault_errno;
 	else
-		r = run_op(op, mask, exec_fd);
+		r = run_op(op, mask, k);
 	if (r < 0)
 		child_fail(req, list, index, (int)op->code, r);
 }
 
 static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
-		    uint32_t count, uint64_t *mask, int *exec_fd)
+		    uint32_t from, uint32_t to, uint64_t *mask, struct kept *k)
 {
-	for (uint32_t i = 0; i < count; i++)
-		run_one(req, list, (int)i, &ops[i], mask, exec_fd);
+	for (uint32_t i = from; i < to; i++)
+		run_one(req, list, (int)i, &ops[i], mask, k);
 }
 
 static int child_main(void *arg)
 {
 	struct ps_request *req = arg;
+	const struct ps_op *plan = (const struct ps_op *)(uintptr_t)req->plan_ops;
+	uint32_t tail = req->plan_tail < req->plan_count ? req->plan_tail : req->plan_count;
 	uint64_t mask = 0;
-	int exec_fd = req->exec_fd;
+	struct kept k = { .fd = { req->exec_fd, -1 } };
 	long r;
 
+	for (uint32_t i = tail; i < req->plan_count; i++)
+		if (plan[i].code == PS_STEP_LANDLOCK)
+			k.fd[KEEP_RULESET] = plan[i].fd;
 	if (req->files_limit != 0) {
 		/* Nothing may touch the shared table before this. */
 		struct ps_op unshare = { .code = PS_STEP_CLOSE_RANGE, .fd = (int32_t)req->files_limit,
 					 .newfd = -1, .flags = CLOSE_RANGE_UNSHARE };
-		run_one(req, PS_LIST_NONE, -1, &unshare, &mask, &exec_fd);
+		run_one(req, PS_LIST_NONE, -1, &unshare, &mask, &k);
 	}
 	if (req->sync_fd >= 0) {
 		struct ps_op wait = { .code = PS_STEP_USERNS_WAIT, .fd = req->sync_fd };
-		run_one(req, PS_LIST_NONE, -1, &wait, &mask, &exec_fd);
+		run_one(req, PS_LIST_NONE, -1, &wait, &mask, &k);
 	}
-	run_ops(req, PS_LIST_PLAN, (const struct ps_op *)(uintptr_t)req->plan_ops,
-		req->plan_count, &mask, &exec_fd);
+	run_ops(req, PS_LIST_PLAN, plan, 0, tail, &mask, &k);
 	run_ops(req, PS_LIST_RUN, (const struct ps_op *)(uintptr_t)req->run_ops,
-		req->run_count, &mask, &exec_fd);
-
+		0, req->run_count, &mask, &k);
 	sys4(__NR_rt_sigprocmask, SIG_SETMASK, &mask, 0, sizeof mask);
+	run_ops(req, PS_LIST_PLAN, plan, tail, req->plan_count, &mask, &k);
+
 	if (req->fault_step == PS_STEP_EXEC)
 		r = -(long)req->fault_errno;
 	else
-		r = sys5(__NR_execveat, exec_fd, req->exec_path, req->argv,
+		r = sys5(__NR_execveat, k.fd[KEEP_EXEC], req->exec_path, req->argv,
 			 req->envp, req->exec_flags);
 	child_fail(req, PS_LIST_NONE, -1, PS_STEP_EXEC, r);
 }

@@ -31,6 +31,16 @@
  *   cgroup            print /proc/self/cgroup
  *   ctty              print the foreground process group of the controlling terminal, or "none"
  *   ppid              print the parent pid
+ * Each of these prints "ok" or the errno's name (EACCES), and exits 0:
+ *   fs OP PATH [PATH2] create, read, truncate, unlink, mkdir PATH; rename PATH PATH2;
+ *                     symlink TARGET PATH2
+ *   exec PATH         execv PATH (prints only when it fails)
+ *   socket FAMILY     socket(2) of inet, inet6, packet, netlink or unix; socketpair FAMILY
+ *   connect PORT      TCP connect to 127.0.0.1:PORT
+ *   connect-abstract NAME  connect to the abstract unix socket @NAME
+ *   listen-abstract NAME   listen on @NAME, print "ok", and wait to be killed
+ *   io_uring          io_uring_setup(2) through syscall(2)
+ *   kill PID SIG      kill(2)
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -38,11 +48,17 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sched.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,6 +177,61 @@ static void fill_both(long n)
 				*done[s] += w;
 		}
 	}
+}
+
+/* "ok" for r >= 0, else the errno's name. */
+static void result(long r)
+{
+	puts(r >= 0 ? "ok" : strerrorname_np(errno));
+}
+
+static int family(const char *name, int *type, int *protocol)
+{
+	*type = SOCK_STREAM;
+	*protocol = 0;
+	if (!strcmp(name, "inet"))
+		return AF_INET;
+	if (!strcmp(name, "inet6"))
+		return AF_INET6;
+	if (!strcmp(name, "unix"))
+		return AF_UNIX;
+	*type = SOCK_RAW;
+	if (!strcmp(name, "packet"))
+		return AF_PACKET;
+	if (!strcmp(name, "netlink"))
+		return AF_NETLINK;
+	fprintf(stderr, "pshelper: unknown family %s\n", name);
+	exit(98);
+}
+
+static void fs_op(const char *op, const char *path, const char *path2)
+{
+	long r;
+	if (!strcmp(op, "create"))
+		r = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	else if (!strcmp(op, "read"))
+		r = open(path, O_RDONLY | O_CLOEXEC);
+	else if (!strcmp(op, "truncate"))
+		r = truncate(path, 0);
+	else if (!strcmp(op, "unlink"))
+		r = unlink(path);
+	else if (!strcmp(op, "mkdir"))
+		r = mkdir(path, 0755);
+	else if (!strcmp(op, "rename") && path2)
+		r = rename(path, path2);
+	else if (!strcmp(op, "symlink") && path2)
+		r = symlink(path, path2);
+	else {
+		fprintf(stderr, "pshelper: unknown fs op %s\n", op);
+		exit(98);
+	}
+	if (r >= 0 && (!strcmp(op, "create") || !strcmp(op, "read"))) {
+		char c;
+		if (!strcmp(op, "read") && read((int)r, &c, 1) < 0)
+			r = -1;
+		close((int)r >= 0 ? (int)r : -1);
+	}
+	result(r);
 }
 
 static int run(int argc, char **argv)
@@ -285,6 +356,41 @@ static int run(int argc, char **argv)
 		}
 	} else if (!strcmp(cmd, "ppid")) {
 		printf("%d\n", (int)getppid());
+	} else if (!strcmp(cmd, "fs") && argc > 2) {
+		fs_op(argv[1], argv[2], argc > 3 ? argv[3] : NULL);
+	} else if (!strcmp(cmd, "exec") && argc > 1) {
+		fflush(stdout);
+		execv(argv[1], (char *[]){ argv[1], NULL });
+		result(-1);
+	} else if ((!strcmp(cmd, "socket") || !strcmp(cmd, "socketpair")) && argc > 1) {
+		int type, protocol, fds[2];
+		int af = family(argv[1], &type, &protocol);
+		long r = cmd[6] ? socketpair(af, type, protocol, fds) : socket(af, type, protocol);
+		result(r);
+	} else if (!strcmp(cmd, "connect") && argc > 1) {
+		struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons((uint16_t)atoi(argv[1])) };
+		sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		result(fd < 0 ? fd : connect(fd, (struct sockaddr *)&sa, sizeof sa));
+	} else if ((!strcmp(cmd, "connect-abstract") || !strcmp(cmd, "listen-abstract")) && argc > 1) {
+		struct sockaddr_un sa = { .sun_family = AF_UNIX };
+		size_t n = strlen(argv[1]) < sizeof sa.sun_path - 1 ? strlen(argv[1]) : sizeof sa.sun_path - 1;
+		socklen_t len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+		memcpy(sa.sun_path + 1, argv[1], n);
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (cmd[0] == 'c') {
+			result(fd < 0 ? fd : connect(fd, (struct sockaddr *)&sa, len));
+		} else {
+			result(fd < 0 || bind(fd, (struct sockaddr *)&sa, len) < 0 || listen(fd, 8) < 0 ? -1 : 0);
+			fflush(stdout);
+			for (;;)
+				pause();
+		}
+	} else if (!strcmp(cmd, "io_uring")) {
+		char params[120] = { 0 }; /* struct io_uring_params */
+		result(syscall(425 /* __NR_io_uring_setup, every architecture */, 1, params));
+	} else if (!strcmp(cmd, "kill") && argc > 2) {
+		result(kill(atoi(argv[1]), atoi(argv[2])));
 	} else {
 		fprintf(stderr, "pshelper: unknown or incomplete command: %s\n", cmd);
 		exit(98);

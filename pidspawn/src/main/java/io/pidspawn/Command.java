@@ -350,6 +350,7 @@ public final class Command implements AutoCloseable {
         private boolean inheritFds;
         private Policy onReplaced = Policy.REPIN;
         private final ProcessSettings process = new ProcessSettings();
+        private Sandbox sandbox;
 
         private Builder(String program) {
             if (program.isEmpty() || program.indexOf('\0') >= 0) {
@@ -617,10 +618,19 @@ public final class Command implements AutoCloseable {
         }
 
         /**
+         * Confines the child with a {@link Sandbox} (Landlock and seccomp), prepared once when the
+         * command is built and applied in each child just before exec. Replaces an earlier one.
+         */
+        public Builder sandbox(Sandbox sandbox) {
+            this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
+            return this;
+        }
+
+        /**
          * Finds and pins the executable, opens and configures a builder, and returns the command.
          *
          * @throws ConfigException for a program not found or not executable (ENOENT, EACCES), a
-         *     missing working directory, a closed fd, a limit only privilege may raise: the message
+         *     missing working directory, a closed fd, a limit only privilege may raise, a sandbox rule refused: the message
          *     names the method and its value, as {@code Command.Builder.cwd("/nope"): no such file
          *     or directory (ENOENT)}, and {@link ConfigException#key()} the builder key
          * @throws ErrnoException if the builder could not be opened or a fd could not be copied
@@ -737,6 +747,9 @@ public final class Command implements AutoCloseable {
                 mapExtraFd(b, e.getKey(), e.getValue());
             }
             process.configure(b);
+            if (sandbox != null) {
+                sandbox.configure(b);
+            }
         }
 
         /** Fds above 2 given by fd (or /dev/null) belong to the template: the builder holds its own copy. */

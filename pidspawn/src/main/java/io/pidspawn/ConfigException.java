@@ -97,8 +97,14 @@ public final class ConfigException extends ErrnoException {
         return setting;
     }
 
-    /** A value as a Java string literal would show it, so spaces and empty values are visible. */
-    static String quote(String value) {
+    /**
+     * A value as a Java string literal would show it, so that spaces and empty values are visible;
+     * messages and the builder's log show values so.
+     *
+     * @param value the value
+     * @return the value in double quotes, with control characters, quotes and backslashes escaped
+     */
+    public static String quote(String value) {
         StringBuilder out = new StringBuilder(value.length() + 2).append('"');
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);

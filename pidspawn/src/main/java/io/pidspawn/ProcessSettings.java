@@ -199,7 +199,7 @@ final class ProcessSettings {
             case "pdeathsig" -> "parentDeathSignal(" + v + ")";
             case "no-new-privs" -> "noNewPrivileges()";
             case "cgroup" -> "cgroup(" + ConfigException.quote(v) + ")";
-            default -> "build() (builder key " + key + ")";
+            default -> "build() (builder key " + key + (v == null ? "" : " " + ConfigException.quote(v)) + ")";
         };
     }
 

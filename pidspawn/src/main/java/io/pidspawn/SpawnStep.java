@@ -34,7 +34,11 @@ public enum SpawnStep {
     SETUID(21, "setuid"),
     RESETIDS(22, "reset ids"),
     PDEATHSIG(23, "set parent-death signal"),
-    NO_NEW_PRIVS(24, "set no_new_privs");
+    NO_NEW_PRIVS(24, "set no_new_privs"),
+    /** The Landlock ruleset the command's sandbox was compiled into, applied to the child. */
+    LANDLOCK(30, "landlock_restrict_self"),
+    /** A seccomp filter of the command's sandbox, installed last, just before exec. */
+    SECCOMP(31, "seccomp");
 
     private final int code;
     private final String label;

@@ -20,6 +20,8 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         try {
             java.nio.file.Files.delete(java.nio.file.Files.createTempDirectory("pidspawn-warmup"));
             new java.security.SecureRandom().nextBytes(new byte[8]);
+            // And the socket the JDK keeps once a socket was closed (its "pre-closed" fd).
+            new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).close();
             // Likewise the reaper's epoll fd and eventfd, opened by the first Child.
             io.pidspawn.internal.reaper.Reaper.get();
         } catch (java.io.IOException e) {

@@ -87,6 +87,13 @@ final class ProbeCommand implements Callable<Integer> {
         int cloexec = Libc.closeRangeProbe(Libc.CLOSE_RANGE_CLOEXEC);
         out.add(new Feature("CLOSE_RANGE_CLOEXEC", "5.11", cloexec == 0, -cloexec, "called on an empty range",
                 "cannot close fds by default", true));
+        int landlock = io.pidspawn.internal.spawn.Landlock.kernelAbi();
+        out.add(new Feature("Landlock", "5.13", landlock > 0, landlock > 0 ? 0 : -landlock,
+                "ABI " + landlock + " (net rules from ABI 4, scopes from ABI 6)",
+                "the landlock.* keys (--ro, --rw, --net connect=, --scope) are refused (EOPNOTSUPP), or dropped with best-effort", false));
+        int seccomp = Libc.seccompActionAvailable(0x00050000); // SECCOMP_RET_ERRNO
+        out.add(new Feature("seccomp filters", "3.17", seccomp == 0, -seccomp, "SECCOMP_RET_ERRNO available",
+                "the seccomp.* keys (--net none, --deny-syscall) are refused (EOPNOTSUPP)", false));
         String cgroup2 = String.valueOf(Cgroups.mountPoint());
         out.add(new Feature("cgroup2 mount", "4.5", Cgroups.mountPoint() != null, Errno.ENOENT, "at " + cgroup2,
                 "the cgroup key is refused (ENOENT)", false));

@@ -43,6 +43,7 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn run --fd 3=/tmp/log:a --fd 4=&1 -- sh -c 'echo to-log >&3; echo to-stdout >&4'",
                 "  pidspawn run --timeout 2s --kill-after 1s --json -- sleep 10",
                 "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
+                "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal,abstract-unix -- make test",
                 "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$'"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory of the program.")
@@ -109,6 +110,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--no-new-privs", description = "Set no_new_privs: exec can never grant privileges.")
     boolean noNewPrivs;
+
+    @picocli.CommandLine.Mixin
+    SandboxOptions sandbox = new SandboxOptions();
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Send --signal after DURATION (e.g. 10s, 500ms, 2m) and exit 124.")
     String timeout;
@@ -270,6 +274,10 @@ final class RunCommand implements Callable<Integer> {
                     directory ? AT_FDCWD : 0);
         }
         string(b, "pdeathsig", pdeathsig);
+        io.pidspawn.Sandbox s = sandbox.sandbox();
+        if (s != null) {
+            s.configure(b);
+        }
     }
 
     private void mapFd(int b, String spec) throws ErrnoException {

@@ -122,6 +122,11 @@ class FaultInjectionTest {
             case RESETIDS -> flag(b, "reset-ids");
             case PDEATHSIG -> set(b, "pdeathsig", "TERM");
             case NO_NEW_PRIVS -> flag(b, "no-new-privs");
+            case LANDLOCK -> {
+                Assumptions.assumeTrue(io.pidspawn.internal.spawn.Landlock.kernelAbi() >= 6, "needs Landlock scopes (ABI 6)");
+                set(b, "landlock.scope", "signal");
+            }
+            case SECCOMP -> flag(b, "seccomp.deny-network");
             default -> throw new AssertionError("no builder key for step " + step + ": add one to this test");
         }
     }

@@ -438,6 +438,38 @@ public final class Libc {
         }
     }
 
+    // asm-generic/unistd.h: Landlock (5.13), the same numbers on every architecture
+    private static final long SYS_LANDLOCK_CREATE_RULESET = 444, SYS_LANDLOCK_ADD_RULE = 445;
+    // seccomp(2), since 3.17: one of the older numbers that differ by architecture
+    private static final long SYS_SECCOMP = switch (System.getProperty("os.arch")) {
+        case "amd64", "x86_64" -> 317;
+        case "aarch64" -> 277;
+        default -> -1;
+    };
+    // linux/seccomp.h
+    public static final int SECCOMP_GET_ACTION_AVAIL = 2;
+
+    /** landlock_create_ruleset(2): a ruleset fd, the ABI version (flag 1 and no attr), or -errno. */
+    public static int landlockCreateRuleset(MemorySegment attr, long size, int flags) {
+        return (int) syscall3(SYS_LANDLOCK_CREATE_RULESET, attr.address(), size, flags);
+    }
+
+    /** landlock_add_rule(2). */
+    public static int landlockAddRule(int rulesetFd, int ruleType, MemorySegment attr, int flags) {
+        return (int) syscall4(SYS_LANDLOCK_ADD_RULE, rulesetFd, ruleType, attr.address(), flags);
+    }
+
+    /** seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel has seccomp filters and that action. */
+    public static int seccompActionAvailable(int action) {
+        if (SYS_SECCOMP < 0) {
+            return -38; // ENOSYS
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment act = a.allocateFrom(ValueLayout.JAVA_INT, action);
+            return (int) syscall3(SYS_SECCOMP, SECCOMP_GET_ACTION_AVAIL, 0, act.address());
+        }
+    }
+
     /** clone3(NULL, 0): EINVAL where clone3 exists (Linux 5.3), ENOSYS where it does not. */
     public static int clone3Probe() {
         return (int) syscall3(SYS_CLONE3, 0, 0, 0);

@@ -54,6 +54,7 @@ final class Builder {
     private String searchName; // set when the executable came from a PATH search
     private String searchPathOverride;
     private final ProcessAttrs attrs = new ProcessAttrs();
+    private final SandboxAttrs sandbox = new SandboxAttrs();
 
     private volatile CompiledPlan plan;
     private final Deque<String> log = new ArrayDeque<>();
@@ -110,16 +111,24 @@ final class Builder {
         }
     }
 
-    /** Logs a refusal, fsconfig style ({@code e cwd: no such file or directory (ENOENT)}), and returns it with its value as thrown. */
+    /**
+     * Logs a refusal, fsconfig style, with the value where it has one
+     * ({@code e cwd "/nope": no such file or directory (ENOENT)}), and returns it as thrown.
+     */
     private ConfigException refuse(ConfigError e, String value) {
         ConfigException refused = e.toException(value);
+        note("e " + refused.key() + ": " + refused.problem() + " (" + refused.errnoName() + ")");
+        return refused;
+    }
+
+    /** Appends a line to the log: {@code e} for a refusal, {@code w} for a warning (a rule dropped). */
+    private void note(String line) {
         synchronized (log) {
             if (log.size() == LOG_LINES) {
                 log.removeFirst();
             }
-            log.addLast("e " + refused.key() + ": " + refused.problem() + " (" + refused.errnoName() + ")");
+            log.addLast(line);
         }
-        return refused;
     }
 
     /** A config call's value as a refusal shows it: the string, {@code fd N}, or null for a flag or a list. */
@@ -225,7 +234,7 @@ final class Builder {
                 inheritFds = true;
             }
             default -> {
-                if (!attrs.apply(key, v)) {
+                if (!attrs.apply(key, v) && !sandbox.apply(key, v, this::note)) {
                     throw ConfigError.of(key, Errno.EINVAL, "unknown key");
                 }
             }
@@ -407,6 +416,7 @@ final class Builder {
                     (part.envp != null ? CompiledPlan.strings(arena, part.envp) : p.envp).address());
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_PLAN_OPS, p.ops.address());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_PLAN_COUNT, p.opCount);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_PLAN_TAIL, p.tail);
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_RUN_OPS, part.ops.write(arena).address());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
@@ -536,7 +546,7 @@ final class Builder {
 
     private CompiledPlan compile() throws ErrnoException {
         CompiledPlan.Ops ops = new CompiledPlan.Ops();
-        attrs.compile(ops);
+        attrs.compile(ops, sandbox.active());
         if (!inheritFds) {
             // Mark, not close: the plan's sources and the per-run actions' fds are needed until
             // exec, which then closes everything still marked.
@@ -566,8 +576,11 @@ final class Builder {
         for (Map.Entry<String, String> e : env.entrySet()) {
             envp.add((e.getKey() + "=" + e.getValue()).getBytes(StandardCharsets.UTF_8));
         }
+        // The tail runs after the run's actions: the sandbox, which must come last.
+        int tail = ops.size();
+        sandbox.compile(ops);
         boolean script = executable.scriptPath() != null;
-        return new CompiledPlan(executable.display(), ops, args, envp, executable.scriptPath(),
+        return new CompiledPlan(executable.display(), ops, tail, args, envp, executable.scriptPath(),
                 script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
     }
 
@@ -610,6 +623,7 @@ final class Builder {
     private void releaseConfig() {
         dropPlan();
         attrs.release();
+        sandbox.release();
         if (executable != null) {
             executable.release();
             executable = null;

@@ -19,6 +19,8 @@ final class CompiledPlan implements AutoCloseable {
     final String program;
     final MemorySegment ops;
     final int opCount;
+    /** Ops from this index on run after the run's actions (the sandbox); opCount when there are none. */
+    final int tail;
     final String[] opDescriptions;
     final MemorySegment argv;
     final int argc;
@@ -34,11 +36,12 @@ final class CompiledPlan implements AutoCloseable {
     /** The highest fd the plan itself needs in the child, the exec fd included. */
     final int highestFd;
 
-    CompiledPlan(String program, Ops ops, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
+    CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
                  int execFlags, boolean shareFdTable) {
         this.program = program;
         this.ops = ops.write(arena);
         this.opCount = ops.size();
+        this.tail = tail;
         this.opDescriptions = ops.descriptions.toArray(String[]::new);
         this.argv = strings(arena, argv);
         this.argc = argv.size();
@@ -98,7 +101,8 @@ final class CompiledPlan implements AutoCloseable {
         /** Whether an op's fd field names a fd of the parent's the child must have. */
         private static boolean usesFd(int code, int fd) {
             return fd >= 0 && (code == SpawnStep.CLOSE.code() || code == SpawnStep.DUP2.code()
-                    || code == SpawnStep.OPEN.code() || code == SpawnStep.FCHDIR.code() || code == SpawnStep.SETCTTY.code());
+                    || code == SpawnStep.OPEN.code() || code == SpawnStep.FCHDIR.code() || code == SpawnStep.SETCTTY.code()
+                    || code == SpawnStep.LANDLOCK.code());
         }
 
         /** The highest parent fd an op needs in the child (at least 2). */
@@ -124,6 +128,7 @@ final class CompiledPlan implements AutoCloseable {
                     case String path -> arena.allocateFrom(path, StandardCharsets.UTF_8).address();
                     case long[] longs -> arena.allocateFrom(ValueLayout.JAVA_LONG, longs).address();
                     case int[] ints -> arena.allocateFrom(ValueLayout.JAVA_INT, ints.length == 0 ? new int[1] : ints).address();
+                    case SeccompFilter.Program program -> program.write(arena);
                     default -> throw new IllegalArgumentException("op data " + data.get(i).getClass());
                 };
                 seg.set(ValueLayout.JAVA_LONG, base + PlanAbi.OP_ARG, arg);

@@ -13,7 +13,7 @@ import java.lang.foreign.StructLayout;
  * against the loaded library.
  */
 final class PlanAbi {
-    static final int VERSION = 4;
+    static final int VERSION = 5;
 
     static final int LIST_NONE = 0, LIST_PLAN = 1, LIST_RUN = 2;
 
@@ -36,7 +36,9 @@ final class PlanAbi {
             JAVA_LONG.withName("plan_ops"),
             JAVA_LONG.withName("run_ops"),
             JAVA_INT.withName("plan_count"),
+            JAVA_INT.withName("plan_tail"),
             JAVA_INT.withName("run_count"),
+            JAVA_INT.withName("reserved"),
             JAVA_INT.withName("exec_fd"),
             JAVA_INT.withName("exec_flags"),
             JAVA_INT.withName("fault_step"),
@@ -57,6 +59,7 @@ final class PlanAbi {
             RQ_EXEC_PATH = offset(REQUEST, "exec_path"), RQ_ARGV = offset(REQUEST, "argv"),
             RQ_ENVP = offset(REQUEST, "envp"), RQ_PLAN_OPS = offset(REQUEST, "plan_ops"),
             RQ_RUN_OPS = offset(REQUEST, "run_ops"), RQ_PLAN_COUNT = offset(REQUEST, "plan_count"),
+            RQ_PLAN_TAIL = offset(REQUEST, "plan_tail"),
             RQ_RUN_COUNT = offset(REQUEST, "run_count"), RQ_EXEC_FD = offset(REQUEST, "exec_fd"),
             RQ_EXEC_FLAGS = offset(REQUEST, "exec_flags"), RQ_FAULT_STEP = offset(REQUEST, "fault_step"),
             RQ_FAULT_ERRNO = offset(REQUEST, "fault_errno"), RQ_SYNC_FD = offset(REQUEST, "sync_fd"),

@@ -328,8 +328,11 @@ final class ProcessAttrs {
         return namespaces | (cgroupFd >= 0 ? CLONE_INTO_CGROUP : 0);
     }
 
-    /** The ops, in the order the child must apply them, before the fd and cwd set-up. */
-    void compile(CompiledPlan.Ops ops) {
+    /**
+     * The ops, in the order the child must apply them, before the fd and cwd set-up. With a
+     * sandbox, no_new_privs is the sandbox's first step instead (see SandboxAttrs).
+     */
+    void compile(CompiledPlan.Ops ops, boolean sandboxed) {
         if (setsid || cttyFd >= 0) {
             ops.add(SpawnStep.SETSID.code(), 0, 0, 0, null, 0, 0, "setsid");
         }
@@ -370,7 +373,7 @@ final class ProcessAttrs {
         if (pdeathsig != 0) {
             ops.add(SpawnStep.PDEATHSIG.code(), pdeathsig, 0, 0, null, 0, 0, "prctl PR_SET_PDEATHSIG " + pdeathsig);
         }
-        if (noNewPrivs) {
+        if (noNewPrivs && !sandboxed) {
             ops.add(SpawnStep.NO_NEW_PRIVS.code(), 0, 0, 0, null, 0, 0, "prctl PR_SET_NO_NEW_PRIVS");
         }
         if (sigdefault != 0) {
