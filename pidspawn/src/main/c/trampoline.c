@@ -274,6 +274,14 @@ static long run_op(const struct ps_op *op, uint64_t *mask, int *exec_fd)
 		return sys2(__NR_prctl, PR_SET_PDEATHSIG, op->fd);
 	case PS_STEP_NO_NEW_PRIVS:
 		return sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	case PS_STEP_MOUNT_PROPAGATION:
+		/*
+		 * A new mount namespace starts with copies of the parent's mounts in
+		 * the parent's peer groups: on a shared "/" a mount made here would
+		 * appear in the parent's namespace too. Only the propagation flags
+		 * are read; source, type and data are ignored.
+		 */
+		return sys5(__NR_mount, 0, "/", 0, op->flags, 0);
 	case PS_STEP_SIGDEFAULT: {
 		struct k_sigaction dfl = { 0, 0, 0, 0 };
 		for (int sig = 1; sig <= 64; sig++) {

@@ -535,13 +535,24 @@ public final class Command implements AutoCloseable {
          * The child runs as this user id (real, effective and saved), set after everything else
          * that may need privilege. Changing it needs privilege (CAP_SETUID), or
          * {@link Namespace#USER} with a {@link #uidMap} that maps it.
+         *
+         * <p>With a user or a {@link #group} and no {@link #supplementaryGroups}, the child gets
+         * no supplementary groups (setgroups with an empty list), as Go's exec, su, runuser and
+         * systemd do: it does not keep this process's, which would hand the new identity
+         * privileges the caller never meant to give. {@link #initGroups()} gives it the user's own
+         * groups instead, {@link #keepSupplementaryGroups()} keeps this process's. (Only a root
+         * process changes ids without a user namespace, and in a user namespace an unprivileged
+         * process made, the kernel forbids setgroups: its groups then stay.)
          */
         public Builder user(int uid) {
             process.user(uid);
             return this;
         }
 
-        /** The child runs with this group id (real, effective and saved); privilege as for {@link #user}. */
+        /**
+         * The child runs with this group id (real, effective and saved); privilege as for
+         * {@link #user}, and, as there, the supplementary groups are dropped unless set.
+         */
         public Builder group(int gid) {
             process.group(gid);
             return this;
@@ -550,6 +561,27 @@ public final class Command implements AutoCloseable {
         /** The child's supplementary groups, replacing this process's; none for an empty list. Needs CAP_SETGID. */
         public Builder supplementaryGroups(int... gids) {
             process.supplementaryGroups(gids);
+            return this;
+        }
+
+        /**
+         * The child gets the supplementary groups of its {@link #user} as initgroups(3) computes
+         * them: its primary group ({@link #group}, else the one in /etc/passwd) and every group
+         * /etc/group lists it in, read when the command is built. Only those files are read, not
+         * other NSS sources (LDAP, sssd). The build fails with ENOENT when the uid has no
+         * /etc/passwd entry, and with IllegalArgumentException without {@link #user}.
+         */
+        public Builder initGroups() {
+            process.initGroups();
+            return this;
+        }
+
+        /**
+         * The child keeps this process's supplementary groups when {@link #user} or
+         * {@link #group} changes its ids, instead of losing them (the default).
+         */
+        public Builder keepSupplementaryGroups() {
+            process.keepSupplementaryGroups();
             return this;
         }
 
@@ -594,10 +626,23 @@ public final class Command implements AutoCloseable {
         /**
          * Adds namespaces the child gets new ones of at clone time. With {@link Namespace#USER} the
          * child is root inside, and without privilege the others need it too. Its id maps are
-         * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0.
+         * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0. In a new
+         * {@link Namespace#MOUNT} namespace every mount is made private first
+         * ({@link #mountPropagation}).
          */
         public Builder namespaces(Namespace... namespaces) {
             process.namespaces(namespaces);
+            return this;
+        }
+
+        /**
+         * How the mounts of the child's new mount namespace propagate ({@link Namespace#MOUNT}
+         * only): {@link MountPropagation#PRIVATE} unless set, so that nothing the child mounts
+         * reaches this process's namespace through a shared mount. The child applies it to every
+         * mount before any other set-up step (step {@code mount propagation}).
+         */
+        public Builder mountPropagation(MountPropagation propagation) {
+            process.mountPropagation(propagation);
             return this;
         }
 

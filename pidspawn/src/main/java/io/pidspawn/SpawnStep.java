@@ -34,7 +34,8 @@ public enum SpawnStep {
     SETUID(21, "setuid"),
     RESETIDS(22, "reset ids"),
     PDEATHSIG(23, "set parent-death signal"),
-    NO_NEW_PRIVS(24, "set no_new_privs");
+    NO_NEW_PRIVS(24, "set no_new_privs"),
+    MOUNT_PROPAGATION(40, "mount propagation");
 
     private final int code;
     private final String label;
