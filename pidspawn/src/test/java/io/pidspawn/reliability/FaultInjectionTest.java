@@ -122,6 +122,7 @@ class FaultInjectionTest {
             case RESETIDS -> flag(b, "reset-ids");
             case PDEATHSIG -> set(b, "pdeathsig", "TERM");
             case NO_NEW_PRIVS -> flag(b, "no-new-privs");
+            case MOUNT_PROPAGATION -> set(b, "namespaces", "user,mount"); // private by default
             default -> throw new AssertionError("no builder key for step " + step + ": add one to this test");
         }
     }
