@@ -389,6 +389,12 @@ final class ProcessAttrs {
         return owned;
     }
 
+    /** The RLIMIT_STACK soft limit the child execs with: as configured, else this process's (-1: unlimited). */
+    long stackSoftLimit() {
+        long[] configured = rlimits.get(ArgLimits.RLIMIT_STACK);
+        return configured != null ? configured[0] : Libc.getrlimitSoft(ArgLimits.RLIMIT_STACK);
+    }
+
     /** Whether the child gets a user namespace whose id maps the parent must write. */
     boolean needsIdMaps() {
         return (namespaces & CLONE_NEWUSER) != 0;
