@@ -41,11 +41,17 @@ find_jdk() {
     export JAVA_HOME=$best
 }
 
-# Maven and a C compiler: installed from Debian's packages when missing and we may.
+# Maven, a C compiler and the cross compiler for the other platform: installed from Debian's packages when missing and we may.
 ensure_build_tools() {
     local missing=()
     command -v mvn >/dev/null 2>&1 || missing+=(maven)
     command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
+    command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+    # The jar carries the trampoline for both platforms; the other one is cross-compiled.
+    case $(uname -m) in
+        x86_64) command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu) ;;
+        aarch64) command -v x86_64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-x86-64-linux-gnu) ;;
+    esac
     [ ${#missing[@]} -eq 0 ] && return 0
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "pidspawn: installing ${missing[*]} from Debian's packages" >&2

@@ -10,6 +10,7 @@
 #ifndef PIDSPAWN_PLAN_H
 #define PIDSPAWN_PLAN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #define PS_ABI_VERSION 5
@@ -91,6 +92,49 @@ struct ps_request {
 	int32_t  fail_step;     /* 0: the child reached exec */
 	int32_t  fail_errno;
 };
+
+/*
+ * Layout facts that every compiler the build uses must agree with, checked at
+ * compile time for each target (the aarch64 trampoline is cross-compiled and
+ * cannot run here) and by PlanAbiTest against PlanAbi's layouts: every member
+ * at the offset Java writes it, no padding anywhere.
+ */
+#define PS_LAYOUT(type, member, offset) \
+	_Static_assert(offsetof(struct type, member) == (offset), \
+		       "struct " #type ": " #member " must be at offset " #offset " as in PlanAbi")
+#define PS_SIZE(type, size) \
+	_Static_assert(sizeof(struct type) == (size), "struct " #type " must be " #size " bytes as in PlanAbi")
+
+PS_SIZE(ps_op, 32);
+PS_LAYOUT(ps_op, code, 0);
+PS_LAYOUT(ps_op, fd, 4);
+PS_LAYOUT(ps_op, newfd, 8);
+PS_LAYOUT(ps_op, flags, 12);
+PS_LAYOUT(ps_op, arg, 16);
+PS_LAYOUT(ps_op, arg2, 24);
+
+PS_SIZE(ps_request, 112);
+PS_LAYOUT(ps_request, clone_flags, 0);
+PS_LAYOUT(ps_request, cgroup_fd, 8);
+PS_LAYOUT(ps_request, exec_path, 16);
+PS_LAYOUT(ps_request, argv, 24);
+PS_LAYOUT(ps_request, envp, 32);
+PS_LAYOUT(ps_request, plan_ops, 40);
+PS_LAYOUT(ps_request, run_ops, 48);
+PS_LAYOUT(ps_request, plan_count, 56);
+PS_LAYOUT(ps_request, run_count, 60);
+PS_LAYOUT(ps_request, exec_fd, 64);
+PS_LAYOUT(ps_request, exec_flags, 68);
+PS_LAYOUT(ps_request, fault_step, 72);
+PS_LAYOUT(ps_request, fault_errno, 76);
+PS_LAYOUT(ps_request, sync_fd, 80);
+PS_LAYOUT(ps_request, files_limit, 84);
+PS_LAYOUT(ps_request, pid, 88);
+PS_LAYOUT(ps_request, pidfd, 92);
+PS_LAYOUT(ps_request, fail_list, 96);
+PS_LAYOUT(ps_request, fail_index, 100);
+PS_LAYOUT(ps_request, fail_step, 104);
+PS_LAYOUT(ps_request, fail_errno, 108);
 
 /* Selectors for ps_abi(), checked against Java's layouts at load time. */
 #define PS_ABI_VERSION_Q         0

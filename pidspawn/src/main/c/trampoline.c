@@ -35,7 +35,7 @@
 #include <asm/ioctls.h>
 #include <asm/unistd.h>
 #include <linux/prctl.h>
-#include <linux/resource.h>
+#include <sys/resource.h>   /* PRIO_PROCESS; linux/resource.h clashes with glibc's signal.h on aarch64 */
 #include <linux/sched.h>
 #include <linux/wait.h>
 #include <linux/close_range.h>

@@ -694,16 +694,28 @@ public final class Command implements AutoCloseable {
         /**
          * Finds and pins the executable, opens and configures a builder, and returns the command.
          *
-         * @throws ErrnoException for a program not found or not executable (ENOENT, EACCES), a
-         *     missing working directory, a closed fd; the message names the setting
+         * @throws ConfigException for a program not found or not executable (ENOENT, EACCES), a
+         *     missing working directory, a closed fd, a limit only privilege may raise: the message
+         *     names the method and its value, as {@code Command.Builder.cwd("/nope"): no such file
+         *     or directory (ENOENT)}, and {@link ConfigException#key()} the builder key
+         * @throws ErrnoException if the builder could not be opened or a fd could not be copied
          */
         public Command build() throws ErrnoException {
             Map<String, String> env = environment();
-            Path program = Path.of(PathSearch.resolve(name, env));
+            Path program;
+            try {
+                program = Path.of(PathSearch.resolve(name, env));
+            } catch (ConfigException e) {
+                throw e.restate(setting(e));
+            }
             int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
             int[] held = {-1, -1, -1};
             try {
-                configure(b, program);
+                try {
+                    configure(b, program);
+                } catch (ConfigException e) {
+                    throw e.restate(setting(e));
+                }
                 int lowestSource = Math.max(3, extraFds.isEmpty() ? 0 : extraFds.lastKey() + 1);
                 List<SpawnAction> fileActions = new ArrayList<>();
                 for (Map.Entry<Integer, Stdio> e : extraFds.entrySet()) {
@@ -732,6 +744,46 @@ public final class Command implements AutoCloseable {
                         }
                     }
                 }
+            }
+        }
+
+        /**
+         * The call on this builder that set what the builder key refused, as the caller wrote it:
+         * {@code Command.Builder.cwd("/nope")}.
+         */
+        private String setting(ConfigException e) {
+            String key = e.key();
+            String v = e.value();
+            String q = v == null ? "" : ConfigException.quote(v);
+            String call = switch (key) {
+                case PidfdSpawn.KEY_EXECUTABLE, PidfdSpawn.KEY_SEARCH -> null;
+                case PidfdSpawn.KEY_ARGV -> "args(...)";
+                case PidfdSpawn.KEY_ENV -> {
+                    int eq = v == null ? -1 : v.indexOf('=');
+                    yield eq < 0 ? "env(" + q + ")" : "env(" + ConfigException.quote(v.substring(0, eq)) + ", "
+                            + ConfigException.quote(v.substring(eq + 1)) + ")";
+                }
+                case PidfdSpawn.KEY_ENV_UNSET -> "unsetEnv(" + q + ")";
+                case PidfdSpawn.KEY_ENV_CLEAR -> "clearEnv()";
+                case PidfdSpawn.KEY_CWD -> "cwd(" + q + ")";
+                case PidfdSpawn.KEY_INHERIT_FDS -> "inheritFds()";
+                default -> key.startsWith(PidfdSpawn.KEY_FD_PREFIX) ? fdSetting(key.substring(PidfdSpawn.KEY_FD_PREFIX.length()))
+                        : process.setting(key, v);
+            };
+            if (call != null) {
+                return "Command.Builder." + call;
+            }
+            String given = "Command.builder(" + ConfigException.quote(name) + ")";
+            return v == null || v.equals(name) ? given : given + " (" + v + ")";
+        }
+
+        private String fdSetting(String childFd) {
+            try {
+                int fd = Integer.parseInt(childFd);
+                Stdio s = fd <= 2 ? stdio[fd] : extraFds.get(fd);
+                return "fd(" + fd + ", " + (s instanceof Stdio.Fd(int parentFd) ? Integer.toString(parentFd) : String.valueOf(s)) + ")";
+            } catch (NumberFormatException e) {
+                return "fd(" + childFd + ", ...)";
             }
         }
 

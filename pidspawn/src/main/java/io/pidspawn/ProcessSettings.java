@@ -184,6 +184,39 @@ final class ProcessSettings {
         return root == null ? null : Path.of(root + cgroupName);
     }
 
+    /**
+     * The Command.Builder call that sets builder key {@code key} (to {@code value}, as the builder
+     * got it), for a refusal's message: {@code rlimit(Resource.NOFILE, 1024, 4096)}.
+     */
+    String setting(String key, String value) {
+        String v = value == null ? "" : value;
+        if (key.startsWith("rlimit.")) {
+            String resource = key.substring("rlimit.".length());
+            return "rlimit(Resource." + resource + ", " + v.replace(":", ", ") + ")";
+        }
+        return switch (key) {
+            case "namespaces" -> "namespaces(" + v + ")";
+            case "uid_map" -> "uidMap(" + ConfigException.quote(v) + ")";
+            case "gid_map" -> "gidMap(" + ConfigException.quote(v) + ")";
+            case "setsid" -> "newSession()";
+            case "pgid" -> "processGroup(" + v + ")";
+            case "ctty" -> "controllingTerminal(" + controllingTerminal + ")";
+            case "sigmask" -> "blockSignals(" + v + ")";
+            case "sigdefault" -> "defaultSignals(" + v + ")";
+            case "umask" -> "umask(0" + v + ")";
+            case "sched" -> policy == null ? "scheduling(" + v + ")" : "scheduling(SchedPolicy." + policy + ", " + priority + ")";
+            case "nice" -> "nice(" + v + ")";
+            case "groups" -> "supplementaryGroups(" + v + ")";
+            case "gid" -> "group(" + v + ")";
+            case "uid" -> "user(" + v + ")";
+            case "reset-ids" -> "resetIds()";
+            case "pdeathsig" -> "parentDeathSignal(" + v + ")";
+            case "no-new-privs" -> "noNewPrivileges()";
+            case "cgroup" -> "cgroup(" + ConfigException.quote(v) + ")";
+            default -> "build() (builder key " + key + ")";
+        };
+    }
+
     /** Sends every setting to the builder, each as its key (see ProcessAttrs for how the UAPI reads them). */
     void configure(int b) throws ErrnoException {
         // Namespaces first: in a new user namespace the ids below need no privilege, which the

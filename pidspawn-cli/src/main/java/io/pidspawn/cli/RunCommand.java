@@ -2,6 +2,7 @@ package io.pidspawn.cli;
 
 import static io.pidspawn.uapi.PidfdSpawn.*;
 
+import io.pidspawn.ConfigException;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
@@ -184,7 +185,43 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
+    /** Configures the builder; a refused setting is told as the option that gave it ({@code --env NOEQUALS}). */
     private void configure(int b) throws ErrnoException {
+        try {
+            configureKeys(b);
+        } catch (ConfigException e) {
+            throw e.restate(option(e));
+        }
+    }
+
+    /** The option, with its value as given, that set what builder key {@code e.key()} refused. */
+    private String option(ConfigException e) {
+        String key = e.key();
+        String v = e.value() == null ? "" : e.value();
+        if (key.startsWith(KEY_FD_PREFIX)) {
+            String n = key.substring(KEY_FD_PREFIX.length());
+            return "--fd " + fds.stream().filter(f -> f.startsWith(n + "=")).findFirst().orElse(n);
+        }
+        if (key.startsWith("rlimit.")) {
+            String name = key.substring("rlimit.".length());
+            return "--rlimit " + rlimits.stream().filter(r -> r.startsWith(name + "=")).findFirst().orElse(name + "=" + v);
+        }
+        return switch (key) {
+            case KEY_EXECUTABLE, KEY_SEARCH, KEY_SEARCH_PATH -> command.get(0);
+            case KEY_ARGV -> "PROG ARGS";
+            case KEY_ENV -> "--env " + v;
+            case KEY_ENV_UNSET -> "--unset " + v;
+            case KEY_ENV_CLEAR -> "--clear-env";
+            case KEY_CWD -> "--cwd " + cwd;
+            case KEY_INHERIT_FDS -> "--inherit-fds";
+            case "namespaces" -> "--unshare " + v;
+            case "ctty" -> "--ctty";
+            case "setsid", "no-new-privs" -> "--" + key;
+            default -> "--" + key + (v.isEmpty() ? "" : " " + v);
+        };
+    }
+
+    private void configureKeys(int b) throws ErrnoException {
         if (clearEnv) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FLAG, KEY_ENV_CLEAR, (String) null, 0);
         }
@@ -394,7 +431,7 @@ final class RunCommand implements Callable<Integer> {
     static int exitCodeFor(ErrnoException e) {
         boolean aboutExecutable = e instanceof SpawnException se
                 ? se.step() == SpawnStep.EXEC
-                : e.getMessage().startsWith("pidfd_config " + KEY_EXECUTABLE) || e.getMessage().startsWith("pidfd_config " + KEY_SEARCH);
+                : e instanceof ConfigException ce && (ce.key().equals(KEY_EXECUTABLE) || ce.key().equals(KEY_SEARCH));
         if (!aboutExecutable) {
             return 125;
         }

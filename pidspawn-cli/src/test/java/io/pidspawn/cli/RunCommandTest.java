@@ -53,7 +53,7 @@ class RunCommandTest {
     void missingProgramIs127WithTheErrnoOnStderr() throws Exception {
         Cli.Result r = Cli.run("run", "--", "/no/such/program");
         assertThat(r.exit()).isEqualTo(127);
-        assertThat(r.err()).contains("ENOENT (No such file or directory)").contains("/no/such/program");
+        assertThat(r.err()).contains("/no/such/program: cannot open: no such file or directory (ENOENT)");
         assertThat(Cli.run("run", "--", "no-such-program-in-path").exit()).isEqualTo(127);
     }
 
@@ -77,6 +77,23 @@ class RunCommandTest {
         assertThat(badEnv.err()).contains("EINVAL");
         assertThat(Cli.run("run", "--no-such-option", "--", "true").exit()).isEqualTo(125);
         assertThat(Cli.run("run").exit()).isEqualTo(125);
+    }
+
+    @Test
+    void aRefusedSettingIsToldAsTheOptionThatGaveIt() throws Exception {
+        Cli.Result env = Cli.run("run", "--env", "NOEQUALS", "--", Helper.path(), "exit", "0");
+        assertThat(env.exit()).isEqualTo(125);
+        assertThat(env.err()).isEqualTo("pidspawn: --env NOEQUALS: expected NAME=value (EINVAL)\n");
+        Cli.Result cwd = Cli.run("run", "--cwd", "/no/such/dir", "--", Helper.path(), "exit", "0");
+        assertThat(cwd.err()).isEqualTo("pidspawn: --cwd /no/such/dir: no such file or directory (ENOENT)\n");
+        Cli.Result umask = Cli.run("run", "--umask", "999", "--", Helper.path(), "exit", "0");
+        assertThat(umask.err()).isEqualTo("pidspawn: --umask 999: expected an octal mode 000..777 (EINVAL)\n");
+        Cli.Result rlimit = Cli.run("run", "--rlimit", "NOFILE=lots", "--", Helper.path(), "exit", "0");
+        assertThat(rlimit.exit()).isEqualTo(125);
+        assertThat(rlimit.err()).startsWith("pidspawn: --rlimit NOFILE=lots: ").endsWith(" (EINVAL)\n");
+        Cli.Result missing = Cli.run("run", "--", "no-such-program-pidspawn");
+        assertThat(missing.exit()).isEqualTo(127);
+        assertThat(missing.err()).startsWith("pidspawn: no-such-program-pidspawn: not found in PATH=").endsWith(" (ENOENT)\n");
     }
 
     @Test

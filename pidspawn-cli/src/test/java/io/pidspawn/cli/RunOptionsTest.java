@@ -93,7 +93,7 @@ class RunOptionsTest {
         assertThat(inside.split("\n")[1]).isNotEqualTo(outside.split("\n")[1]);
         Cli.Result bad = Cli.run("run", "--unshare", "bogus", "--", Helper.path(), "exit", "0");
         assertThat(bad.exit()).isEqualTo(125);
-        assertThat(bad.err()).contains("namespaces").contains("EINVAL");
+        assertThat(bad.err()).contains("--unshare bogus: unknown namespace").contains("EINVAL");
     }
 
     @Test

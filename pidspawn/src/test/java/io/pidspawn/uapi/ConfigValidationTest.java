@@ -147,10 +147,10 @@ class ConfigValidationTest {
     @Test
     void setFdWithANegativeOrClosedFdIsEbadf() throws Exception {
         assertThat(refused(Errno.EBADF, "fd.5", () -> pidfd_config(b, PIDFD_CONFIG_SET_FD, "fd.5", (String) null, -1)))
-                .isEqualTo("e fd.5: fd -1 is negative (EBADF)");
+                .isEqualTo("e fd.5: a negative fd (EBADF)");
         int closed = Uapi.closedFdNumber();
         assertThat(refused(Errno.EBADF, "fd.5", () -> pidfd_config(b, PIDFD_CONFIG_SET_FD, "fd.5", (String) null, closed)))
-                .isEqualTo("e fd.5: fd " + closed + " is not open (EBADF)");
+                .isEqualTo("e fd.5: not open (EBADF)");
         refused(Errno.EBADF, KEY_EXECUTABLE, () -> pidfd_config(b, PIDFD_CONFIG_SET_FD, KEY_EXECUTABLE, (String) null, closed));
         refused(Errno.EBADF, KEY_EXECUTABLE, () -> pidfd_config(b, PIDFD_CONFIG_SET_PATH_EMPTY, KEY_EXECUTABLE, (String) null, -5));
         refused(Errno.EBADF, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_FD, KEY_CWD, (String) null, closed));
@@ -184,9 +184,9 @@ class ConfigValidationTest {
     void relativePathForSetStringIsEinvalForExecutableAndCwd() throws Exception {
         assertThat(refused(Errno.EINVAL, KEY_EXECUTABLE,
                 () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_EXECUTABLE, "bin/true", 0)))
-                .isEqualTo("e executable: relative path \"bin/true\" where an absolute path is required (EINVAL)");
+                .isEqualTo("e executable: a relative path where an absolute one is required (EINVAL)");
         assertThat(refused(Errno.EINVAL, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, "tmp", 0)))
-                .isEqualTo("e cwd: relative path \"tmp\" where an absolute path is required (EINVAL)");
+                .isEqualTo("e cwd: a relative path where an absolute one is required (EINVAL)");
         refused(Errno.EINVAL, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, "", 0));
     }
 
@@ -195,7 +195,7 @@ class ConfigValidationTest {
         Path file = Files.writeString(tmp.resolve("file"), "x");
         Path missing = tmp.resolve("missing");
         assertThat(refused(Errno.ENOTDIR, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, file.toString(), 0)))
-                .isEqualTo("e cwd: " + file + ": not a directory (ENOTDIR)");
+                .isEqualTo("e cwd: not a directory (ENOTDIR)");
         refused(Errno.ENOENT, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, missing.toString(), 0));
         // The same through SET_PATH (opened now) and SET_FD.
         refused(Errno.ENOTDIR, KEY_CWD, () -> pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_CWD, file.toString(), AT_FDCWD));
@@ -215,7 +215,7 @@ class ConfigValidationTest {
         refused(Errno.ENOENT, KEY_EXECUTABLE, () -> pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, "missing", AT_FDCWD));
         assertThat(refused(Errno.EACCES, KEY_EXECUTABLE,
                 () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_EXECUTABLE, tmp.toString(), 0)))
-                .isEqualTo("e executable: " + tmp + ": not a regular file (EACCES)");
+                .isEqualTo("e executable: not a regular file (EACCES)");
         int dirfd = Libc.openat(Libc.AT_FDCWD, tmp.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         try {
             refused(Errno.EACCES, KEY_EXECUTABLE, () -> pidfd_config(b, PIDFD_CONFIG_SET_FD, KEY_EXECUTABLE, (String) null, dirfd));
@@ -231,12 +231,12 @@ class ConfigValidationTest {
     @Test
     void envEntryWithoutEqualsOrWithAnEmptyNameIsEinval() throws Exception {
         assertThat(refused(Errno.EINVAL, KEY_ENV, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, "NOEQUALS", 0)))
-                .isEqualTo("e env: environment entry \"NOEQUALS\" is not NAME=value (EINVAL)");
+                .isEqualTo("e env: expected NAME=value (EINVAL)");
         assertThat(refused(Errno.EINVAL, KEY_ENV, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, "=x", 0)))
-                .isEqualTo("e env: environment entry \"=x\" has an empty name (EINVAL)");
+                .isEqualTo("e env: an empty name; expected NAME=value (EINVAL)");
         refused(Errno.EINVAL, KEY_ENV, () -> pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ENV, "A=1\0BAD\0".getBytes(), 0));
         assertThat(refused(Errno.EINVAL, KEY_ENV_UNSET, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, "A=b", 0)))
-                .isEqualTo("e env.unset: \"A=b\" is not an environment variable name (EINVAL)");
+                .isEqualTo("e env.unset: not an environment variable name (one without '=', not empty) (EINVAL)");
         refused(Errno.EINVAL, KEY_ENV_UNSET, () -> pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, "", 0));
     }
 

@@ -1,5 +1,6 @@
 package io.pidspawn.internal.spawn;
 
+import io.pidspawn.ConfigException;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.SpawnException;
@@ -97,14 +98,14 @@ final class Builder {
         try {
             switch (life) {
                 case CONFIGURING -> { }
-                case STARTED -> throw refuse(ConfigError.of(key, Errno.EBUSY, "the process has already been started"));
-                case DEAD -> throw refuse(ConfigError.of(key, Errno.ESRCH, "a failed run left this pidfd without a process"));
+                case STARTED -> throw refuse(ConfigError.of(key, Errno.EBUSY, "the process has already been started"), shown(cmd, value, aux));
+                case DEAD -> throw refuse(ConfigError.of(key, Errno.ESRCH, "a failed run left this pidfd without a process"), shown(cmd, value, aux));
                 case CLOSED -> throw new ErrnoException("pidfd_config", Errno.EBADF, "fd " + fd + " is closed");
             }
             try {
                 apply(cmd, key, value, aux);
             } catch (ConfigError e) {
-                throw refuse(e);
+                throw refuse(e, shown(cmd, value, aux));
             }
             dropPlan();
         } finally {
@@ -112,14 +113,35 @@ final class Builder {
         }
     }
 
-    private ConfigError refuse(ConfigError e) {
+    /** Logs a refusal, fsconfig style ({@code e cwd: no such file or directory (ENOENT)}), and returns it with its value as thrown. */
+    private ConfigException refuse(ConfigError e, String value) {
+        ConfigException refused = e.toException(value);
         synchronized (log) {
             if (log.size() == LOG_LINES) {
                 log.removeFirst();
             }
-            log.addLast(e.logLine());
+            log.addLast("e " + refused.key() + ": " + refused.problem() + " (" + refused.errnoName() + ")");
         }
-        return e;
+        return refused;
+    }
+
+    /** A config call's value as a refusal shows it: the string, {@code fd N}, or null for a flag or a list. */
+    private static String shown(int cmd, byte[] value, int aux) {
+        return switch (cmd) {
+            case PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.PIDFD_CONFIG_SET_PATH ->
+                    value == null || containsNul(value) ? null : new String(value, StandardCharsets.UTF_8);
+            case PidfdSpawn.PIDFD_CONFIG_SET_FD, PidfdSpawn.PIDFD_CONFIG_SET_PATH_EMPTY -> "fd " + aux;
+            default -> null;
+        };
+    }
+
+    private static boolean containsNul(byte[] value) {
+        for (byte b : value) {
+            if (b == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void apply(int cmd, String key, byte[] value, int aux) throws ConfigError {
@@ -227,10 +249,10 @@ final class Builder {
             int[] err = {0};
             FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, path, err);
             if (id == null) {
-                throw ConfigError.of(key, -err[0], path + ": cannot stat");
+                throw ConfigError.of(key, -err[0], ConfigError.why(-err[0]));
             }
             if (!id.isDirectory()) {
-                throw ConfigError.of(key, Errno.ENOTDIR, path + ": not a directory");
+                throw ConfigError.of(key, Errno.ENOTDIR, "not a directory");
             }
             held = -1;
         } else {
@@ -239,13 +261,13 @@ final class Builder {
                     : Libc.fcntl(v.openFd(), Libc.F_DUPFD_CLOEXEC, 3);
             if (source < 0) {
                 throw ConfigError.of(key, -source, v.cmd() == PidfdSpawn.PIDFD_CONFIG_SET_PATH
-                        ? v.path() + ": cannot open as a directory" : "fd " + v.aux());
+                        ? "cannot open as a directory: " + ConfigError.why(-source) : ConfigError.why(-source));
             }
             int[] err = {0};
             FileIdentity id = FileIdentity.ofFd(source, err);
             if (id == null || !id.isDirectory()) {
                 Libc.close(source);
-                throw ConfigError.of(key, id == null ? -err[0] : Errno.ENOTDIR, "fd " + v.aux() + " is not a directory");
+                throw ConfigError.of(key, id == null ? -err[0] : Errno.ENOTDIR, "not a directory");
             }
             held = source;
         }
@@ -259,7 +281,7 @@ final class Builder {
     private void mapFd(String key, int target, int source) throws ConfigError {
         int held = Libc.fcntl(source, Libc.F_DUPFD_CLOEXEC, 3);
         if (held < 0) {
-            throw ConfigError.of(key, -held, "cannot hold a reference to fd " + source);
+            throw ConfigError.of(key, -held, "cannot hold a reference to fd " + source + ": " + ConfigError.why(-held));
         }
         Integer old = fdMap.put(target, held);
         if (old != null) {
@@ -359,7 +381,7 @@ final class Builder {
                 dropPlan();
             }
         } catch (ConfigError e) {
-            throw refuse(e);
+            throw refuse(e, searchName);
         } finally {
             lock.writeLock().unlock();
         }

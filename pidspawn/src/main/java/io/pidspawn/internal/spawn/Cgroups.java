@@ -69,7 +69,7 @@ public final class Cgroups {
         if (v.cmd() == PIDFD_CONFIG_SET_STRING) {
             String cgroup = v.string();
             if (!cgroup.startsWith("/")) {
-                throw ConfigError.of(key, Errno.EINVAL, "cgroup path \"" + cgroup + "\" must start with / (relative to the cgroup2 root)");
+                throw ConfigError.of(key, Errno.EINVAL, "a cgroup path starts with /, from the cgroup2 root, as /proc/self/cgroup shows it");
             }
             Path root = mountPoint();
             if (root == null) {
@@ -85,7 +85,7 @@ public final class Cgroups {
             fd = ProcessAttrs.dupHeld(key, v.openFd());
         }
         if (fd < 0) {
-            throw ConfigError.of(key, -fd, what + ": cannot open as a directory");
+            throw ConfigError.of(key, -fd, "cannot open " + what + " as a directory: " + ConfigError.why(-fd));
         }
         long type = Libc.fstatfsType(fd);
         if (type != CGROUP2_SUPER_MAGIC) {

@@ -54,7 +54,7 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
     String absolutePath() throws ConfigError {
         String p = string();
         if (!p.startsWith("/")) {
-            throw ConfigError.of(key, Errno.EINVAL, "relative path \"" + p + "\" where an absolute path is required");
+            throw ConfigError.of(key, Errno.EINVAL, "a relative path where an absolute one is required");
         }
         if (bytes.length >= ArgLimits.MAX_PATH) {
             throw ConfigError.of(key, Errno.E2BIG, "path of " + bytes.length + " bytes; the limit is " + (ArgLimits.MAX_PATH - 1));
@@ -79,10 +79,10 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
 
     int openFd() throws ConfigError {
         if (aux < 0) {
-            throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is negative");
+            throw ConfigError.of(key, Errno.EBADF, cmd == PidfdSpawn.PIDFD_CONFIG_SET_FD ? "a negative fd" : "fd " + aux + " is negative");
         }
         if (Libc.fdFlags(aux) < 0) {
-            throw ConfigError.of(key, Errno.EBADF, "fd " + aux + " is not open");
+            throw ConfigError.of(key, Errno.EBADF, cmd == PidfdSpawn.PIDFD_CONFIG_SET_FD ? "not open" : "fd " + aux + " is not open");
         }
         return aux;
     }
@@ -126,9 +126,9 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
     String envName(String entry) throws ConfigError {
         int eq = entry.indexOf('=');
         if (eq <= 0) {
-            throw ConfigError.of(key, Errno.EINVAL, eq == 0
-                    ? "environment entry \"" + entry + "\" has an empty name"
-                    : "environment entry \"" + entry + "\" is not NAME=value");
+            String problem = eq == 0 ? "an empty name; expected NAME=value" : "expected NAME=value";
+            throw ConfigError.of(key, Errno.EINVAL, cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING
+                    ? problem : "environment entry \"" + entry + "\": " + problem);
         }
         return entry.substring(0, eq);
     }
@@ -136,7 +136,7 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
     String envNameAlone() throws ConfigError {
         String name = string();
         if (name.isEmpty() || name.indexOf('=') >= 0) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + name + "\" is not an environment variable name");
+            throw ConfigError.of(key, Errno.EINVAL, "not an environment variable name (one without '=', not empty)");
         }
         return name;
     }
@@ -148,10 +148,10 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
         try {
             n = Long.parseLong(text);
         } catch (NumberFormatException e) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is not a number");
+            throw ConfigError.of(key, Errno.EINVAL, "expected a number");
         }
         if (n < min || n > max) {
-            throw ConfigError.of(key, Errno.EINVAL, n + " is outside " + min + ".." + max);
+            throw ConfigError.of(key, Errno.EINVAL, "outside " + min + ".." + max);
         }
         return n;
     }

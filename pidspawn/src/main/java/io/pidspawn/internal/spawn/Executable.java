@@ -33,26 +33,26 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
                 : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
         String display = path != null ? path : fdPath(dirfd);
         if (pinned < 0) {
-            throw ConfigError.of(key, -pinned, path != null ? display + ": cannot open" : "fd " + dirfd + " is not open");
+            throw ConfigError.of(key, -pinned, path != null ? "cannot open: " + ConfigError.why(-pinned) : "not open");
         }
         int heldDir = -1;
         try {
             int[] err = {0};
             FileIdentity id = FileIdentity.ofFd(pinned, err);
             if (id == null) {
-                throw ConfigError.of(key, -err[0], display + ": cannot stat");
+                throw ConfigError.of(key, -err[0], "cannot stat: " + ConfigError.why(-err[0]));
             }
             if (!id.isRegular()) {
-                throw ConfigError.of(key, Errno.EACCES, display + ": not a regular file");
+                throw ConfigError.of(key, Errno.EACCES, "not a regular file");
             }
             if (!executableByUs(id)) {
-                throw ConfigError.of(key, Errno.EACCES, display + ": no execute permission");
+                throw ConfigError.of(key, Errno.EACCES, "no execute permission (chmod +x it, or run its interpreter with it as an argument)");
             }
             String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
             if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
                 heldDir = Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
                 if (heldDir < 0) {
-                    throw ConfigError.of(key, -heldDir, "directory fd " + dirfd);
+                    throw ConfigError.of(key, -heldDir, "directory fd " + dirfd + ": " + ConfigError.why(-heldDir));
                 }
             } else if (path != null) {
                 heldDir = Libc.AT_FDCWD;
@@ -130,7 +130,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
         int[] err = {0};
         if (real == null || !real.startsWith("/") || !id.equals(FileIdentity.ofPath(Libc.AT_FDCWD, real, err))) {
             throw ConfigError.of(key, Errno.ENOEXEC,
-                    display + ": a #! script must be reachable by a path, for its interpreter opens it by name");
+                    "a #! script must be reachable by a path (" + display + " is not), for its interpreter opens it by name");
         }
         return real;
     }

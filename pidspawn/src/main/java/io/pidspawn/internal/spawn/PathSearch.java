@@ -34,12 +34,16 @@ public final class PathSearch {
         if (name.indexOf('/') >= 0) {
             return Path.of(name).toAbsolutePath().normalize().toString();
         }
-        return find(PidfdSpawn.KEY_EXECUTABLE, name, pathFor(childEnv.get("PATH")));
+        try {
+            return find(PidfdSpawn.KEY_SEARCH, name, pathFor(childEnv.get("PATH")));
+        } catch (ConfigError e) {
+            throw e.toException(name);
+        }
     }
 
     static String find(String key, String name, String path) throws ConfigError {
         if (name.isEmpty() || name.indexOf('/') >= 0) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + name + "\" is a path, not a name to search PATH for");
+            throw ConfigError.of(key, Errno.EINVAL, "a path, not a name to search PATH for");
         }
         int denied = 0;
         for (String dir : path.split(":", -1)) {
@@ -59,6 +63,6 @@ public final class PathSearch {
             return candidate;
         }
         throw ConfigError.of(key, denied != 0 ? denied : Errno.ENOENT,
-                "\"" + name + "\" not found" + (denied != 0 ? " executable" : "") + " in PATH=" + path);
+                (denied != 0 ? "not executable" : "not found") + " in PATH=" + path);
     }
 }

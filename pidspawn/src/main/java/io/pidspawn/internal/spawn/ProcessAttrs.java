@@ -92,7 +92,7 @@ final class ProcessAttrs {
                 v.expect(PIDFD_CONFIG_SET_FD);
                 int source = v.openFd();
                 if (!Libc.isatty(source)) {
-                    throw ConfigError.of(key, Errno.ENOTTY, "fd " + source + " is not a terminal");
+                    throw ConfigError.of(key, Errno.ENOTTY, "not a terminal");
                 }
                 cttyFd = replace(cttyFd, dupHeld(key, source));
             }
@@ -108,7 +108,7 @@ final class ProcessAttrs {
                 v.expect(PIDFD_CONFIG_SET_STRING);
                 String text = v.string();
                 if (!text.matches("0?[0-7]{1,3}")) {
-                    throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is not an octal mode 000..777");
+                    throw ConfigError.of(key, Errno.EINVAL, "expected an octal mode 000..777");
                 }
                 umask = Integer.parseInt(text, 8);
             }
@@ -198,7 +198,7 @@ final class ProcessAttrs {
         }
         String[] parts = value.split(":", -1);
         if (parts.length > 2) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + value + "\" is not SOFT or SOFT:HARD");
+            throw ConfigError.of(key, Errno.EINVAL, "expected SOFT or SOFT:HARD, each a number or unlimited");
         }
         long[] current = Libc.getrlimit(resource);
         long soft = limit(key, parts[0]);
@@ -236,7 +236,7 @@ final class ProcessAttrs {
         String[] parts = text.split(":", -1);
         Integer policy = SCHED_POLICIES.get(parts[0].toLowerCase(Locale.ROOT));
         if (policy == null || parts.length > 2) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is not POLICY[:PRIORITY] with POLICY one of "
+            throw ConfigError.of(key, Errno.EINVAL, "expected POLICY[:PRIORITY] with POLICY one of "
                     + SCHED_POLICIES.keySet());
         }
         boolean realtime = policy == 1 || policy == 2;

@@ -21,7 +21,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * ({@code vm.memfd_noexec=2}) it goes through a private temporary file instead.
  */
 final class Trampoline {
-    static final String RESOURCE = "/io/pidspawn/internal/native/linux-" + System.getProperty("os.arch") + "/libpidspawn.so";
+    /** The platforms the jar carries a trampoline for, by {@code os.arch}, with their usual names. */
+    static final java.util.Map<String, String> PLATFORMS = java.util.Map.of("amd64", "x86_64", "aarch64", "aarch64");
+
+    static final String RESOURCE = resource(System.getProperty("os.name"), System.getProperty("os.arch"));
 
     private static final MethodHandle SPAWN;
 
@@ -35,6 +38,18 @@ final class Trampoline {
     }
 
     private Trampoline() {}
+
+    /**
+     * The jar's trampoline for a platform, or an error naming the platforms there are: the
+     * library runs nowhere else, and no compiler is needed at run time on those.
+     */
+    static String resource(String osName, String osArch) {
+        if (!"Linux".equals(osName) || !PLATFORMS.containsKey(osArch)) {
+            throw new UnsatisfiedLinkError("pidspawn: no trampoline for " + osName + " " + osArch
+                    + "; pidspawn runs on Linux on x86_64 (os.arch amd64) and aarch64, the platforms its jar carries a trampoline for");
+        }
+        return "/io/pidspawn/internal/native/linux-" + osArch + "/libpidspawn.so";
+    }
 
     /** Runs ps_spawn: 0 when a child was created (it runs, or failed and was reaped), else -errno. */
     static int spawn(MemorySegment request) {
@@ -71,8 +86,8 @@ final class Trampoline {
         byte[] image;
         try (InputStream in = Trampoline.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
-                throw new UnsatisfiedLinkError("pidspawn: no trampoline for this platform in the jar (" + RESOURCE
-                        + "); pidspawn runs on Linux x86_64 and aarch64");
+                throw new UnsatisfiedLinkError("pidspawn: " + RESOURCE + " is missing from the jar, which should carry "
+                        + "the trampoline for Linux x86_64 and aarch64; rebuild pidspawn (mvn install)");
             }
             image = in.readAllBytes();
         } catch (IOException e) {

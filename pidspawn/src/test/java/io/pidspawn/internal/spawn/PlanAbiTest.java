@@ -64,6 +64,31 @@ class PlanAbiTest {
         assertThat(fields(PlanAbi.REQUEST)).isEqualTo(struct("ps_request"));
     }
 
+    /**
+     * The header's compile-time layout facts (checked by the compiler for every target, the
+     * cross-compiled aarch64 one included) are exactly Java's: every member's offset, each size.
+     */
+    @Test
+    void compileTimeLayoutAssertionsAreJavasOffsets() throws IOException {
+        String text = Files.readString(HEADER);
+        for (StructLayout layout : List.of(PlanAbi.OP, PlanAbi.REQUEST)) {
+            String name = layout.name().orElseThrow();
+            Map<String, Long> java = new LinkedHashMap<>();
+            for (MemoryLayout m : layout.memberLayouts()) {
+                java.put(m.name().orElseThrow(), layout.byteOffset(MemoryLayout.PathElement.groupElement(m.name().orElseThrow())));
+            }
+            Map<String, Long> asserted = new LinkedHashMap<>();
+            Matcher m = Pattern.compile("^PS_LAYOUT\\(" + name + ", (\\w+), (\\d+)\\);", Pattern.MULTILINE).matcher(text);
+            while (m.find()) {
+                asserted.put(m.group(1), Long.parseLong(m.group(2)));
+            }
+            assertThat(asserted).as("PS_LAYOUT(%s, ...) lines in %s", name, HEADER).isEqualTo(java);
+            Matcher size = Pattern.compile("^PS_SIZE\\(" + name + ", (\\d+)\\);", Pattern.MULTILINE).matcher(text);
+            assertThat(size.find()).as("PS_SIZE(%s, ...) in %s", name, HEADER).isTrue();
+            assertThat(Long.parseLong(size.group(1))).as("sizeof(struct %s)", name).isEqualTo(layout.byteSize());
+        }
+    }
+
     /** "name:size" for each member of a Java layout, in order. */
     private static List<String> fields(StructLayout layout) {
         List<String> out = new ArrayList<>();
