@@ -49,10 +49,11 @@ class UserGroupsTest {
         Path group = file("group", "root:x:0:\n");
         assertThatThrownBy(() -> UserGroups.of("uid", 7, -1, passwd, group))
                 .isInstanceOfSatisfying(ConfigError.class, e -> {
-                    assertThat(e.errno()).isEqualTo(Errno.ENOENT);
-                    assertThat(e.logLine()).startsWith("e uid: uid 7 has no entry in ");
+                    assertThat(e.errno).isEqualTo(Errno.ENOENT);
+                    assertThat(e.key).isEqualTo("uid");
+                    assertThat(e.problem).startsWith("uid 7 has no entry in ");
                 });
         assertThatThrownBy(() -> UserGroups.of("uid", 0, -1, tmp.resolve("none"), group))
-                .isInstanceOfSatisfying(ConfigError.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOENT));
+                .isInstanceOfSatisfying(ConfigError.class, e -> assertThat(e.errno).isEqualTo(Errno.ENOENT));
     }
 }
