@@ -46,7 +46,9 @@
 /* 30-39: the sandbox, run from the plan's tail (see plan_tail), after everything else */
 #define PS_STEP_LANDLOCK    30  /* landlock_restrict_self(fd, flags): fd is the ruleset */
 #define PS_STEP_SECCOMP     31  /* seccomp(SECCOMP_SET_MODE_FILTER, flags, arg -> struct sock_fprog) */
-#define PS_STEP_MAX         31
+/* 40-44: mounts and credentials */
+#define PS_STEP_MOUNT_PROPAGATION 40 /* mount(NULL, "/", NULL, flags, NULL): MS_REC|MS_PRIVATE, _SLAVE or _SHARED */
+#define PS_STEP_MAX         40
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */

@@ -326,6 +326,14 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		return sys2(__NR_landlock_restrict_self, k->fd[KEEP_RULESET], op->flags);
 	case PS_STEP_SECCOMP:
 		return sys3(__NR_seccomp, SECCOMP_SET_MODE_FILTER, op->flags, op->arg);
+	case PS_STEP_MOUNT_PROPAGATION:
+		/*
+		 * A new mount namespace starts with copies of the parent's mounts in
+		 * the parent's peer groups: on a shared "/" a mount made here would
+		 * appear in the parent's namespace too. Only the propagation flags
+		 * are read; source, type and data are ignored.
+		 */
+		return sys5(__NR_mount, 0, "/", 0, op->flags, 0);
 	case PS_STEP_SIGDEFAULT: {
 		struct k_sigaction dfl = { 0, 0, 0, 0 };
 		for (int sig = 1; sig <= 64; sig++) {

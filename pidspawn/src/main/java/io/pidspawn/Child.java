@@ -54,6 +54,40 @@ import java.util.concurrent.CompletableFuture;
  * that becomes unreachable unclosed has its fds released by the reaper some time later. With
  * {@code -Dpidspawn.leakDetector=true} a Child that becomes unreachable before anyone learned
  * how it ended is reported with the stack trace of its spawn.
+ *
+ * <h2>After the exit</h2>
+ * A child that has exited is reaped at once by the reaper, whether anyone waits or not; its exit
+ * status is recorded in the Child and never changes. What each call does then depends on whether
+ * {@link #waitFor()} (or {@link #output()}) has returned that status, or {@link #close()} was
+ * called ({@code ChildAfterExitTest} shows each line, {@code ChildTest} the process group):
+ * <table>
+ * <caption>Calls on a Child whose process has exited</caption>
+ * <tr><th>call</th><th>reaped, not waited for</th><th>waited for</th><th>closed</th></tr>
+ * <tr><td>{@link #waitFor()}, {@link #waitFor(Duration)}</td><td colspan="3">return the status (true)
+ *     at once, as often as called, and release the pidfd</td></tr>
+ * <tr><td>{@link #exitStatus()}</td><td colspan="3">the status</td></tr>
+ * <tr><td>{@link #onExit()}</td><td colspan="3">a future with the status, completed on the
+ *     {@code pidspawn-exit} thread (so possibly a moment after the call returns)</td></tr>
+ * <tr><td>{@link #signal}, {@link #kill()}</td><td colspan="3">false: nothing is sent (a bad
+ *     signal number still throws IllegalArgumentException)</td></tr>
+ * <tr><td>{@link #killProcessGroup}</td><td>reaches what the child left in its group, through
+ *     the pidfd (Linux 6.9); false when the group is empty</td><td colspan="2">false</td></tr>
+ * <tr><td>{@link #killCgroup()}</td><td colspan="3">kills what is left in the child's cgroup;
+ *     IllegalStateException without one</td></tr>
+ * <tr><td>{@link #pidfd()}</td><td>the pidfd, still open</td><td colspan="2">IllegalStateException</td></tr>
+ * <tr><td>{@link #info()}</td><td>the kernel's record, its {@link PidfdInfo#exit()} included
+ *     (Linux 6.15; before, ErrnoException ESRCH)</td><td colspan="2">IllegalStateException</td></tr>
+ * <tr><td>{@link #pid()}</td><td colspan="3">the number it had, which may name another process by now</td></tr>
+ * <tr><td>{@link #stdout()}, {@link #stderr()}</td><td colspan="2">what the child wrote and nobody
+ *     read yet, then end of file</td><td>streams whose reads throw IOException (the pipe ends are
+ *     closed)</td></tr>
+ * <tr><td>{@link #output()}</td><td colspan="2">what is left of the piped output, with the
+ *     status</td><td>—</td></tr>
+ * <tr><td>{@link #close()}</td><td colspan="3">releases what is left; again, nothing</td></tr>
+ * </table>
+ * A Child closed while its process still runs does not stop it: {@link #signal} then throws
+ * IllegalStateException (the pidfd is gone), while {@link #waitFor()}, {@link #exitStatus()} and
+ * {@link #onExit()} still tell how it ends, as the reaper keeps watching it.
  */
 public final class Child implements AutoCloseable {
     private final String program;
@@ -235,7 +269,7 @@ public final class Child implements AutoCloseable {
 
     // ---- exit ----
 
-    /** Waits for the child to exit, then releases the pidfd. */
+    /** Waits for the child to exit, then releases the pidfd; once it has, returns the same status at once. */
     public ExitStatus waitFor() throws InterruptedException {
         return watch.await();
     }

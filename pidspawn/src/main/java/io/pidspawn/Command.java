@@ -66,7 +66,9 @@ import java.util.TreeMap;
  *
  * <h2>Defaults</h2>
  * The child inherits this process's environment (as it is when the command is built), working
- * directory, stdin, stdout and stderr; every other fd is closed. {@link #output()} captures
+ * directory, stdin, stdout and stderr; every other fd is closed. A command given another working
+ * directory also sets the child's {@code PWD} to it, unless the caller set, unset or cleared the
+ * environment ({@link Builder#cwd}). {@link #output()} captures
  * stdout and stderr and gives the child /dev/null as stdin unless the command (or the call) says
  * otherwise.
  */
@@ -89,6 +91,7 @@ public final class Command implements AutoCloseable {
     private final int lowestSource; // above every child fd a spawn writes to
     private final Policy onReplaced;
     private final Path cgroup; // the cgroup directory children start in, or null
+    private final boolean pwdFollowsCwd; // the environment is inherited and the caller left PWD alone
     private final FdHandle builder; // its closer also closes heldStdioFds
     private final Object repinLock = new Object();
     private volatile long pins; // how often the executable was pinned again
@@ -105,6 +108,7 @@ public final class Command implements AutoCloseable {
         this.lowestSource = lowestSource;
         this.onReplaced = b.onReplaced;
         this.cgroup = b.process.cgroupDirectory();
+        this.pwdFollowsCwd = b.pwdFollowsCwd();
         this.builder = new FdHandle(builderFd, fd -> {
             for (int h : held) {
                 if (h >= 0) {
@@ -302,6 +306,25 @@ public final class Command implements AutoCloseable {
         return env;
     }
 
+    /** Whether a spawn's own working directory sets its PWD (see {@link SpawnOverrides#withCwd}). */
+    boolean pwdFollowsCwd() {
+        return pwdFollowsCwd;
+    }
+
+    /**
+     * The PWD for an absolute working directory: the path without {@code .} and {@code ..}
+     * components, as Go's filepath.Abs gives it, unless dropping a {@code ..} after a symbolic
+     * link would name another directory; then the path as given.
+     */
+    static String pwdOf(Path dir) {
+        Path clean = dir.normalize();
+        try {
+            return clean.equals(dir) || java.nio.file.Files.isSameFile(clean, dir) ? clean.toString() : dir.toString();
+        } catch (java.io.IOException e) {
+            return dir.toString();
+        }
+    }
+
     // ---- validation shared with SpawnOverrides ----
 
     static void checkEnvName(String name) {
@@ -399,7 +422,14 @@ public final class Command implements AutoCloseable {
             return this;
         }
 
-        /** The working directory (a relative path is resolved against this process's now). */
+        /**
+         * The working directory (a relative path is resolved against this process's now). When
+         * the child inherits this process's environment (no {@link #clearEnv()}) and the caller
+         * neither sets nor unsets {@code PWD}, the child's {@code PWD} becomes this directory, as
+         * an absolute path without {@code .} or {@code ..}: otherwise it would still name this
+         * process's directory. Go's os/exec does the same since Go 1.19 (for an inherited
+         * environment only, so as not to override an environment the caller chose).
+         */
         public Builder cwd(Path dir) {
             this.cwd = dir.toAbsolutePath();
             return this;
@@ -536,13 +566,24 @@ public final class Command implements AutoCloseable {
          * The child runs as this user id (real, effective and saved), set after everything else
          * that may need privilege. Changing it needs privilege (CAP_SETUID), or
          * {@link Namespace#USER} with a {@link #uidMap} that maps it.
+         *
+         * <p>With a user or a {@link #group} and no {@link #supplementaryGroups}, the child gets
+         * no supplementary groups (setgroups with an empty list), as Go's exec, su, runuser and
+         * systemd do: it does not keep this process's, which would hand the new identity
+         * privileges the caller never meant to give. {@link #initGroups()} gives it the user's own
+         * groups instead, {@link #keepSupplementaryGroups()} keeps this process's. (Only a root
+         * process changes ids without a user namespace, and in a user namespace an unprivileged
+         * process made, the kernel forbids setgroups: its groups then stay.)
          */
         public Builder user(int uid) {
             process.user(uid);
             return this;
         }
 
-        /** The child runs with this group id (real, effective and saved); privilege as for {@link #user}. */
+        /**
+         * The child runs with this group id (real, effective and saved); privilege as for
+         * {@link #user}, and, as there, the supplementary groups are dropped unless set.
+         */
         public Builder group(int gid) {
             process.group(gid);
             return this;
@@ -551,6 +592,27 @@ public final class Command implements AutoCloseable {
         /** The child's supplementary groups, replacing this process's; none for an empty list. Needs CAP_SETGID. */
         public Builder supplementaryGroups(int... gids) {
             process.supplementaryGroups(gids);
+            return this;
+        }
+
+        /**
+         * The child gets the supplementary groups of its {@link #user} as initgroups(3) computes
+         * them: its primary group ({@link #group}, else the one in /etc/passwd) and every group
+         * /etc/group lists it in, read when the command is built. Only those files are read, not
+         * other NSS sources (LDAP, sssd). The build fails with ENOENT when the uid has no
+         * /etc/passwd entry, and with IllegalArgumentException without {@link #user}.
+         */
+        public Builder initGroups() {
+            process.initGroups();
+            return this;
+        }
+
+        /**
+         * The child keeps this process's supplementary groups when {@link #user} or
+         * {@link #group} changes its ids, instead of losing them (the default).
+         */
+        public Builder keepSupplementaryGroups() {
+            process.keepSupplementaryGroups();
             return this;
         }
 
@@ -595,10 +657,23 @@ public final class Command implements AutoCloseable {
         /**
          * Adds namespaces the child gets new ones of at clone time. With {@link Namespace#USER} the
          * child is root inside, and without privilege the others need it too. Its id maps are
-         * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0.
+         * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0. In a new
+         * {@link Namespace#MOUNT} namespace every mount is made private first
+         * ({@link #mountPropagation}).
          */
         public Builder namespaces(Namespace... namespaces) {
             process.namespaces(namespaces);
+            return this;
+        }
+
+        /**
+         * How the mounts of the child's new mount namespace propagate ({@link Namespace#MOUNT}
+         * only): {@link MountPropagation#PRIVATE} unless set, so that nothing the child mounts
+         * reaches this process's namespace through a shared mount. The child applies it to every
+         * mount before any other set-up step (step {@code mount propagation}).
+         */
+        public Builder mountPropagation(MountPropagation propagation) {
+            process.mountPropagation(propagation);
             return this;
         }
 
@@ -739,6 +814,9 @@ public final class Command implements AutoCloseable {
             }
             if (cwd != null) {
                 PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_CWD, cwd.toString(), 0);
+                if (pwdFollowsCwd()) {
+                    PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_ENV, "PWD=" + pwdOf(cwd), 0);
+                }
             }
             if (inheritFds) {
                 PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
@@ -792,7 +870,20 @@ public final class Command implements AutoCloseable {
                     env.put(op[0], op[1]);
                 }
             }
+            if (cwd != null && pwdFollowsCwd()) {
+                env.put("PWD", pwdOf(cwd));
+            }
             return Collections.unmodifiableMap(env);
+        }
+
+        /** Whether the environment is inherited (never cleared) and the caller left PWD alone. */
+        private boolean pwdFollowsCwd() {
+            for (String[] op : envOps) {
+                if (op.length == 0 || op[0].equals("PWD")) {
+                    return false;
+                }
+            }
+            return true;
         }
 
         private static byte[] nulList(List<String> items) {

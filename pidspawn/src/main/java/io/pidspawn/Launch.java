@@ -74,16 +74,21 @@ final class Launch implements AutoCloseable {
     }
 
     private List<String> envp(SpawnOverrides o) {
-        if (o.env().isEmpty()) {
+        Map<String, String> changes = o.env();
+        if (o.cwd() != null && command.pwdFollowsCwd() && !changes.containsKey("PWD")) {
+            changes = new java.util.LinkedHashMap<>(changes);
+            changes.put("PWD", Command.pwdOf(o.cwd()));
+        }
+        if (changes.isEmpty()) {
             return null;
         }
         List<String> entries = new ArrayList<>();
         for (Map.Entry<String, String> e : command.env().entrySet()) {
-            if (!o.env().containsKey(e.getKey())) {
+            if (!changes.containsKey(e.getKey())) {
                 entries.add(e.getKey() + "=" + e.getValue());
             }
         }
-        o.env().forEach((k, v) -> entries.add(k + "=" + v));
+        changes.forEach((k, v) -> entries.add(k + "=" + v));
         return entries;
     }
 

@@ -36,6 +36,7 @@ final class ProcessSettings {
     private int[] groups;
     private Integer gid;
     private Integer uid;
+    private String groupsOnIdChange; // null: the builder's default, drop
     private boolean resetIds;
     private int parentDeathSignal;
     private boolean noNewPrivileges;
@@ -44,6 +45,7 @@ final class ProcessSettings {
     private final EnumSet<Namespace> namespaces = EnumSet.noneOf(Namespace.class);
     private String uidMap;
     private String gidMap;
+    private MountPropagation propagation;
 
     void newSession() {
         newSession = true;
@@ -120,8 +122,20 @@ final class ProcessSettings {
         groups = ids.clone();
     }
 
+    void keepSupplementaryGroups() {
+        groupsOnIdChange = "keep";
+    }
+
+    void initGroups() {
+        groupsOnIdChange = "initgroups";
+    }
+
     void resetIds() {
         resetIds = true;
+    }
+
+    void mountPropagation(MountPropagation p) {
+        propagation = Objects.requireNonNull(p, "propagation");
     }
 
     void parentDeathSignal(int sig) {
@@ -218,6 +232,13 @@ final class ProcessSettings {
         if (gidMap != null) {
             string(b, "gid_map", gidMap);
         }
+        if (propagation != null) {
+            if (!namespaces.contains(Namespace.MOUNT)) {
+                throw new IllegalArgumentException("mount propagation " + propagation
+                        + " applies to a new mount namespace: add namespaces(Namespace.MOUNT)");
+            }
+            string(b, "mount-propagation", propagation.key());
+        }
         if (newSession) {
             flag(b, "setsid");
         }
@@ -257,6 +278,17 @@ final class ProcessSettings {
         }
         if (uid != null) {
             string(b, "uid", Integer.toUnsignedString(uid));
+        }
+        if (groupsOnIdChange != null) {
+            if (groups != null) {
+                throw new IllegalArgumentException("supplementaryGroups(...) and "
+                        + (groupsOnIdChange.equals("keep") ? "keepSupplementaryGroups()" : "initGroups()")
+                        + " exclude each other");
+            }
+            if (groupsOnIdChange.equals("initgroups") && uid == null) {
+                throw new IllegalArgumentException("initGroups() takes the groups of the user: set user(uid) too");
+            }
+            string(b, "groups-on-id-change", groupsOnIdChange);
         }
         if (resetIds) {
             flag(b, "reset-ids");

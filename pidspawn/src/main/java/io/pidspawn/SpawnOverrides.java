@@ -89,7 +89,12 @@ public final class SpawnOverrides {
         return o;
     }
 
-    /** The working directory for this spawn (a relative path is resolved against this process's). */
+    /**
+     * The working directory for this spawn (a relative path is resolved against this process's).
+     * It also becomes the spawn's {@code PWD}, as {@link Command.Builder#cwd} describes, when the
+     * command inherits this process's environment and neither the command nor these overrides
+     * set {@code PWD}.
+     */
     public SpawnOverrides withCwd(Path dir) {
         return new SpawnOverrides(arg0, args, env, dir.toAbsolutePath(), stdin, stdout, stderr);
     }

@@ -38,7 +38,9 @@ public enum SpawnStep {
     /** The Landlock ruleset the command's sandbox was compiled into, applied to the child. */
     LANDLOCK(30, "landlock_restrict_self"),
     /** A seccomp filter of the command's sandbox, installed last, just before exec. */
-    SECCOMP(31, "seccomp");
+    SECCOMP(31, "seccomp"),
+    /** Mount propagation in a new mount namespace, made private (or slave, shared) before anything else. */
+    MOUNT_PROPAGATION(40, "mount propagation");
 
     private final int code;
     private final String label;

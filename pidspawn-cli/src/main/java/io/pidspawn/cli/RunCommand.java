@@ -46,7 +46,8 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal,abstract-unix -- make test",
                 "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$'"})
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--cwd", paramLabel = "DIR", description = "Working directory of the program.")
+    @Option(names = "--cwd", paramLabel = "DIR", description = {"Working directory of the program.",
+            "Also its PWD, unless --env, --unset or --clear-env decide PWD."})
     Path cwd;
 
     @Option(names = "--env", paramLabel = "NAME=VALUE", description = "Set an environment variable (repeatable).")
@@ -98,6 +99,15 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--groups", paramLabel = "GID,...", description = "Supplementary groups (empty: none).")
     String groups;
+
+    @Option(names = "--groups-on-id-change", paramLabel = "drop|initgroups|keep", description = {
+            "Supplementary groups with --uid/--gid and no --groups: none (drop, the default),",
+            "the user's own from /etc/group (initgroups), or pidspawn's (keep)."})
+    String groupsOnIdChange;
+
+    @Option(names = "--mount-propagation", paramLabel = "private|slave|shared|unchanged", description =
+            "With --unshare mount: how its mounts propagate (default: private).")
+    String mountPropagation;
 
     @Option(names = "--cgroup", paramLabel = "PATH", description = "Start in this cgroup v2 (as /proc/self/cgroup names it, or a directory).")
     String cgroup;
@@ -240,7 +250,12 @@ final class RunCommand implements Callable<Integer> {
         }
         PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(command), 0);
         if (cwd != null) {
-            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, cwd.toAbsolutePath().normalize().toString(), 0);
+            String dir = cwd.toAbsolutePath().normalize().toString();
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, dir, 0);
+            // As the library's Command does: PWD names the new directory unless the environment was chosen.
+            if (!clearEnv && !unset.contains("PWD") && env.stream().noneMatch(e -> e.startsWith("PWD="))) {
+                PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV, "PWD=" + dir, 0);
+            }
         }
         for (String spec : fds) {
             mapFd(b, spec);
@@ -263,9 +278,11 @@ final class RunCommand implements Callable<Integer> {
         }
         string(b, "umask", umask);
         string(b, "namespaces", unshare); // before the ids: inside a new user namespace they need no privilege
+        string(b, "mount-propagation", mountPropagation);
         string(b, "groups", groups);
         string(b, "gid", gid == null ? null : gid.toString());
         string(b, "uid", uid == null ? null : uid.toString());
+        string(b, "groups-on-id-change", groupsOnIdChange); // after uid: initgroups takes its groups
         if (cgroup != null) {
             // A directory on the cgroup2 mount is a path; anything else names a cgroup as /proc/self/cgroup does.
             java.nio.file.Path mount = io.pidspawn.internal.spawn.Cgroups.mountPoint();

@@ -52,6 +52,15 @@ class RunOptionsTest {
     }
 
     @Test
+    void cwdSetsPwdUnlessTheEnvironmentOptionsDecideIt() throws Exception {
+        String dir = tmp.toString();
+        assertThat(run(List.of("--cwd", dir), "getenv", "PWD")).isEqualTo(dir + "\n");
+        assertThat(run(List.of("--cwd", dir, "--env", "PWD=/mine"), "getenv", "PWD")).isEqualTo("/mine\n");
+        assertThat(run(List.of("--cwd", dir, "--unset", "PWD"), "getenv", "PWD")).isEqualTo("<unset>\n");
+        assertThat(run(List.of("--cwd", dir, "--clear-env"), "getenv", "PWD")).isEqualTo("<unset>\n");
+    }
+
+    @Test
     void searchUsesTheChildsPath() throws Exception {
         Path bin = Files.createDirectory(tmp.resolve("bin"));
         Path tool = Files.writeString(bin.resolve("only-here"), "#!/bin/sh\necho found-by-search\n");
@@ -92,6 +101,13 @@ class RunOptionsTest {
         Assumptions.assumeTrue(Helper.ROOT, "needs root: other uid, cgroup creation");
         assertThat(run(List.of("--groups", "7", "--gid", "77", "--uid", "777"), "status", "Uid", ";", "status", "Gid", ";",
                 "status", "Groups")).isEqualTo("777\t777\t777\t777\n77\t77\t77\t77\n7 \n");
+        assertThat(run(List.of("--gid", "77", "--uid", "777"), "status", "Groups")).isEqualTo("\n");
+        assertThat(run(List.of("--gid", "77", "--uid", "777", "--groups-on-id-change", "keep"), "status", "Groups"))
+                .isEqualTo(run(List.of(), "status", "Groups"));
+        assertThat(run(List.of("--unshare", "mount", "--mount-propagation", "slave"), "exit", "0")).isEmpty();
+        Cli.Result bad = Cli.run("run", "--mount-propagation", "slave", "--", Helper.path(), "exit", "0");
+        assertThat(bad.exit()).isEqualTo(125);
+        assertThat(bad.err()).contains("mount-propagation").contains("EINVAL");
         Path root = Cgroups.mountPoint();
         Assumptions.assumeTrue(root != null, "no cgroup2 mount");
         Path group = Files.createDirectory(root.resolve("pidspawn-cli-" + ProcessHandle.current().pid()));

@@ -105,6 +105,10 @@ import java.util.List;
  * <tr><td>{@code uid}, {@code gid}</td><td>SET_STRING</td><td>setuid / setgid (real, effective,
  *     saved), applied last; another id than ours needs privilege or a new user namespace (EPERM)</td></tr>
  * <tr><td>{@code groups}</td><td>SET_STRING (gid list, empty for none)</td><td>setgroups</td></tr>
+ * <tr><td>{@code groups-on-id-change}</td><td>SET_STRING: drop (default), initgroups, keep</td><td>the
+ *     supplementary groups when uid or gid is set and groups is not: none (for a root caller), the
+ *     uid's own from /etc/passwd and /etc/group (set uid first; ENOENT without an entry), or the
+ *     caller's</td></tr>
  * <tr><td>{@code reset-ids}</td><td>SET_FLAG</td><td>effective ids become the real ones</td></tr>
  * <tr><td>{@code pdeathsig}</td><td>SET_STRING (signal)</td><td>PR_SET_PDEATHSIG; such runs are
  *     made from one long-lived thread</td></tr>
@@ -115,6 +119,9 @@ import java.util.List;
  * <tr><td>{@code namespaces}</td><td>SET_STRING, of user, pid, mount, uts, ipc, net, cgroup</td>
  *     <td>CLONE_NEW*; set it before uid, gid and groups, which a new user namespace lets change
  *     without privilege</td></tr>
+ * <tr><td>{@code mount-propagation}</td><td>SET_STRING: private (default), slave, shared, unchanged</td>
+ *     <td>applied to every mount of a new mount namespace first thing in the child (set namespaces
+ *     with mount first, else EINVAL)</td></tr>
  * <tr><td>{@code uid_map}, {@code gid_map}</td><td>SET_STRING, lines of {@code INSIDE OUTSIDE
  *     COUNT}</td><td>the new user namespace's maps (default: our ids as 0)</td></tr>
  * </table>

@@ -127,6 +127,7 @@ class FaultInjectionTest {
                 set(b, "landlock.scope", "signal");
             }
             case SECCOMP -> flag(b, "seccomp.deny-network");
+            case MOUNT_PROPAGATION -> set(b, "namespaces", "user,mount"); // private by default
             default -> throw new AssertionError("no builder key for step " + step + ": add one to this test");
         }
     }

@@ -69,6 +69,9 @@ final class Builder {
     /** Test hook: make the trampoline fail at a step, as {step code, errno}. */
     static final ThreadLocal<int[]> FAULT = new ThreadLocal<>();
 
+    /** Test hook: skip the parent's argv and environment size check, so that exec itself decides. */
+    static final ThreadLocal<Boolean> NO_ARG_LIMIT_CHECK = new ThreadLocal<>();
+
     Builder(int fd, Kind kind, FileIdentity fdIdentity) {
         this.fd = fd;
         this.kind = kind;
@@ -404,9 +407,15 @@ final class Builder {
             long argBytes = part.argv != null ? ArgLimits.stringBytes(part.argv) : p.argvBytes;
             int envc = part.envp != null ? part.envp.size() : p.envc;
             long envBytes = part.envp != null ? ArgLimits.stringBytes(part.envp) : p.envpBytes;
-            if (!ArgLimits.fits(argc, envc, argBytes + envBytes)) {
+            long stack = attrs.stackSoftLimit();
+            if (NO_ARG_LIMIT_CHECK.get() == null && !ArgLimits.fits(argc, envc, argBytes + envBytes, p.filenameBytes, stack)) {
+                long pointers = ((long) Math.max(argc, 1) + envc) * Long.BYTES;
                 throw new SpawnException(p.program, SpawnStep.PREPARE, Errno.E2BIG,
-                        "argv and environment exceed what exec accepts", -1);
+                        "argv and environment exceed what exec accepts: " + argc + " arguments and " + envc
+                        + " environment strings take " + (argBytes + envBytes + p.filenameBytes + pointers)
+                        + " bytes with their pointers and the exec filename, of " + ArgLimits.space(stack)
+                        + " (a quarter of RLIMIT_STACK " + (stack == -1 ? "unlimited" : Long.toUnsignedString(stack))
+                        + ", within 128 KiB..6 MiB)", -1);
             }
             MemorySegment rq = arena.allocate(PlanAbi.REQUEST);
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_EXEC_PATH, p.execPath.address());

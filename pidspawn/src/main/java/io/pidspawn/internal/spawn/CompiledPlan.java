@@ -29,6 +29,8 @@ final class CompiledPlan implements AutoCloseable {
     final int envc;
     final long envpBytes;
     final MemorySegment execPath;
+    /** The filename exec copies onto the new stack, its NUL included (see ArgLimits). */
+    final long filenameBytes;
     final int execFd;
     final int execFlags;
     /** Whether runs may share the fd table up to the fds they need (not with inherit-fds). */
@@ -51,6 +53,7 @@ final class CompiledPlan implements AutoCloseable {
         this.envpBytes = ArgLimits.stringBytes(envp);
         this.execPath = arena.allocateFrom(scriptPath != null ? scriptPath : "");
         this.execFd = execFd;
+        this.filenameBytes = ArgLimits.filenameBytes(scriptPath, execFd);
         this.execFlags = execFlags;
         this.shareFdTable = shareFdTable;
         this.highestFd = Math.max(ops.highestFd(), execFd);

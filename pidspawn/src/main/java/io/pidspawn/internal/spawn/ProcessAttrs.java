@@ -39,6 +39,15 @@ final class ProcessAttrs {
 
     private static final long RLIM_INFINITY = -1L;
 
+    /** What happens to the supplementary groups when uid or gid is set and groups is not. */
+    enum GroupsOnIdChange { DROP, INITGROUPS, KEEP }
+
+    // sys/mount.h
+    static final int MS_REC = 0x4000, MS_PRIVATE = 1 << 18, MS_SLAVE = 1 << 19, MS_SHARED = 1 << 20;
+    /** mount-propagation values; 0 leaves the copied mounts as they are. */
+    static final Map<String, Integer> PROPAGATIONS = Map.of("private", MS_PRIVATE, "slave", MS_SLAVE,
+            "shared", MS_SHARED, "unchanged", 0);
+
     boolean setsid;
     int pgid = -1;
     int cttyFd = -1;
@@ -52,6 +61,8 @@ final class ProcessAttrs {
     int[] groups;
     int gid = -1;
     int uid = -1;
+    GroupsOnIdChange groupsOnIdChange = GroupsOnIdChange.DROP;
+    int[] userGroups; // the uid's own groups, for INITGROUPS
     boolean resetIds;
     int pdeathsig;
     boolean noNewPrivs;
@@ -59,6 +70,7 @@ final class ProcessAttrs {
     long namespaces;
     String uidMap;
     String gidMap;
+    int propagation = MS_PRIVATE;
 
     /** Applies one key; false when the key is not one of these. */
     boolean apply(String key, ConfigValue v) throws ConfigError {
@@ -114,11 +126,31 @@ final class ProcessAttrs {
             }
             case "uid" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING);
-                uid = privilegedId(key, v, Ids.EUID);
+                int id = privilegedId(key, v, Ids.EUID);
+                resolveUserGroups(key, id, gid);
+                uid = id;
             }
             case "gid" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING);
-                gid = privilegedId(key, v, Ids.egid());
+                int id = privilegedId(key, v, Ids.egid());
+                resolveUserGroups(key, uid, id);
+                gid = id;
+            }
+            case "groups-on-id-change" -> {
+                v.expect(PIDFD_CONFIG_SET_STRING);
+                setGroupsOnIdChange(key, v.string());
+            }
+            case "mount-propagation" -> {
+                v.expect(PIDFD_CONFIG_SET_STRING);
+                Integer type = PROPAGATIONS.get(v.string().toLowerCase(Locale.ROOT));
+                if (type == null) {
+                    throw ConfigError.of(key, Errno.EINVAL, "\"" + v.string() + "\" is not one of "
+                            + new java.util.TreeSet<>(PROPAGATIONS.keySet()));
+                }
+                if ((namespaces & CLONE_NEWNS) == 0) {
+                    throw ConfigError.of(key, Errno.EINVAL, "applies to a new mount namespace only: set namespaces, with mount, first");
+                }
+                propagation = type;
             }
             case "groups" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING);
@@ -259,6 +291,53 @@ final class ProcessAttrs {
         groups = list.stream().mapToInt(Integer::intValue).toArray();
     }
 
+    private void setGroupsOnIdChange(String key, String text) throws ConfigError {
+        GroupsOnIdChange policy;
+        try {
+            policy = GroupsOnIdChange.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is not one of drop, initgroups, keep");
+        }
+        if (policy == GroupsOnIdChange.INITGROUPS) {
+            if (uid < 0) {
+                throw ConfigError.of(key, Errno.EINVAL, "initgroups takes the groups of the uid: set uid first");
+            }
+            if (Ids.EUID != 0 && (namespaces & CLONE_NEWUSER) == 0) {
+                throw ConfigError.of(key, Errno.EPERM, "setting supplementary groups needs privilege (CAP_SETGID)");
+            }
+            userGroups = UserGroups.of(key, uid, gid);
+        } else {
+            userGroups = null;
+        }
+        groupsOnIdChange = policy;
+    }
+
+    /** With initgroups, the groups follow the uid (and the gid, their primary group): look them up again. */
+    private void resolveUserGroups(String key, int newUid, int newGid) throws ConfigError {
+        if (groupsOnIdChange == GroupsOnIdChange.INITGROUPS) {
+            userGroups = UserGroups.of(key, newUid, newGid);
+        }
+    }
+
+    /**
+     * The supplementary groups the child gets on an id change when the groups key is not set,
+     * or null to leave them. Only a root caller can change ids without a user namespace (the
+     * uid and gid keys allow nothing else); in a user namespace a caller without privilege
+     * made, setgroups is denied (the parent writes "deny" to /proc/PID/setgroups, which
+     * unprivileged gid maps require), so the inherited groups cannot be dropped there and stay,
+     * as Go's runtime leaves them.
+     */
+    private int[] groupsForIdChange() {
+        if (groups != null || (uid < 0 && gid < 0)) {
+            return null;
+        }
+        return switch (groupsOnIdChange) {
+            case DROP -> Ids.EUID == 0 ? new int[0] : null;
+            case INITGROUPS -> userGroups;
+            case KEEP -> null;
+        };
+    }
+
     private static long parseNamespaces(String key, String text) throws ConfigError {
         long flags = 0;
         for (String name : text.split(",")) {
@@ -310,6 +389,12 @@ final class ProcessAttrs {
         return owned;
     }
 
+    /** The RLIMIT_STACK soft limit the child execs with: as configured, else this process's (-1: unlimited). */
+    long stackSoftLimit() {
+        long[] configured = rlimits.get(ArgLimits.RLIMIT_STACK);
+        return configured != null ? configured[0] : Libc.getrlimitSoft(ArgLimits.RLIMIT_STACK);
+    }
+
     /** Whether the child gets a user namespace whose id maps the parent must write. */
     boolean needsIdMaps() {
         return (namespaces & CLONE_NEWUSER) != 0;
@@ -333,6 +418,12 @@ final class ProcessAttrs {
      * sandbox, no_new_privs is the sandbox's first step instead (see SandboxAttrs).
      */
     void compile(CompiledPlan.Ops ops, boolean sandboxed) {
+        if ((namespaces & CLONE_NEWNS) != 0 && propagation != 0) {
+            // First, before any other step can mount something.
+            ops.add(SpawnStep.MOUNT_PROPAGATION.code(), 0, 0, MS_REC | propagation, null, 0, 0,
+                    "make every mount " + propagationName() + " in the new mount namespace (mount / MS_REC|MS_"
+                            + propagationName().toUpperCase(Locale.ROOT) + ")");
+        }
         if (setsid || cttyFd >= 0) {
             ops.add(SpawnStep.SETSID.code(), 0, 0, 0, null, 0, 0, "setsid");
         }
@@ -360,6 +451,11 @@ final class ProcessAttrs {
         if (groups != null) {
             ops.add(SpawnStep.SETGROUPS.code(), groups.length, 0, 0, groups, 0, 0,
                     "setgroups " + java.util.Arrays.toString(groups));
+        } else if (groupsForIdChange() != null) {
+            int[] g = groupsForIdChange();
+            ops.add(SpawnStep.SETGROUPS.code(), g.length, 0, 0, g, 0, 0, "setgroups " + java.util.Arrays.toString(g)
+                    + (groupsOnIdChange == GroupsOnIdChange.DROP ? " (the id change drops the supplementary groups)"
+                            : " (initgroups: the groups of uid " + Integer.toUnsignedString(uid) + ")"));
         }
         if (gid >= 0) {
             ops.add(SpawnStep.SETGID.code(), gid, 0, 0, null, 0, 0, "setgid " + gid);
@@ -382,6 +478,15 @@ final class ProcessAttrs {
         if (sigmask != null) {
             ops.add(SpawnStep.SIGMASK.code(), 0, 0, 0, null, sigmask, 0, "sigmask " + Long.toHexString(sigmask));
         }
+    }
+
+    private String propagationName() {
+        for (Map.Entry<String, Integer> e : PROPAGATIONS.entrySet()) {
+            if (e.getValue() == propagation) {
+                return e.getKey();
+            }
+        }
+        throw new AssertionError(propagation);
     }
 
     void release() {

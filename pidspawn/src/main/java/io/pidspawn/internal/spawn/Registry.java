@@ -120,4 +120,9 @@ public final class Registry {
     public static void injectFault(int step, int errno) {
         Builder.FAULT.set(step == 0 ? null : new int[] {step, errno});
     }
+
+    /** Tests only: runs on this thread skip the parent's argv and environment size check (exec decides). */
+    public static void skipArgLimitCheck(boolean skip) {
+        Builder.NO_ARG_LIMIT_CHECK.set(skip ? Boolean.TRUE : null);
+    }
 }
