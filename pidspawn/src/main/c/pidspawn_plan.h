@@ -12,7 +12,7 @@
 
 #include <stdint.h>
 
-#define PS_ABI_VERSION 4
+#define PS_ABI_VERSION 5
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -42,7 +42,9 @@
 #define PS_STEP_RESETIDS    22  /* effective ids := real ids */
 #define PS_STEP_PDEATHSIG   23  /* prctl(PR_SET_PDEATHSIG, fd) */
 #define PS_STEP_NO_NEW_PRIVS 24 /* prctl(PR_SET_NO_NEW_PRIVS, 1) */
-#define PS_STEP_MAX         24
+/* 50-54: containment and lifetime */
+#define PS_STEP_CGROUP_JOIN 50  /* write(fd, "0", 1): fd is a cgroup v1 cgroup.procs; "0" names the writer */
+#define PS_STEP_MAX         50
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */

@@ -34,7 +34,9 @@ public enum SpawnStep {
     SETUID(21, "setuid"),
     RESETIDS(22, "reset ids"),
     PDEATHSIG(23, "set parent-death signal"),
-    NO_NEW_PRIVS(24, "set no_new_privs");
+    NO_NEW_PRIVS(24, "set no_new_privs"),
+    /** Joining the child's cgroup v1 hierarchies (cgroup v2 needs no step: the clone puts it there). */
+    CGROUP_JOIN(50, "join cgroup");
 
     private final int code;
     private final String label;
