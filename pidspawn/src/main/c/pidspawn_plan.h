@@ -48,7 +48,9 @@
 #define PS_STEP_SECCOMP     31  /* seccomp(SECCOMP_SET_MODE_FILTER, flags, arg -> struct sock_fprog) */
 /* 40-44: mounts and credentials */
 #define PS_STEP_MOUNT_PROPAGATION 40 /* mount(NULL, "/", NULL, flags, NULL): MS_REC|MS_PRIVATE, _SLAVE or _SHARED */
-#define PS_STEP_MAX         40
+/* 50-54: containment and lifetime */
+#define PS_STEP_CGROUP_JOIN 50  /* write(fd, "0", 1): fd is a cgroup v1 cgroup.procs; "0" names the writer */
+#define PS_STEP_MAX         50
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */

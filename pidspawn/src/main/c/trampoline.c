@@ -345,6 +345,13 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		}
 		return 0;
 	}
+	case PS_STEP_CGROUP_JOIN: {
+		/* cgroup v1 has no CLONE_INTO_CGROUP, and a vfork parent cannot move the child before
+		 * it execs: the child moves itself. "0" in cgroup.procs is the writing process. */
+		static const char self[1] = { '0' };
+		r = sys3(__NR_write, op->fd, (long)self, 1);
+		return r < 0 ? r : 0;
+	}
 	default:
 		return -38; /* ENOSYS: Java and C disagree about the plan */
 	}

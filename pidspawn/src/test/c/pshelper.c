@@ -57,6 +57,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -240,6 +241,46 @@ static int run(int argc, char **argv)
 	if (!strcmp(cmd, "exit") && argc > 1) {
 		fflush(stdout);
 		exit(atoi(argv[1]));
+	} else if (!strcmp(cmd, "spin") && argc > 1) {
+		/* Burns MS milliseconds of this process's CPU time, however long that takes. */
+		double limit = atof(argv[1]) / 1000.0;
+		struct timespec t;
+		volatile unsigned long n = 0;
+		do {
+			for (int i = 0; i < 100000; i++)
+				n++;
+			clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
+		} while ((double)t.tv_sec + (double)t.tv_nsec / 1e9 < limit);
+	} else if (!strcmp(cmd, "alloc") && argc > 1) {
+		/* Allocates and touches MiB of memory, then prints "allocated". */
+		long mib = atol(argv[1]);
+		for (long i = 0; i < mib; i++) {
+			char *p = malloc(1 << 20);
+			if (!p)
+				return 12;
+			memset(p, 1, 1 << 20);
+		}
+		printf("allocated\n");
+	} else if (!strcmp(cmd, "forks") && argc > 1) {
+		/* Forks up to N sleeping children, prints how many forks succeeded, then kills them. */
+		int n = atoi(argv[1]), made = 0;
+		pid_t kids[4096];
+		for (int i = 0; i < n && i < 4096; i++) {
+			pid_t p = fork();
+			if (p == 0) {
+				pause();
+				_exit(0);
+			}
+			if (p < 0)
+				break;
+			kids[made++] = p;
+		}
+		printf("%d\n", made);
+		fflush(stdout);
+		for (int i = 0; i < made; i++)
+			kill(kids[i], SIGKILL);
+		while (wait(NULL) > 0)
+			;
 	} else if (!strcmp(cmd, "sleep") && argc > 1) {
 		double s = atof(argv[1]);
 		struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };

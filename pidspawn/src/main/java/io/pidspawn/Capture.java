@@ -22,28 +22,36 @@ import java.util.Objects;
  * <li>Input: bytes (written by the library while it reads the output, so a child that answers
  *     before it has read everything cannot deadlock), or a file; by default stdin is the
  *     command's own if it set one, else /dev/null.
- * <li>Timeout: from the spawn to the end of the output. When it passes, the child is killed
- *     with SIGKILL, the output read so far is kept and {@link Output#timedOut()} is true. Without
- *     a timeout, output() waits for both pipes to reach end of file, which a background process
- *     that inherited them can delay past the child's own exit.
+ * <li>Timeout: from the spawn to the end of the output. When it passes, the child and its tree
+ *     are killed with SIGKILL (or sent SIGTERM and killed after a {@linkplain #withKillGrace
+ *     grace period}), the output read until then is kept, {@link Output#timedOut()} is true and
+ *     {@link Output#killedBy()} says how far the kill reached. With a timeout, the child gets a
+ *     cgroup of its own when the system lets the library create one, so that the kill reaches
+ *     daemons it started; else its process group. Without a timeout, output() waits for both
+ *     pipes to reach end of file, which a background process that inherited them can delay past
+ *     the child's own exit.
  * <li>Limit: the most bytes kept of stdout and, separately, of stderr. A child that writes more
  *     is killed with SIGKILL and {@link Output#limitExceeded()} is true. By default, the most a
  *     Java array holds.
  * </ul>
  */
 public final class Capture {
-    private static final Capture DEFAULTS = new Capture(null, null, null, Long.MAX_VALUE);
+    private static final Capture DEFAULTS = new Capture(null, null, null, Long.MAX_VALUE, null, Signals.SIGTERM);
 
     private final byte[] input;
     private final Path inputFile;
     private final Duration timeout;
     private final long limit;
+    private final Duration grace; // null: SIGKILL at the timeout
+    private final int timeoutSignal;
 
-    private Capture(byte[] input, Path inputFile, Duration timeout, long limit) {
+    private Capture(byte[] input, Path inputFile, Duration timeout, long limit, Duration grace, int timeoutSignal) {
         this.input = input;
         this.inputFile = inputFile;
         this.timeout = timeout;
         this.limit = limit;
+        this.grace = grace;
+        this.timeoutSignal = timeoutSignal;
     }
 
     /** No input (stdin is /dev/null unless the command sets it), no timeout, no limit but an array's. */
@@ -53,25 +61,47 @@ public final class Capture {
 
     /** Feeds these bytes to stdin, then closes it. */
     public Capture withInput(byte[] bytes) {
-        return new Capture(bytes.clone(), null, timeout, limit);
+        return new Capture(bytes.clone(), null, timeout, limit, grace, timeoutSignal);
     }
 
     /** Feeds this text, as UTF-8, to stdin, then closes it. */
     public Capture withInput(String text) {
-        return new Capture(text.getBytes(StandardCharsets.UTF_8), null, timeout, limit);
+        return new Capture(text.getBytes(StandardCharsets.UTF_8), null, timeout, limit, grace, timeoutSignal);
     }
 
     /** Gives the child this file as its stdin. */
     public Capture withInput(Path file) {
-        return new Capture(null, Objects.requireNonNull(file, "file").toAbsolutePath(), timeout, limit);
+        return new Capture(null, Objects.requireNonNull(file, "file").toAbsolutePath(), timeout, limit, grace, timeoutSignal);
     }
 
-    /** Kills the child with SIGKILL if its output has not ended this long after the spawn. */
+    /**
+     * Ends the child and its tree if its output has not ended this long after the spawn: SIGKILL
+     * at once, or, with {@link #withKillGrace}, a signal first and SIGKILL after the grace.
+     */
     public Capture withTimeout(Duration d) {
         if (d.isNegative()) {
             throw new IllegalArgumentException("negative timeout " + d);
         }
-        return new Capture(input, inputFile, d, limit);
+        return new Capture(input, inputFile, d, limit, grace, timeoutSignal);
+    }
+
+    /**
+     * At the timeout, sends {@link #withTimeoutSignal the timeout signal} (SIGTERM unless set) to
+     * the tree first and SIGKILL only once this grace has passed, so the child can clean up.
+     */
+    public Capture withKillGrace(Duration g) {
+        if (g.isNegative()) {
+            throw new IllegalArgumentException("negative grace period " + g);
+        }
+        return new Capture(input, inputFile, timeout, limit, g, timeoutSignal);
+    }
+
+    /** The signal a timeout sends first when there is a {@link #withKillGrace grace period} (default SIGTERM). */
+    public Capture withTimeoutSignal(int signal) {
+        if (signal <= 0 || signal > Signals.MAX) {
+            throw new IllegalArgumentException("not a signal number: " + signal);
+        }
+        return new Capture(input, inputFile, timeout, limit, grace, signal);
     }
 
     /** Keeps at most this many bytes of stdout and of stderr; a child that writes more is killed. */
@@ -79,7 +109,7 @@ public final class Capture {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative limit " + bytes);
         }
-        return new Capture(input, inputFile, timeout, bytes);
+        return new Capture(input, inputFile, timeout, bytes, grace, timeoutSignal);
     }
 
     byte[] input() {
@@ -96,6 +126,14 @@ public final class Capture {
 
     long limit() {
         return limit;
+    }
+
+    Duration grace() {
+        return grace;
+    }
+
+    int timeoutSignal() {
+        return grace == null ? Signals.SIGKILL : timeoutSignal;
     }
 
     boolean hasInput() {

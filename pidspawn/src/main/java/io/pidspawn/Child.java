@@ -88,6 +88,10 @@ import java.util.concurrent.CompletableFuture;
  * A Child closed while its process still runs does not stop it: {@link #signal} then throws
  * IllegalStateException (the pidfd is gone), while {@link #waitFor()}, {@link #exitStatus()} and
  * {@link #onExit()} still tell how it ends, as the reaper keeps watching it.
+ *
+ * <h2>Trees</h2>
+ * {@link #killTree()}, {@link #signalTree} and {@link #terminate} reach what the child started,
+ * as far as its {@link KillScope} allows: its own cgroup, else its process group, else itself.
  */
 public final class Child implements AutoCloseable {
     private final String program;
@@ -105,7 +109,7 @@ public final class Child implements AutoCloseable {
     private InputStream stderr;
 
     Child(String program, ExitWatch watch, PipeEnd stdinPipe, PipeEnd stdoutPipe, PipeEnd stderrPipe, Path cgroup,
-          Throwable spawnSite) {
+          Throwable spawnSite, boolean killTreeOnClose) {
         this.program = program;
         this.cgroup = cgroup;
         this.watch = watch;
@@ -118,7 +122,7 @@ public final class Child implements AutoCloseable {
                 pipes.add(p);
             }
         }
-        this.resources = new ChildResources(watch, pipes, program, spawnSite);
+        this.resources = new ChildResources(watch, pipes, program, spawnSite, killTreeOnClose);
         LeakDetector.track(this, resources);
     }
 
@@ -262,6 +266,51 @@ public final class Child implements AutoCloseable {
         Cgroups.kill(cgroup);
     }
 
+    /**
+     * Kills, with SIGKILL, the child and everything it started, by the strongest means it has
+     * ({@link KillScope}): the cgroup the library created for it (every child of a command with
+     * {@link Command.Builder#ownCgroup()} or a resource limit, and every {@link Command#output}
+     * child with a timeout where the system lets the library create cgroups), which reaches
+     * daemons that called setsid() or forked twice; else the process group it leads (every
+     * {@code output()} child leads one unless its command chose its session or group); else the
+     * child alone. It works after the child has exited too, for what it left running.
+     *
+     * @return how far the signal reached
+     */
+    public KillScope killTree() throws ErrnoException {
+        return watch.signalTree(Signals.SIGKILL);
+    }
+
+    /** As {@link #killTree()}, with another signal (0 checks nothing and sends nothing). */
+    public KillScope signalTree(int sig) throws ErrnoException {
+        return watch.signalTree(sig);
+    }
+
+    /**
+     * Asks the child's tree to end, then makes sure it does: {@code sig} (SIGTERM, usually) to the
+     * tree now, SIGKILL to the tree once {@code grace} has passed, as Go's Cmd.Cancel and WaitDelay
+     * do. Returns at once; the SIGKILL is a timer on the library's reaper thread, not a thread per
+     * child, and reaches whatever is still running then (even if the child itself ended on the
+     * first signal). The same mechanism ends an {@link Command#output} timeout. Wait for the child
+     * as usual ({@link #waitFor()}).
+     *
+     * @return how far the signals reach
+     */
+    public KillScope terminate(int sig, Duration grace) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("negative grace period " + grace);
+        }
+        return watch.terminate(sig, grace);
+    }
+
+    /**
+     * The directories of the cgroups the library created for this child (v2 first), empty when it
+     * has none; they are removed once the child is reaped and nothing is left in them.
+     */
+    public List<Path> ownCgroupDirectories() {
+        return watch.cgroup() == null ? List.of() : watch.cgroup().directories();
+    }
+
     /** The cgroup directory the child was started in, if its command named one. */
     public Optional<Path> cgroup() {
         return Optional.ofNullable(cgroup);
@@ -338,7 +387,13 @@ public final class Child implements AutoCloseable {
         return Collector.collectAsync(this, capture);
     }
 
-    /** Closes the pipe ends and releases the pidfd; neither kills nor waits (the reaper still reaps). */
+    /**
+     * Closes the pipe ends and releases the pidfd. A child still running keeps running, and the
+     * library reaps it when it exits (its cgroup, if it has one, is removed then); unless its
+     * command was built with {@link Command.Builder#killTreeOnClose()}, which kills its tree
+     * first, as {@link #killTree()}. Either way no fd remains. Dropping a Child unclosed does
+     * the same once the garbage collector has found it unreachable.
+     */
     @Override
     public void close() {
         resources.release();

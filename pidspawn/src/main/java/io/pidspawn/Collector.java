@@ -19,6 +19,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Collector {
     private static final byte[] NOTHING = new byte[0];
+    /** How long after a timeout's SIGKILL the pipes may take to end. */
+    private static final long AFTER_KILL_NANOS = 100_000_000L;
 
     private Collector() {}
 
@@ -37,6 +39,7 @@ final class Collector {
         try {
             CompletableFuture<?> all = CompletableFuture.allOf(watch.exitFuture(), done(out), done(err));
             boolean timedOut = false;
+            KillScope killed = null;
             if (capture.timeout() == null) {
                 all.get();
             } else {
@@ -44,16 +47,24 @@ final class Collector {
                     all.get(capture.timeout().toNanos() - (System.nanoTime() - start), TimeUnit.NANOSECONDS);
                 } catch (TimeoutException e) {
                     timedOut = true;
-                    watch.killQuietly();
+                    killed = watch.terminate(capture.timeoutSignal(), capture.grace());
+                    // What the tree writes while it ends is kept, until the grace is over.
+                    long wait = (capture.grace() == null ? 0 : capture.grace().toNanos()) + AFTER_KILL_NANOS;
+                    try {
+                        all.get(wait, TimeUnit.NANOSECONDS);
+                    } catch (TimeoutException stillOpen) {
+                        // a process outside the kill's reach holds a pipe: cut it off
+                    }
                     stop(out);
                     stop(err);
                 }
             }
-            ExitStatus status = watch.await(); // soon after a SIGKILL
+            ExitStatus status = watch.await(); // by the end of the grace at the latest
             Drain.Result o = result(out);
             Drain.Result e = result(err);
             collected = true;
-            return new Output(status, o.bytes(), e.bytes(), timedOut, o.limitExceeded() || e.limitExceeded());
+            boolean limited = o.limitExceeded() || e.limitExceeded();
+            return new Output(status, o.bytes(), e.bytes(), timedOut, limited, killed != null ? killed : limited ? KillScope.CHILD : null);
         } catch (ExecutionException e) {
             if (e.getCause() instanceof ErrnoException errno) {
                 throw errno;
@@ -81,6 +92,7 @@ final class Collector {
         Drain err = drain(child.stderrPipe(), capture, watch);
         CompletableFuture<Void> all = CompletableFuture.allOf(watch.exitFuture(), done(out), done(err));
         AtomicBoolean timedOut = new AtomicBoolean();
+        KillScope[] killed = new KillScope[1];
         CompletableFuture<Void> ended = all;
         if (capture.timeout() != null) {
             // orTimeout cancels its timer when the copy completes: nothing lingers in the scheduler.
@@ -90,13 +102,16 @@ final class Collector {
                     return CompletableFuture.failedFuture(cause);
                 }
                 timedOut.set(true);
-                watch.killQuietly();
-                stop(out);
-                stop(err);
-                return all; // the exit soon after the SIGKILL, and what the pipes held
+                killed[0] = watch.terminate(capture.timeoutSignal(), capture.grace());
+                long wait = (capture.grace() == null ? 0 : capture.grace().toNanos()) + AFTER_KILL_NANOS;
+                return all.copy().completeOnTimeout(null, wait, TimeUnit.NANOSECONDS).thenCompose(v -> {
+                    stop(out);
+                    stop(err);
+                    return all; // the exit by the end of the grace, and what the pipes held
+                });
             });
         }
-        CompletableFuture<Output> result = ended.thenApplyAsync(v -> output(watch, out, err, timedOut.get()),
+        CompletableFuture<Output> result = ended.thenApplyAsync(v -> output(watch, out, err, timedOut.get(), killed[0]),
                 ExitDispatcher.executor());
         result.whenComplete((o, failure) -> {
             if (failure != null) {
@@ -109,7 +124,7 @@ final class Collector {
     }
 
     /** The Output once the exit and both drains are complete. */
-    private static Output output(ExitWatch watch, Drain out, Drain err, boolean timedOut) {
+    private static Output output(ExitWatch watch, Drain out, Drain err, boolean timedOut, KillScope killed) {
         ExitStatus status;
         try {
             status = watch.await(); // complete: returns at once, and releases the pidfd as waitFor() does
@@ -119,7 +134,8 @@ final class Collector {
         }
         Drain.Result o = out == null ? new Drain.Result(NOTHING, false) : out.done().join();
         Drain.Result e = err == null ? new Drain.Result(NOTHING, false) : err.done().join();
-        return new Output(status, o.bytes(), e.bytes(), timedOut, o.limitExceeded() || e.limitExceeded());
+        boolean limited = o.limitExceeded() || e.limitExceeded();
+        return new Output(status, o.bytes(), e.bytes(), timedOut, limited, killed != null ? killed : limited ? KillScope.CHILD : null);
     }
 
     private static Drain drain(PipeEnd pipe, Capture capture, ExitWatch watch) {

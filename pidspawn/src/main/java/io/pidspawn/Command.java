@@ -2,6 +2,8 @@ package io.pidspawn;
 
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.reaper.FdHandle;
+import io.pidspawn.internal.reaper.CommandCleaner;
+import io.pidspawn.internal.reaper.LeakDetector;
 import io.pidspawn.internal.spawn.PathSearch;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.SpawnAction;
@@ -92,7 +94,13 @@ public final class Command implements AutoCloseable {
     private final Policy onReplaced;
     private final Path cgroup; // the cgroup directory children start in, or null
     private final boolean pwdFollowsCwd; // the environment is inherited and the caller left PWD alone
+    private final boolean setsGroup; // the command chose the children's group or session
+    private final boolean leadsGroup; // ... and each child leads a group of its own
+    private final boolean ownCgroup; // every child gets a cgroup of its own
+    private final boolean killTreeOnClose;
     private final FdHandle builder; // its closer also closes heldStdioFds
+    /** Closes the builder if the command becomes unreachable unclosed. */
+    private final CommandCleaner.Cleanable cleanable;
     private final Object repinLock = new Object();
     private volatile long pins; // how often the executable was pinned again
 
@@ -109,7 +117,11 @@ public final class Command implements AutoCloseable {
         this.onReplaced = b.onReplaced;
         this.cgroup = b.process.cgroupDirectory();
         this.pwdFollowsCwd = b.pwdFollowsCwd();
-        this.builder = new FdHandle(builderFd, fd -> {
+        this.setsGroup = b.process.setsGroup();
+        this.leadsGroup = b.process.leadsGroup();
+        this.ownCgroup = b.process.hasOwnCgroup();
+        this.killTreeOnClose = b.process.killsTreeOnClose();
+        FdHandle handle = new FdHandle(builderFd, fd -> {
             for (int h : held) {
                 if (h >= 0) {
                     Libc.close(h);
@@ -117,6 +129,8 @@ public final class Command implements AutoCloseable {
             }
             closeBuilder(fd);
         });
+        this.builder = handle;
+        this.cleanable = CommandCleaner.register(this, handle, toString(), LeakDetector.ENABLED ? new Throwable("built here") : null);
     }
 
     /** A command running {@code program}: a path, or a bare name looked up in PATH when built. */
@@ -192,6 +206,24 @@ public final class Command implements AutoCloseable {
         }
     }
 
+    /**
+     * As {@link #spawn(SpawnOverrides)}, for output(): the child leads a process group of its own
+     * (unless the command chose its group or session), and with a timeout gets a cgroup of its
+     * own where the system allows, so that the timeout can end its whole tree.
+     */
+    private Child spawnForOutput(SpawnOverrides overrides, boolean timeout) throws SpawnException {
+        long pinned = pins;
+        try {
+            return Launch.start(this, overrides, true, timeout && cgroup == null && !ownCgroup);
+        } catch (SpawnException e) {
+            if (e.errno() != Errno.ESTALE || e.step() != SpawnStep.PREPARE || onReplaced == Policy.FAIL) {
+                throw e;
+            }
+            repin(pinned, e);
+            return Launch.start(this, overrides, true, timeout && cgroup == null && !ownCgroup);
+        }
+    }
+
     /** Pins the file now at the executable's path, unless another spawn already did since {@code seen}. */
     private void repin(long seen, SpawnException stale) throws SpawnException {
         synchronized (repinLock) {
@@ -250,15 +282,21 @@ public final class Command implements AutoCloseable {
                 o = o.withStdio(fd, defaults[fd]);
             }
         }
-        try (Child child = spawn(o)) {
+        try (Child child = spawnForOutput(o, capture.timeout() != null)) {
             return Collector.collect(child, capture.input(), capture);
         }
     }
 
-    /** Releases the builder once the spawns under way are done; later spawns throw IllegalStateException. */
+    /**
+     * Releases the builder (and the pinned executable, and the fds the command holds) once the
+     * spawns under way are done; later spawns throw IllegalStateException. A command that becomes
+     * unreachable unclosed is released the same way once the garbage collector finds it (the
+     * reaper thread looks once a second while commands are open); with {@code -Dpidspawn.leakDetector=true} that is reported,
+     * with the stack trace of its {@link Builder#build()}.
+     */
     @Override
     public void close() {
-        builder.close();
+        cleanable.clean();
     }
 
     @Override
@@ -287,6 +325,18 @@ public final class Command implements AutoCloseable {
     /** The cgroup directory children start in, or null. */
     Path cgroup() {
         return cgroup;
+    }
+
+    boolean setsGroup() {
+        return setsGroup;
+    }
+
+    boolean leadsGroup() {
+        return leadsGroup;
+    }
+
+    boolean killsTreeOnClose() {
+        return killTreeOnClose;
     }
 
     /** This command's copy of the Stdio.fd source for stdio fd 0-2. */
@@ -651,6 +701,71 @@ public final class Command implements AutoCloseable {
         /** As {@link #cgroup(Path)}, named as /proc/self/cgroup names it: {@code /jobs/build-7}, from the cgroup2 root. */
         public Builder cgroup(String cgroupPath) {
             process.cgroup(cgroupPath);
+            return this;
+        }
+
+        /**
+         * Gives every child a cgroup of its own, created by the library for each spawn under
+         * {@link #cgroupParent} (by default this process's own cgroup, in each hierarchy) and
+         * removed once the child is reaped and nothing is left in it. Everything the child starts
+         * stays in it, so {@link Child#killTree()} and timeouts reach daemons too, and the child's
+         * {@link Usage} gets its peak memory. On cgroup v2 the child starts in it (CLONE_INTO_CGROUP);
+         * on v1 it joins it before exec (step {@code join cgroup}). Fails the build with ENOTSUP
+         * (EOPNOTSUPP) when neither cgroup v2 nor a cgroup v1 freezer is usable.
+         */
+        public Builder ownCgroup() {
+            process.ownCgroup();
+            return this;
+        }
+
+        /**
+         * Where the cgroups of {@link #ownCgroup()} and the limits are created: a cgroup path as
+         * /proc/self/cgroup names one ({@code /jobs}), in every hierarchy used; it must exist and
+         * be writable (delegated). By default, this process's own cgroup.
+         */
+        public Builder cgroupParent(String cgroupPath) {
+            process.cgroupParent(cgroupPath);
+            return this;
+        }
+
+        /**
+         * Limits the memory of the child and everything it starts (cgroup v2 {@code memory.max},
+         * v1 {@code memory.limit_in_bytes}): past it, the kernel reclaims and then the OOM killer
+         * kills, which {@link Usage#oomKilled()} reports. Implies {@link #ownCgroup()}. Fails the
+         * build with ENOTSUP naming what is missing when no memory controller is usable.
+         */
+        public Builder memoryMax(long bytes) {
+            process.memoryMax(bytes);
+            return this;
+        }
+
+        /** Limits the swap the tree may use (v2 {@code memory.swap.max}; v1 memory+swap, which needs {@link #memoryMax}). */
+        public Builder swapMax(long bytes) {
+            process.swapMax(bytes);
+            return this;
+        }
+
+        /** Limits the number of tasks (processes and threads) in the tree ({@code pids.max}): a fork past it fails with EAGAIN. */
+        public Builder pidsMax(int tasks) {
+            process.pidsMax(tasks);
+            return this;
+        }
+
+        /**
+         * Limits the CPU bandwidth of the tree to this many CPUs (0.5 is half of one CPU): a quota
+         * per 100 ms period (v2 {@code cpu.max}, v1 {@code cpu.cfs_quota_us}).
+         */
+        public Builder cpuMax(double cpus) {
+            process.cpuMax(cpus);
+            return this;
+        }
+
+        /**
+         * {@link Child#close()} (and dropping a Child unclosed) kills the child's tree, as
+         * {@link Child#killTree()}, instead of leaving it running.
+         */
+        public Builder killTreeOnClose() {
+            process.killTreeOnClose();
             return this;
         }
 

@@ -34,10 +34,24 @@ final class Launch implements AutoCloseable {
 
     /** Spawns through the command's builder (the library's one spawn path: the UAPI's run). */
     static Child start(Command command, SpawnOverrides o) throws SpawnException {
+        return start(command, o, false, false);
+    }
+
+    /**
+     * As {@link #start(Command, SpawnOverrides)}; with {@code ownGroup} the child leads a process
+     * group of its own unless the command chose its group or session, and with {@code ownCgroup}
+     * it gets a cgroup of its own where the system allows one (output() with a timeout).
+     */
+    static Child start(Command command, SpawnOverrides o, boolean ownGroup, boolean ownCgroup) throws SpawnException {
         Throwable site = LeakDetector.spawnSite();
         int builder = command.acquireBuilder();
         try (Launch launch = new Launch(command)) {
-            RunArgs run = new RunArgs(launch.argv(o), launch.envp(o), launch.actions(o));
+            List<SpawnAction> actions = launch.actions(o);
+            boolean setpgid = ownGroup && !command.setsGroup();
+            if (setpgid) {
+                actions.add(SpawnAction.setpgid(0));
+            }
+            RunArgs run = new RunArgs(launch.argv(o), launch.envp(o), actions, ownCgroup);
             Spawned spawned;
             try {
                 spawned = PidfdSpawn.pidfd_spawn_run(builder, run);
@@ -49,13 +63,13 @@ final class Launch implements AutoCloseable {
             launch.closeLent(); // the child has its copies; ours would keep its pipes from ever ending
             ExitWatch watch;
             try {
-                watch = ExitWatch.start(spawned);
+                watch = ExitWatch.start(spawned, setpgid || command.leadsGroup());
             } catch (ErrnoException e) {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
             }
             launch.handedOver = true;
             return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],
-                    command.cgroup(), site);
+                    command.cgroup(), site, command.killsTreeOnClose());
         } finally {
             command.releaseBuilder();
         }

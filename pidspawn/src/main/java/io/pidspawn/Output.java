@@ -22,8 +22,16 @@ import java.util.Arrays;
  * @param timedOut whether the timeout passed and the library killed the child
  * @param limitExceeded whether it wrote more than the limit, so that the library killed it and
  *     kept only the first bytes
+ * @param killedBy how far the library's kill reached when it ended the child (timeout, limit),
+ *     or null when it killed nothing; {@link #status()} says which signal ended the child itself,
+ *     and {@link ExitStatus#usage()} what it used
  */
-public record Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean timedOut, boolean limitExceeded) {
+public record Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean timedOut, boolean limitExceeded,
+                     KillScope killedBy) {
+    public Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean timedOut, boolean limitExceeded) {
+        this(status, stdout, stderr, timedOut, limitExceeded, null);
+    }
+
     /** Exited with code 0, within the timeout and the limit. */
     public boolean success() {
         return status.success() && !timedOut && !limitExceeded;
@@ -50,7 +58,8 @@ public record Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean ti
     @Override
     public boolean equals(Object o) {
         return o instanceof Output other && status.equals(other.status) && Arrays.equals(stdout, other.stdout)
-                && Arrays.equals(stderr, other.stderr) && timedOut == other.timedOut && limitExceeded == other.limitExceeded;
+                && Arrays.equals(stderr, other.stderr) && timedOut == other.timedOut && limitExceeded == other.limitExceeded
+                && killedBy == other.killedBy;
     }
 
     @Override
@@ -63,6 +72,7 @@ public record Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean ti
     @Override
     public String toString() {
         return "Output[" + status + ", stdout " + stdout.length + " bytes, stderr " + stderr.length + " bytes"
-                + (timedOut ? ", timed out" : "") + (limitExceeded ? ", limit exceeded" : "") + "]";
+                + (timedOut ? ", timed out" : "") + (limitExceeded ? ", limit exceeded" : "")
+                + (killedBy != null ? ", killed " + killedBy.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') : "") + "]";
     }
 }

@@ -46,6 +46,13 @@ final class ProcessSettings {
     private String uidMap;
     private String gidMap;
     private MountPropagation propagation;
+    private boolean ownCgroup;
+    private String cgroupParent;
+    private long memoryMax = -1;
+    private long swapMax = -1;
+    private long pidsMax = -1;
+    private String cpuMax;
+    private boolean killTreeOnClose;
 
     void newSession() {
         newSession = true;
@@ -173,6 +180,69 @@ final class ProcessSettings {
 
     void gidMap(String map) {
         gidMap = checkMap("gid_map", map);
+    }
+
+    void ownCgroup() {
+        ownCgroup = true;
+    }
+
+    void cgroupParent(String path) {
+        if (!path.startsWith("/")) {
+            throw new IllegalArgumentException("cgroup parent \"" + path + "\" must start with / (as /proc/self/cgroup names a cgroup)");
+        }
+        cgroupParent = path;
+    }
+
+    void memoryMax(long bytes) {
+        memoryMax = positive("memory max", bytes);
+    }
+
+    void swapMax(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("swap max " + bytes + " is negative");
+        }
+        swapMax = bytes;
+    }
+
+    void pidsMax(int tasks) {
+        pidsMax = positive("pids max", tasks);
+    }
+
+    void cpuMax(double cpus) {
+        if (!(cpus > 0) || cpus > 4096) {
+            throw new IllegalArgumentException("cpu max " + cpus + " is not a number of CPUs above 0");
+        }
+        cpuMax = Double.toString(cpus);
+    }
+
+    void killTreeOnClose() {
+        killTreeOnClose = true;
+    }
+
+    boolean killsTreeOnClose() {
+        return killTreeOnClose;
+    }
+
+    /** Whether every child gets a cgroup of its own (asked for, or implied by a limit). */
+    boolean hasOwnCgroup() {
+        return ownCgroup || memoryMax >= 0 || swapMax >= 0 || pidsMax >= 0 || cpuMax != null;
+    }
+
+    /** Whether each child leads a process group of its own (a new session, or group 0). */
+    boolean leadsGroup() {
+        return newSession || processGroup == 0 || controllingTerminal >= 0;
+    }
+
+    /** Whether the command decides the child's process group or session itself. */
+    boolean setsGroup() {
+        return newSession || processGroup >= 0 || controllingTerminal >= 0;
+    }
+
+    private static long positive(String what, long n) {
+        if (n <= 0) {
+            throw new IllegalArgumentException(what + " " + n + " is not positive");
+        }
+        return n;
     }
 
     /** The cgroup directory children start in, or null; a name is resolved against the cgroup2 mount now. */
@@ -304,6 +374,24 @@ final class ProcessSettings {
         }
         if (cgroupDir != null) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, "cgroup", cgroupDir.toString(), PidfdSpawn.AT_FDCWD);
+        }
+        if (cgroupParent != null) {
+            string(b, "cgroup.parent", cgroupParent);
+        }
+        if (ownCgroup) {
+            flag(b, "cgroup.own");
+        }
+        if (memoryMax >= 0) {
+            string(b, "memory.max", Long.toString(memoryMax));
+        }
+        if (swapMax >= 0) {
+            string(b, "memory.swap.max", Long.toString(swapMax));
+        }
+        if (pidsMax >= 0) {
+            string(b, "pids.max", Long.toString(pidsMax));
+        }
+        if (cpuMax != null) {
+            string(b, "cpu.max", cpuMax);
         }
     }
 

@@ -40,7 +40,9 @@ public enum SpawnStep {
     /** A seccomp filter of the command's sandbox, installed last, just before exec. */
     SECCOMP(31, "seccomp"),
     /** Mount propagation in a new mount namespace, made private (or slave, shared) before anything else. */
-    MOUNT_PROPAGATION(40, "mount propagation");
+    MOUNT_PROPAGATION(40, "mount propagation"),
+    /** Joining the child's cgroup v1 hierarchies (cgroup v2 needs no step: the clone puts it there). */
+    CGROUP_JOIN(50, "join cgroup");
 
     private final int code;
     private final String label;

@@ -107,8 +107,13 @@ class CommandTest {
         // ids prints the session, the process group and the pid.
         String[] ids = run(helper("ids").processGroup(0)).trim().split(" ");
         assertThat(ids[1]).isEqualTo(ids[2]);
-        String[] ours = run(helper("ids")).trim().split(" ");
-        assertThat(ours[1]).isEqualTo(Integer.toString(Libc.getpgid(0))); // by default, ours
+        String[] own = run(helper("ids")).trim().split(" ");
+        assertThat(own[1]).as("an output() child leads its own group by default").isEqualTo(own[2]);
+        try (Command c = helper("ids").build(); Child child = c.spawn(SpawnOverrides.none().withStdout(Stdio.pipe()))) {
+            String[] ours = new String(child.stdout().readAllBytes()).trim().split(" ");
+            child.waitFor();
+            assertThat(ours[1]).as("a spawn()ed one is in ours").isEqualTo(Integer.toString(Libc.getpgid(0)));
+        }
         assertThatThrownBy(() -> helper().processGroup(-1)).isInstanceOf(IllegalArgumentException.class);
     }
 

@@ -3,6 +3,7 @@ package io.pidspawn.uapi;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
+import io.pidspawn.Usage;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.spawn.Registry;
 import java.io.IOException;
@@ -267,14 +268,18 @@ public final class PidfdSpawn {
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment info = a.allocate(128, 8);
+            MemorySegment rusage = a.allocate(Usage.RUSAGE_BYTES, 8);
             int r;
             do {
-                r = Libc.waitid(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | options);
+                // The system call itself: its fifth argument, which the C library's waitid lacks,
+                // is the reaped child's struct rusage.
+                r = Libc.waitidRusage(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | options, rusage);
             } while (r == -Errno.EINTR);
             if (r < 0) {
                 throw new ErrnoException("waitid", -r, "pidfd " + pidfd);
             }
-            return decodeSiginfo(info);
+            ExitStatus s = decodeSiginfo(info);
+            return s == null || (options & WNOWAIT) != 0 ? s : s.withUsage(Usage.fromRusage(rusage));
         }
     }
 

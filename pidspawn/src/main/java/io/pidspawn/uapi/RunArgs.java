@@ -9,12 +9,20 @@ import java.util.List;
  * @param argv the complete argument vector for this run (argv[0] included), or null for the builder's
  * @param envp the complete environment ({@code NAME=value} strings) for this run, or null for the builder's
  * @param actions at most {@value PidfdSpawn#MAX_ACTIONS} actions, applied in order
+ * @param ownCgroup whether this run's child gets a cgroup of its own if the system allows one
+ *     (as the {@code cgroup.own} key, which fails at config time where it cannot): the run's
+ *     {@link Spawned#cgroup()} says whether it got one. Ignored when the builder names a cgroup
+ *     ({@code cgroup}) or already gives every child its own.
  */
-public record RunArgs(List<String> argv, List<String> envp, List<SpawnAction> actions) {
+public record RunArgs(List<String> argv, List<String> envp, List<SpawnAction> actions, boolean ownCgroup) {
     public RunArgs {
         argv = argv == null ? null : List.copyOf(argv);
         envp = envp == null ? null : List.copyOf(envp);
         actions = actions == null ? List.of() : List.copyOf(actions);
+    }
+
+    public RunArgs(List<String> argv, List<String> envp, List<SpawnAction> actions) {
+        this(argv, envp, actions, false);
     }
 
     private static final RunArgs NONE = new RunArgs(null, null, List.of());
@@ -29,14 +37,19 @@ public record RunArgs(List<String> argv, List<String> envp, List<SpawnAction> ac
     }
 
     public RunArgs withArgv(List<String> newArgv) {
-        return new RunArgs(newArgv, envp, actions);
+        return new RunArgs(newArgv, envp, actions, ownCgroup);
     }
 
     public RunArgs withEnvp(List<String> newEnvp) {
-        return new RunArgs(argv, newEnvp, actions);
+        return new RunArgs(argv, newEnvp, actions, ownCgroup);
     }
 
     public RunArgs withActions(List<SpawnAction> newActions) {
-        return new RunArgs(argv, envp, newActions);
+        return new RunArgs(argv, envp, newActions, ownCgroup);
+    }
+
+    /** This run's child gets a cgroup of its own when the system allows it. */
+    public RunArgs withOwnCgroup() {
+        return new RunArgs(argv, envp, actions, true);
     }
 }

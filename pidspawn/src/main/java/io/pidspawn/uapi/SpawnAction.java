@@ -76,6 +76,21 @@ public sealed interface SpawnAction {
         }
     }
 
+    /**
+     * setpgid(0, pgid) for this run: 0 makes the child the leader of a new process group. pidspawn's
+     * own action (the proposal has it as a builder attribute only), so that one template can start
+     * children that lead their own group, as {@code output()} does, and children that do not.
+     */
+    record Setpgid(int pgid) implements SpawnAction {
+        public String describe() {
+            return pgid == 0 ? "setpgid to its own group" : "setpgid " + pgid;
+        }
+    }
+
+    static SpawnAction setpgid(int pgid) {
+        return new Setpgid(pgid);
+    }
+
     static SpawnAction close(int fd) {
         return new Close(fd);
     }

@@ -97,6 +97,8 @@ public final class Libc {
     private static final MethodHandle GETENV = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
     private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
     private static final MethodHandle KILL = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    private static final MethodHandle MKDIRAT = Native.errnoCall("mkdirat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    private static final MethodHandle UNLINKAT = Native.errnoCall("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
     private static final MethodHandle GETPGID = Native.errnoCall("getpgid", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle EPOLL_CREATE1 = Native.errnoCall("epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
     private static final MethodHandle EPOLL_CTL = Native.errnoCall("epoll_ctl",
@@ -334,6 +336,26 @@ public final class Libc {
     public static int getpid() {
         try {
             return (int) GETPID.invokeExact();
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    public static final int AT_REMOVEDIR = 0x200;
+
+    /** mkdir(2) at a path: 0 or -errno. */
+    public static int mkdir(String path, int mode) {
+        try (Arena a = Arena.ofConfined()) {
+            return Native.result((int) MKDIRAT.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), mode));
+        } catch (Throwable t) {
+            throw fatal(t);
+        }
+    }
+
+    /** rmdir(2) at a path (unlinkat AT_REMOVEDIR): 0 or -errno. */
+    public static int rmdir(String path) {
+        try (Arena a = Arena.ofConfined()) {
+            return Native.result((int) UNLINKAT.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), AT_REMOVEDIR));
         } catch (Throwable t) {
             throw fatal(t);
         }

@@ -12,16 +12,24 @@ public final class ChildResources {
     private final List<PipeEnd> pipes;
     private final String program;
     private final Throwable spawnSite;
+    private final boolean killTreeOnClose;
 
-    public ChildResources(ExitWatch watch, List<PipeEnd> pipes, String program, Throwable spawnSite) {
+    public ChildResources(ExitWatch watch, List<PipeEnd> pipes, String program, Throwable spawnSite, boolean killTreeOnClose) {
         this.watch = watch;
         this.pipes = List.copyOf(pipes);
         this.program = program;
         this.spawnSite = spawnSite;
+        this.killTreeOnClose = killTreeOnClose;
     }
 
-    /** Closes the pipe ends and releases the pidfd; the child itself is left alone (and still reaped). */
+    /**
+     * Closes the pipe ends and releases the pidfd; the child itself is left alone (and still
+     * reaped), unless its command asked for its tree to be killed on close.
+     */
     public void release() {
+        if (killTreeOnClose) {
+            watch.killTreeQuietly();
+        }
         for (PipeEnd p : pipes) {
             p.close();
         }

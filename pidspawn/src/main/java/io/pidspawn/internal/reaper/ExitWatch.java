@@ -3,9 +3,11 @@ package io.pidspawn.internal.reaper;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
+import io.pidspawn.KillScope;
 import io.pidspawn.Signals;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.LongLivedFds;
+import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdInfo;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.Spawned;
@@ -51,10 +53,17 @@ public final class ExitWatch implements Reaper.Watch {
         }
     }
 
-    private ExitWatch(int pid, int pidfd, long token) {
+    /** The cgroups the library created for the child, or null. */
+    private final ChildCgroup cgroup;
+    /** Whether the child was made the leader of a process group of its own. */
+    private final boolean leadsGroup;
+
+    private ExitWatch(int pid, int pidfd, long token, ChildCgroup cgroup, boolean leadsGroup) {
         this.pid = pid;
         this.pidfd = new FdHandle(pidfd, ExitWatch::closePidfd);
         this.token = token;
+        this.cgroup = cgroup;
+        this.leadsGroup = leadsGroup;
     }
 
     /**
@@ -62,10 +71,15 @@ public final class ExitWatch implements Reaper.Watch {
      * Should even that fail, the child is killed and reaped here and the pidfd closed.
      */
     public static ExitWatch start(Spawned child) throws ErrnoException {
+        return start(child, false);
+    }
+
+    /** As {@link #start(Spawned)}, for a child that leads a process group of its own (setsid, setpgid 0). */
+    public static ExitWatch start(Spawned child, boolean leadsGroup) throws ErrnoException {
         Reaper reaper = Reaper.get();
         // Above the fds later spawns hand to their children, so those spawns need not copy it.
         int pidfd = LongLivedFds.move(child.pidfd());
-        ExitWatch w = new ExitWatch(child.pid(), pidfd, reaper.newToken());
+        ExitWatch w = new ExitWatch(child.pid(), pidfd, reaper.newToken(), child.cgroup(), leadsGroup);
         w.pidfd.acquire(); // the reaper's reference, dropped once it has reaped the child
         try {
             reaper.add(w.token, pidfd, Libc.EPOLLIN, w);
@@ -76,6 +90,10 @@ public final class ExitWatch implements Reaper.Watch {
                 PidfdSpawn.pidfd_wait(pidfd, 0);
             } finally {
                 w.pidfd.close();
+                if (w.cgroup != null) {
+                    w.cgroup.kill();
+                    CgroupJanitor.release(w.cgroup);
+                }
             }
             throw e;
         }
@@ -129,6 +147,12 @@ public final class ExitWatch implements Reaper.Watch {
         }
         Reaper.get().remove(token, pidfd.fd()); // before the release that may close it
         pidfd.release(); // the reaper's reference
+        if (cgroup != null) {
+            if (status != null && status.usage().isPresent()) {
+                status = status.withUsage(status.usage().get().withCgroup(cgroup.memoryPeakBytes(), cgroup.oomKilled()));
+            }
+            CgroupJanitor.release(cgroup);
+        }
         if (status != null) {
             exit.complete(status);
         }
@@ -422,6 +446,119 @@ public final class ExitWatch implements Reaper.Watch {
             return true;
         } finally {
             pidfd.release();
+        }
+    }
+
+    // ---- the whole tree ----
+
+    /** The cgroups the library created for the child, or null. */
+    public ChildCgroup cgroup() {
+        return cgroup;
+    }
+
+    /** How far {@link #signalTree} reaches: the child's cgroup, else its process group, else the child alone. */
+    public KillScope treeScope() {
+        return cgroup != null && cgroup.directories().size() > 0 ? KillScope.CGROUP
+                : leadsGroup ? KillScope.PROCESS_GROUP : KillScope.CHILD;
+    }
+
+    /**
+     * Sends sig to the child and everything it started, as far as {@link #treeScope} reaches; the
+     * group and cgroup are reached after the child has exited too (its cgroup until it is removed,
+     * its group while the pidfd is held).
+     */
+    public KillScope signalTree(int sig) throws ErrnoException {
+        checkSignal(sig);
+        KillScope scope = treeScope();
+        switch (scope) {
+            case CGROUP -> cgroup.signal(sig);
+            case PROCESS_GROUP -> signalGroup(sig);
+            case CHILD -> {
+                if (!pidfd.isClosed()) {
+                    try {
+                        signal(sig);
+                    } catch (IllegalStateException released) {
+                        // released meanwhile: the child was waited for, so it is gone
+                    }
+                }
+            }
+        }
+        return scope;
+    }
+
+    /**
+     * Sends sig to the tree now and, unless sig is SIGKILL, SIGKILL to the tree once grace has
+     * passed (a no-op for whatever has ended by then). The SIGKILL is a timer on the reaper
+     * thread, not a thread per child; for a process group the pidfd stays open until it fires,
+     * so that the group of an exited child can still be reached.
+     */
+    public KillScope terminate(int sig, Duration grace) {
+        checkSignal(sig);
+        KillScope scope;
+        try {
+            scope = signalTree(sig);
+        } catch (ErrnoException | RuntimeException e) {
+            Log.error("signalling the tree of pid " + pid + ": " + e.getMessage(), e);
+            scope = treeScope();
+        }
+        if (sig != Signals.SIGKILL && grace != null) {
+            // Only a group outlives the child's pidfd's usefulness: a cgroup needs no pidfd, and
+            // an unreaped child's pidfd is kept open by the reaper's own reference.
+            boolean held = scope == KillScope.PROCESS_GROUP && pidfd.acquire();
+            Reaper.get().schedule(grace.toNanos(), () -> {
+                try {
+                    killTreeHeld(held);
+                } finally {
+                    if (held) {
+                        pidfd.release();
+                    }
+                }
+            });
+        } else if (sig != Signals.SIGKILL) {
+            killTreeQuietly();
+        }
+        return scope;
+    }
+
+    /** SIGKILL to the tree for library code (timeouts, limits): never throws. */
+    public KillScope killTreeQuietly() {
+        try {
+            return signalTree(Signals.SIGKILL);
+        } catch (ErrnoException | RuntimeException e) {
+            return treeScope();
+        }
+    }
+
+    /** The grace period's end: SIGKILL to the tree, through a pidfd reference the timer holds. */
+    private void killTreeHeld(boolean held) {
+        try {
+            switch (treeScope()) {
+                case CGROUP -> cgroup.kill();
+                case PROCESS_GROUP -> {
+                    reaping.readLock().lock();
+                    try {
+                        if (!reaped) {
+                            Libc.kill(-pid, Signals.SIGKILL);
+                        } else if (held && groupSignalByPidfd) {
+                            Libc.pidfdSendSignal(pidfd.fd(), Signals.SIGKILL, Libc.PIDFD_SIGNAL_PROCESS_GROUP);
+                        }
+                    } finally {
+                        reaping.readLock().unlock();
+                    }
+                }
+                case CHILD -> {
+                    reaping.readLock().lock();
+                    try {
+                        if (!reaped) { // the reaper's reference keeps the pidfd open until then
+                            Libc.pidfdSendSignal(pidfd.fd(), Signals.SIGKILL, 0);
+                        }
+                    } finally {
+                        reaping.readLock().unlock();
+                    }
+                }
+            }
+        } catch (ErrnoException | RuntimeException e) {
+            Log.error("killing the tree of pid " + pid + " after its grace period: " + e.getMessage(), e);
         }
     }
 

@@ -76,6 +76,9 @@ public final class Reaper {
     private final AtomicBoolean wakePending = new AtomicBoolean();
     private final List<Chore> chores = new CopyOnWriteArrayList<>();
     private final Map<Chore, Long> due = new HashMap<>(); // the reaper thread's: when each busy chore ticks next
+    /** One-shot timers (grace periods), the reaper thread's own: added through {@link #execute}. */
+    private final java.util.PriorityQueue<Timer> timers = new java.util.PriorityQueue<>(
+            java.util.Comparator.comparingLong((Timer t) -> t.at));
     /** Whether the reaper sleeps in epoll_wait with no timeout: a chore turning busy must wake it. */
     private volatile boolean sleeping;
     private final Thread thread;
@@ -161,6 +164,51 @@ public final class Reaper {
         }
     }
 
+    /** A task {@link #schedule scheduled} on the reaper thread; cancelling it keeps it from running. */
+    public static final class Timer {
+        final long at;
+        final Runnable task;
+        private volatile boolean cancelled;
+
+        Timer(long at, Runnable task) {
+            this.at = at;
+            this.task = task;
+        }
+
+        public void cancel() {
+            cancelled = true;
+        }
+    }
+
+    /**
+     * Runs task on the reaper thread once delayNanos have passed: the one timer behind every grace
+     * period, so that a thousand children in their grace cost no thread each. Keep it short.
+     */
+    public Timer schedule(long delayNanos, Runnable task) {
+        Timer t = new Timer(System.nanoTime() + Math.max(0, delayNanos), task);
+        execute(() -> timers.add(t));
+        return t;
+    }
+
+    /** Runs the timers that are due; the epoll_wait timeout until the next one, or -1. */
+    private int runTimers() {
+        for (Timer t; (t = timers.peek()) != null; ) {
+            long left = t.at - System.nanoTime();
+            if (left > 0 && !t.cancelled) {
+                return (int) Math.min(Integer.MAX_VALUE, Math.max(1, (left + 999_999) / 1_000_000));
+            }
+            timers.poll();
+            if (!t.cancelled) {
+                try {
+                    t.task.run();
+                } catch (Throwable e) {
+                    Log.error("a reaper timer failed", e);
+                }
+            }
+        }
+        return -1;
+    }
+
     /** Runs task on the reaper thread, after the events it is handling now. */
     public void execute(Runnable task) {
         tasks.add(task);
@@ -227,9 +275,13 @@ public final class Reaper {
                         Log.error("a reaper task failed", t);
                     }
                 }
-                timeoutMillis = runChores();
+                timeoutMillis = earliest(runChores(), runTimers());
             }
         }
+    }
+
+    private static int earliest(int a, int b) {
+        return a < 0 ? b : b < 0 ? a : Math.min(a, b);
     }
 
     /** Ticks the busy chores that are due; returns the epoll_wait timeout until the next one (-1: none). */

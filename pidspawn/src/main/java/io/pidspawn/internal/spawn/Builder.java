@@ -6,6 +6,7 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.SpawnAction;
@@ -417,6 +418,60 @@ final class Builder {
                         + " (a quarter of RLIMIT_STACK " + (stack == -1 ? "unlimited" : Long.toUnsignedString(stack))
                         + ", within 128 KiB..6 MiB)", -1);
             }
+            ChildCgroup cgroup = cgroupFor(p, part);
+            try {
+                Spawned child = spawn(arena, p, part, cgroup);
+                cgroup = null; // the caller's now
+                return child;
+            } finally {
+                if (cgroup != null) {
+                    removeQuietly(cgroup);
+                }
+            }
+        }
+    }
+
+    /**
+     * The cgroups of this run's child, when it gets its own: created now with their limits, and
+     * joined by the child (v1) or cloned into (v2). The fds the child writes to are put above every
+     * fd an op writes to, so that no mapping overwrites them before the child joins.
+     */
+    private ChildCgroup cgroupFor(CompiledPlan p, RunPart part) throws SpawnException {
+        if (attrs.cgroupFd >= 0) {
+            return null;
+        }
+        OwnCgroups own = attrs.own.wanted() ? attrs.own : part.ownCgroup ? OwnCgroups.whenPossible() : null;
+        if (own == null) {
+            return null;
+        }
+        ChildCgroup c;
+        try {
+            c = own.create(Math.max(Math.max(p.highestTarget, part.ops.highestTarget()), Math.max(p.highestFd, part.ops.highestFd())) + 1);
+        } catch (ErrnoException e) {
+            if (own != attrs.own) {
+                return null; // only when possible: the run goes on without
+            }
+            throw new SpawnException(p.program, SpawnStep.PREPARE, e.errno(), "cgroup of its own: " + e.getMessage(), -1);
+        }
+        List<Integer> join = c.joinFds();
+        List<java.nio.file.Path> dirs = c.v1Directories();
+        for (int i = join.size() - 1; i >= 0; i--) {
+            part.ops.addFirst(SpawnStep.CGROUP_JOIN.code(), join.get(i), "join cgroup v1 " + dirs.get(i));
+        }
+        part.prepended = join.size();
+        return c;
+    }
+
+    private static void removeQuietly(ChildCgroup c) {
+        try {
+            c.remove();
+        } catch (ErrnoException e) {
+            // a failed spawn's empty cgroup: nothing more to do
+        }
+    }
+
+    private Spawned spawn(Arena arena, CompiledPlan p, RunPart part, ChildCgroup cgroup) throws SpawnException {
+        {
             MemorySegment rq = arena.allocate(PlanAbi.REQUEST);
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_EXEC_PATH, p.execPath.address());
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_ARGV,
@@ -430,8 +485,9 @@ final class Builder {
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FLAGS, p.execFlags);
-            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CLONE_FLAGS, attrs.cloneFlags());
-            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CGROUP_FD, Math.max(attrs.cgroupFd, 0));
+            boolean intoCgroup = cgroup != null && cgroup.cloneFd() >= 0;
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CLONE_FLAGS, attrs.cloneFlags() | (intoCgroup ? ProcessAttrs.CLONE_INTO_CGROUP : 0));
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CGROUP_FD, intoCgroup ? cgroup.cloneFd() : Math.max(attrs.cgroupFd, 0));
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_SYNC_FD, -1);
             int[] fault = FAULT.get();
             if (fault != null) {
@@ -444,6 +500,9 @@ final class Builder {
                 r = clone(rq, p.shareFdTable ? Math.max(p.highestFd, part.ops.highestFd()) : -1);
             } finally {
                 StoppedChildWatchdog.end(watched);
+                if (cgroup != null) {
+                    cgroup.closeSpawnFds();
+                }
             }
             if (r < 0) {
                 throw new SpawnException(p.program, SpawnStep.CLONE, -r, null, -1);
@@ -463,10 +522,11 @@ final class Builder {
                     case PlanAbi.LIST_RUN -> part.ops.descriptions.get(index);
                     default -> null;
                 };
-                throw new SpawnException(p.program, SpawnStep.ofCode(failStep), errno, detail,
-                        list == PlanAbi.LIST_RUN ? index : -1);
+                // The cgroup joins come before the caller's actions, which keep their own numbers.
+                int action = list == PlanAbi.LIST_RUN && index >= part.prepended ? index - part.prepended : -1;
+                throw new SpawnException(p.program, SpawnStep.ofCode(failStep), errno, detail, action);
             }
-            return new Spawned(rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PID), rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PIDFD));
+            return new Spawned(rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PID), rq.get(ValueLayout.JAVA_INT, PlanAbi.RQ_PIDFD), cgroup);
         }
     }
 
@@ -532,7 +592,7 @@ final class Builder {
         int[] err = {0};
         fdIdentity = FileIdentity.ofFd(fd, err);
         life = Life.STARTED;
-        return new Spawned(child.pid(), fd);
+        return new Spawned(child.pid(), fd, child.cgroup());
     }
 
     private void markDead() {

@@ -126,4 +126,150 @@ public final class Cgroups {
             Libc.close(fd);
         }
     }
+
+    // ---- hierarchies and small files (for the cgroups the library creates per child) ----
+
+    /** A mounted cgroup hierarchy: v2 (controllers null) or a v1 one with its controllers. */
+    public record Hierarchy(Path mountPoint, String root, java.util.Set<String> controllers) {
+        public boolean v2() {
+            return controllers == null;
+        }
+    }
+
+    /** Every cgroup hierarchy mounted, from /proc/self/mountinfo. */
+    public static java.util.List<Hierarchy> hierarchies() {
+        java.util.List<Hierarchy> out = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0) {
+                    continue;
+                }
+                String[] after = line.substring(dash + 3).split(" ");
+                String[] fields = line.substring(0, dash).split(" ");
+                if (fields.length < 5 || after.length < 3) {
+                    continue;
+                }
+                if (after[0].equals("cgroup2")) {
+                    out.add(new Hierarchy(Path.of(unescape(fields[4])), unescape(fields[3]), null));
+                } else if (after[0].equals("cgroup")) {
+                    java.util.Set<String> ctl = new java.util.TreeSet<>();
+                    for (String opt : after[2].split(",")) {
+                        if (!opt.equals("rw") && !opt.equals("ro") && !opt.contains("=") && !opt.startsWith("no")
+                                && !opt.equals("clone_children") && !opt.equals("xattr") && !opt.equals("cpuset_v2_mode")) {
+                            ctl.add(opt);
+                        }
+                    }
+                    out.add(new Hierarchy(Path.of(unescape(fields[4])), unescape(fields[3]), ctl));
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /**
+     * This process's cgroup in each hierarchy, from /proc/self/cgroup: "" for v2 ("0::/path"),
+     * else each v1 controller name mapped to the path.
+     */
+    public static java.util.Map<String, String> ownCgroups() {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+                String[] f = line.split(":", 3);
+                if (f.length != 3) {
+                    continue;
+                }
+                if (f[0].equals("0") && f[1].isEmpty()) {
+                    out.put("", f[2]);
+                } else {
+                    for (String c : f[1].split(",")) {
+                        out.put(c, f[2]);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
+    /** The directory of cgroup {@code path} (as /proc/self/cgroup names it) in a hierarchy, or null when the mount does not show it. */
+    public static Path directory(Hierarchy h, String path) {
+        String root = h.root();
+        if (!root.equals("/")) {
+            if (!(path + "/").startsWith(root + "/")) {
+                return null;
+            }
+            path = path.substring(root.length());
+        }
+        String rel = path.startsWith("/") ? path.substring(1) : path;
+        return rel.isEmpty() ? h.mountPoint() : h.mountPoint().resolve(rel);
+    }
+
+    /** Writes text to a cgroup file (no create, no truncate): 0, or -errno. */
+    public static int write(Path file, String text) {
+        int fd = Libc.openat(Libc.AT_FDCWD, file.toString(), Libc.O_WRONLY | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return fd;
+        }
+        try (Arena a = Arena.ofConfined()) {
+            byte[] b = text.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            MemorySegment seg = a.allocate(Math.max(1, b.length));
+            MemorySegment.copy(b, 0, seg, java.lang.foreign.ValueLayout.JAVA_BYTE, 0, b.length);
+            long r;
+            do {
+                r = Libc.write(fd, seg, b.length);
+            } while (r == -Errno.EINTR);
+            return r < 0 ? (int) r : 0;
+        } finally {
+            Libc.close(fd);
+        }
+    }
+
+    /** A cgroup file's text, or null when it cannot be read. */
+    public static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The value of "key N" in a flat-keyed file (memory.events, cgroup.events, memory.oom_control), or -1. */
+    public static long keyed(Path file, String key) {
+        String text = read(file);
+        if (text == null) {
+            return -1;
+        }
+        for (String line : text.split("\n")) {
+            String[] kv = line.trim().split("\\s+");
+            if (kv.length == 2 && kv[0].equals(key)) {
+                try {
+                    return Long.parseLong(kv[1]);
+                } catch (NumberFormatException e) {
+                    return -1;
+                }
+            }
+        }
+        return -1;
+    }
+
+    /** A file holding one number ("max" is Long.MAX_VALUE), or -1. */
+    public static long number(Path file) {
+        String text = read(file);
+        if (text == null) {
+            return -1;
+        }
+        String t = text.trim();
+        if (t.equals("max")) {
+            return Long.MAX_VALUE;
+        }
+        try {
+            return Long.parseLong(t);
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
 }

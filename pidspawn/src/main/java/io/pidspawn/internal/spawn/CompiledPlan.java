@@ -37,6 +37,8 @@ final class CompiledPlan implements AutoCloseable {
     final boolean shareFdTable;
     /** The highest fd the plan itself needs in the child, the exec fd included. */
     final int highestFd;
+    /** The highest fd a plan op writes to in the child (a mapping's target), or 2. */
+    final int highestTarget;
 
     CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
                  int execFlags, boolean shareFdTable) {
@@ -57,6 +59,7 @@ final class CompiledPlan implements AutoCloseable {
         this.execFlags = execFlags;
         this.shareFdTable = shareFdTable;
         this.highestFd = Math.max(ops.highestFd(), execFd);
+        this.highestTarget = ops.highestTarget();
     }
 
     @Override
@@ -91,21 +94,43 @@ final class CompiledPlan implements AutoCloseable {
         private final List<Object> data = new ArrayList<>();
         final List<String> descriptions = new ArrayList<>();
         private int highestFd = 2;
+        private int highestTarget = 2;
 
         void add(int code, int fd, int newfd, int flags, Object data, long arg, long arg2, String description) {
             ops.add(new long[] {code, fd, newfd, flags, arg, arg2});
             this.data.add(data);
             descriptions.add(description);
+            note(code, fd, newfd);
+        }
+
+        /** As {@link #add}, before every op already added. */
+        void addFirst(int code, int fd, String description) {
+            ops.addFirst(new long[] {code, fd, 0, 0, 0, 0});
+            data.addFirst(null);
+            descriptions.addFirst(description);
+            note(code, fd, 0);
+        }
+
+        private void note(int code, int fd, int newfd) {
             if (usesFd(code, fd)) {
                 highestFd = Math.max(highestFd, fd);
             }
+            if (code == SpawnStep.DUP2.code() || code == SpawnStep.OPEN.code()) {
+                highestTarget = Math.max(highestTarget, newfd);
+            }
+        }
+
+        /** The highest fd an op writes to in the child (at least 2). */
+        int highestTarget() {
+            return highestTarget;
         }
 
         /** Whether an op's fd field names a fd of the parent's the child must have. */
         private static boolean usesFd(int code, int fd) {
             return fd >= 0 && (code == SpawnStep.CLOSE.code() || code == SpawnStep.DUP2.code()
                     || code == SpawnStep.OPEN.code() || code == SpawnStep.FCHDIR.code() || code == SpawnStep.SETCTTY.code()
-                    || code == SpawnStep.LANDLOCK.code());
+                    || code == SpawnStep.LANDLOCK.code()
+                    || code == SpawnStep.CGROUP_JOIN.code());
         }
 
         /** The highest parent fd an op needs in the child (at least 2). */

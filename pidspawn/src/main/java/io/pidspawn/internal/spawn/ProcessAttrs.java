@@ -71,6 +71,8 @@ final class ProcessAttrs {
     String uidMap;
     String gidMap;
     int propagation = MS_PRIVATE;
+    /** A cgroup of the child's own per run, with limits (cgroup.own, memory.max, ...). */
+    final OwnCgroups own = new OwnCgroups();
 
     /** Applies one key; false when the key is not one of these. */
     boolean apply(String key, ConfigValue v) throws ConfigError {
@@ -170,6 +172,10 @@ final class ProcessAttrs {
             }
             case "cgroup" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING, PIDFD_CONFIG_SET_PATH, PIDFD_CONFIG_SET_FD);
+                if (own.wanted()) {
+                    throw ConfigError.of(key, Errno.EINVAL, "the child already gets a cgroup of its own (cgroup.own or a limit); "
+                            + "name where those go with cgroup.parent");
+                }
                 cgroupFd = replace(cgroupFd, Cgroups.open(key, v));
             }
             case "namespaces" -> {
@@ -185,7 +191,12 @@ final class ProcessAttrs {
                 gidMap = idMap(key, v.string());
             }
             default -> {
-                return false;
+                if (cgroupFd >= 0 && (key.equals("cgroup.own") || key.equals("memory.max") || key.equals("memory.swap.max")
+                        || key.equals("pids.max") || key.equals("cpu.max"))) {
+                    throw ConfigError.of(key, Errno.EINVAL, "the child starts in the cgroup the cgroup key names; "
+                            + "a cgroup of its own goes under cgroup.parent instead");
+                }
+                return own.apply(key, v);
             }
         }
         return true;

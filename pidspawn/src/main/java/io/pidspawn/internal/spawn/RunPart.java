@@ -16,11 +16,15 @@ final class RunPart {
     final CompiledPlan.Ops ops;
     final List<byte[]> argv;
     final List<byte[]> envp;
+    final boolean ownCgroup;
+    /** How many ops the library put before the caller's actions (joining cgroups). */
+    int prepended;
 
-    private RunPart(CompiledPlan.Ops ops, List<byte[]> argv, List<byte[]> envp) {
+    private RunPart(CompiledPlan.Ops ops, List<byte[]> argv, List<byte[]> envp, boolean ownCgroup) {
         this.ops = ops;
         this.argv = argv;
         this.envp = envp;
+        this.ownCgroup = ownCgroup;
     }
 
     static RunPart validate(RunArgs args, String program) throws SpawnException {
@@ -72,9 +76,13 @@ final class RunPart {
                 case SpawnAction.Sigmask x -> ops.add(SpawnStep.SIGMASK.code(), 0, 0, 0, null, x.set(), 0, a.describe());
                 case SpawnAction.Sigdefault x ->
                         ops.add(SpawnStep.SIGDEFAULT.code(), 0, 0, 0, null, x.set(), 0, a.describe());
+                case SpawnAction.Setpgid x -> {
+                    c.that(x.pgid() >= 0, "process group " + x.pgid());
+                    ops.add(SpawnStep.SETPGID.code(), x.pgid(), 0, 0, null, 0, 0, a.describe());
+                }
             }
         }
-        return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()));
+        return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()), args.ownCgroup());
     }
 
     private static List<byte[]> strings(String program, String what, List<String> list) throws SpawnException {
