@@ -481,7 +481,7 @@ public final class Libc {
         return (int) syscall4(SYS_LANDLOCK_ADD_RULE, rulesetFd, ruleType, attr.address(), flags);
     }
 
-    /** seccomp(SECCOMP_GET_ACTION_AVAIL, 0, &action): 0 when the kernel has seccomp filters and that action. */
+    /** seccomp{@code (SECCOMP_GET_ACTION_AVAIL, 0, &action)}: 0 when the kernel has seccomp filters and that action. */
     public static int seccompActionAvailable(int action) {
         if (SYS_SECCOMP < 0) {
             return -38; // ENOSYS
