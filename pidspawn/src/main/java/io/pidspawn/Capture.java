@@ -54,22 +54,45 @@ public final class Capture {
         this.timeoutSignal = timeoutSignal;
     }
 
-    /** No input (stdin is /dev/null unless the command sets it), no timeout, no limit but an array's. */
+    /**
+     * The starting point: no input (stdin is /dev/null unless the command sets it), no timeout, no
+     * limit but an array's, SIGTERM as the timeout signal.
+     *
+     * @return the shared default settings
+     */
     public static Capture defaults() {
         return DEFAULTS;
     }
 
-    /** Feeds these bytes to stdin, then closes it. */
+    /**
+     * Feeds these bytes to stdin, then closes it. The array is copied.
+     *
+     * @param bytes the child's whole input; not null
+     * @return a copy of these settings with this input, replacing any input set before
+     * @throws NullPointerException if {@code bytes} is null
+     */
     public Capture withInput(byte[] bytes) {
         return new Capture(bytes.clone(), null, timeout, limit, grace, timeoutSignal);
     }
 
-    /** Feeds this text, as UTF-8, to stdin, then closes it. */
+    /**
+     * Feeds this text, as UTF-8, to stdin, then closes it.
+     *
+     * @param text the child's whole input; not null
+     * @return a copy of these settings with this input, replacing any input set before
+     * @throws NullPointerException if {@code text} is null
+     */
     public Capture withInput(String text) {
         return new Capture(text.getBytes(StandardCharsets.UTF_8), null, timeout, limit, grace, timeoutSignal);
     }
 
-    /** Gives the child this file as its stdin. */
+    /**
+     * Gives the child this file as its stdin, opened read-only when the child is spawned.
+     *
+     * @param file the file, made absolute against the JVM's working directory now; not null
+     * @return a copy of these settings with this input, replacing any input set before
+     * @throws NullPointerException if {@code file} is null
+     */
     public Capture withInput(Path file) {
         return new Capture(null, Objects.requireNonNull(file, "file").toAbsolutePath(), timeout, limit, grace, timeoutSignal);
     }
@@ -77,6 +100,11 @@ public final class Capture {
     /**
      * Ends the child and its tree if its output has not ended this long after the spawn: SIGKILL
      * at once, or, with {@link #withKillGrace}, a signal first and SIGKILL after the grace.
+     *
+     * @param d the time from the spawn to the end of the output; zero kills at once; not null
+     * @return a copy of these settings with this timeout
+     * @throws IllegalArgumentException if {@code d} is negative
+     * @throws NullPointerException if {@code d} is null
      */
     public Capture withTimeout(Duration d) {
         if (d.isNegative()) {
@@ -88,6 +116,12 @@ public final class Capture {
     /**
      * At the timeout, sends {@link #withTimeoutSignal the timeout signal} (SIGTERM unless set) to
      * the tree first and SIGKILL only once this grace has passed, so the child can clean up.
+     * Without a timeout the grace has no effect.
+     *
+     * @param g the time between the timeout signal and SIGKILL; not null
+     * @return a copy of these settings with this grace period
+     * @throws IllegalArgumentException if {@code g} is negative
+     * @throws NullPointerException if {@code g} is null
      */
     public Capture withKillGrace(Duration g) {
         if (g.isNegative()) {
@@ -96,7 +130,14 @@ public final class Capture {
         return new Capture(input, inputFile, timeout, limit, g, timeoutSignal);
     }
 
-    /** The signal a timeout sends first when there is a {@link #withKillGrace grace period} (default SIGTERM). */
+    /**
+     * The signal a timeout sends first when there is a {@link #withKillGrace grace period} (default
+     * SIGTERM). Without a grace period the timeout sends SIGKILL whatever this is.
+     *
+     * @param signal a signal number from 1 to {@link Signals#MAX}, for example {@link Signals#SIGINT}
+     * @return a copy of these settings with this timeout signal
+     * @throws IllegalArgumentException if {@code signal} is not a signal number
+     */
     public Capture withTimeoutSignal(int signal) {
         if (signal <= 0 || signal > Signals.MAX) {
             throw new IllegalArgumentException("not a signal number: " + signal);
@@ -104,7 +145,14 @@ public final class Capture {
         return new Capture(input, inputFile, timeout, limit, grace, signal);
     }
 
-    /** Keeps at most this many bytes of stdout and of stderr; a child that writes more is killed. */
+    /**
+     * Keeps at most this many bytes of stdout and, separately, of stderr; a child that writes more
+     * is killed with SIGKILL and {@link Output#limitExceeded()} is true.
+     *
+     * @param bytes the most bytes kept of each stream; zero allows no output at all
+     * @return a copy of these settings with this limit
+     * @throws IllegalArgumentException if {@code bytes} is negative
+     */
     public Capture withLimit(long bytes) {
         if (bytes < 0) {
             throw new IllegalArgumentException("negative limit " + bytes);

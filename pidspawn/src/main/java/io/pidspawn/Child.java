@@ -126,7 +126,12 @@ public final class Child implements AutoCloseable {
         LeakDetector.track(this, resources);
     }
 
-    /** The process id; after the child was reaped it may name another process, so signal through the Child. */
+    /**
+     * The process id; after the child was reaped it may name another process, so signal through
+     * the Child.
+     *
+     * @return the child's pid in this process's pid namespace
+     */
     public int pid() {
         return watch.pid();
     }
@@ -136,20 +141,31 @@ public final class Child implements AutoCloseable {
      * Borrowed: the Child owns it, and it stays open until {@link #waitFor()} returns the status
      * or {@link #close()}. Do not wait on it yourself: the reaper does.
      *
+     * @return the pidfd, an open file descriptor of this process
      * @throws IllegalStateException once the child was waited for, or the Child closed
      */
     public int pidfd() {
         return watch.pidfd();
     }
 
-    /** The program as the command resolved it: {@code /usr/bin/git}. */
+    /**
+     * The program as the command resolved it: {@code /usr/bin/git}.
+     *
+     * @return the path that was executed
+     */
     public String program() {
         return program;
     }
 
     // ---- stdio ----
 
-    /** The child's stdin, when it is a {@link Stdio#pipe()}; closing it gives the child end of file. */
+    /**
+     * The child's stdin, when it is a {@link Stdio#pipe()}; closing it gives the child end of file.
+     * Every call returns the same stream.
+     *
+     * @return a stream writing to the pipe
+     * @throws IllegalStateException if the child's stdin is not a pipe
+     */
     public synchronized OutputStream stdin() {
         if (stdin == null) {
             stdin = Channels.newOutputStream(stdinChannel());
@@ -157,7 +173,13 @@ public final class Child implements AutoCloseable {
         return stdin;
     }
 
-    /** The child's stdout, when it is a {@link Stdio#pipe()}. */
+    /**
+     * The child's stdout, when it is a {@link Stdio#pipe()}. Every call returns the same stream;
+     * it reads end of file once the child (and whatever inherited the pipe) has closed it.
+     *
+     * @return a stream reading the pipe
+     * @throws IllegalStateException if the child's stdout is not a pipe
+     */
     public synchronized InputStream stdout() {
         if (stdout == null) {
             stdout = PipeChannels.inputStream(pipe(stdoutPipe, "stdout"), stdoutChannel());
@@ -165,7 +187,12 @@ public final class Child implements AutoCloseable {
         return stdout;
     }
 
-    /** The child's stderr, when it is a {@link Stdio#pipe()}. */
+    /**
+     * The child's stderr, when it is a {@link Stdio#pipe()}. Every call returns the same stream.
+     *
+     * @return a stream reading the pipe
+     * @throws IllegalStateException if the child's stderr is not a pipe
+     */
     public synchronized InputStream stderr() {
         if (stderr == null) {
             stderr = PipeChannels.inputStream(pipe(stderrPipe, "stderr"), stderrChannel());
@@ -173,7 +200,12 @@ public final class Child implements AutoCloseable {
         return stderr;
     }
 
-    /** The child's stdin as a channel (the same pipe as {@link #stdin()}). */
+    /**
+     * The child's stdin as a channel (the same pipe as {@link #stdin()}).
+     *
+     * @return a channel writing to the pipe; the same one on every call
+     * @throws IllegalStateException if the child's stdin is not a pipe
+     */
     public synchronized WritableByteChannel stdinChannel() {
         if (stdinChannel == null) {
             stdinChannel = PipeChannels.sink(pipe(stdinPipe, "stdin"), this);
@@ -181,7 +213,12 @@ public final class Child implements AutoCloseable {
         return stdinChannel;
     }
 
-    /** The child's stdout as a channel (the same pipe as {@link #stdout()}). */
+    /**
+     * The child's stdout as a channel (the same pipe as {@link #stdout()}).
+     *
+     * @return a channel reading the pipe; the same one on every call
+     * @throws IllegalStateException if the child's stdout is not a pipe
+     */
     public synchronized ReadableByteChannel stdoutChannel() {
         if (stdoutChannel == null) {
             stdoutChannel = PipeChannels.source(pipe(stdoutPipe, "stdout"), this);
@@ -189,7 +226,12 @@ public final class Child implements AutoCloseable {
         return stdoutChannel;
     }
 
-    /** The child's stderr as a channel (the same pipe as {@link #stderr()}). */
+    /**
+     * The child's stderr as a channel (the same pipe as {@link #stderr()}).
+     *
+     * @return a channel reading the pipe; the same one on every call
+     * @throws IllegalStateException if the child's stderr is not a pipe
+     */
     public synchronized ReadableByteChannel stderrChannel() {
         if (stderrChannel == null) {
             stderrChannel = PipeChannels.source(pipe(stderrPipe, "stderr"), this);
@@ -210,6 +252,7 @@ public final class Child implements AutoCloseable {
     /**
      * Sends a signal (0 only checks that the child runs).
      *
+     * @param sig the signal number, 0 to {@link Signals#MAX}, for example {@link Signals#SIGTERM}
      * @return true if it was sent; false if the child has already exited
      * @throws ErrnoException if the kernel refused (EPERM: the child changed its credentials)
      * @throws IllegalStateException if the Child was closed while the child still ran
@@ -218,7 +261,12 @@ public final class Child implements AutoCloseable {
         return watch.signal(sig);
     }
 
-    /** {@code signal(SIGKILL)}: false, not an error, when the child has already exited. */
+    /**
+     * {@code signal(SIGKILL)}: false, not an error, when the child has already exited.
+     *
+     * @return true if the signal was sent; false if the child has already exited
+     * @throws ErrnoException if the kernel refused (EPERM: the child changed its credentials)
+     */
     public boolean kill() throws ErrnoException {
         return watch.signal(Signals.SIGKILL);
     }
@@ -233,9 +281,11 @@ public final class Child implements AutoCloseable {
      * group are still reached, through the pidfd (PIDFD_SIGNAL_PROCESS_GROUP, Linux 6.9), until
      * the Child is waited for or closed; on older kernels nothing is sent once it has exited.
      *
+     * @param sig the signal number, 0 to {@link Signals#MAX}
      * @return true if sent; false if there was nobody to send it to: the child has exited and
      *     its group is empty (or can no longer be reached, as above)
      * @throws IllegalStateException naming the group the child is in, when it leads none
+     * @throws ErrnoException if the kernel refused (EPERM: a process in the group may not be signalled)
      */
     public boolean killProcessGroup(int sig) throws ErrnoException {
         return watch.signalGroup(sig);
@@ -276,12 +326,20 @@ public final class Child implements AutoCloseable {
      * child alone. It works after the child has exited too, for what it left running.
      *
      * @return how far the signal reached
+     * @throws ErrnoException if the kernel refused to signal the cgroup or group
      */
     public KillScope killTree() throws ErrnoException {
         return watch.signalTree(Signals.SIGKILL);
     }
 
-    /** As {@link #killTree()}, with another signal (0 checks nothing and sends nothing). */
+    /**
+     * As {@link #killTree()}, with another signal (0 checks nothing and sends nothing).
+     *
+     * @param sig the signal number, 0 to {@link Signals#MAX}
+     * @return how far the signal reached
+     * @throws IllegalArgumentException if {@code sig} is not a signal number
+     * @throws ErrnoException if the kernel refused to signal the cgroup or group
+     */
     public KillScope signalTree(int sig) throws ErrnoException {
         return watch.signalTree(sig);
     }
@@ -294,7 +352,11 @@ public final class Child implements AutoCloseable {
      * first signal). The same mechanism ends an {@link Command#output} timeout. Wait for the child
      * as usual ({@link #waitFor()}).
      *
+     * @param sig the first signal, usually {@link Signals#SIGTERM}; with {@link Signals#SIGKILL}
+     *     the grace does not matter
+     * @param grace the time between {@code sig} and SIGKILL; not null
      * @return how far the signals reach
+     * @throws IllegalArgumentException if {@code grace} is negative or {@code sig} is not a signal number
      */
     public KillScope terminate(int sig, Duration grace) {
         if (grace.isNegative()) {
@@ -306,29 +368,51 @@ public final class Child implements AutoCloseable {
     /**
      * The directories of the cgroups the library created for this child (v2 first), empty when it
      * has none; they are removed once the child is reaped and nothing is left in them.
+     *
+     * @return the directories, under /sys/fs/cgroup; an empty list, not null, when there are none
      */
     public List<Path> ownCgroupDirectories() {
         return watch.cgroup() == null ? List.of() : watch.cgroup().directories();
     }
 
-    /** The cgroup directory the child was started in, if its command named one. */
+    /**
+     * The cgroup directory the child was started in, if its command named one
+     * ({@link Command.Builder#cgroup}).
+     *
+     * @return the directory, or empty if the command named none
+     */
     public Optional<Path> cgroup() {
         return Optional.ofNullable(cgroup);
     }
 
     // ---- exit ----
 
-    /** Waits for the child to exit, then releases the pidfd; once it has, returns the same status at once. */
+    /**
+     * Waits for the child to exit, then releases the pidfd; once it has, returns the same status at once.
+     *
+     * @return how the child ended
+     * @throws InterruptedException if the thread was interrupted while waiting; the child runs on
+     */
     public ExitStatus waitFor() throws InterruptedException {
         return watch.await();
     }
 
-    /** Waits at most {@code timeout}; true if the child has exited (the pidfd is then released). */
+    /**
+     * Waits at most {@code timeout}; true if the child has exited (the pidfd is then released).
+     *
+     * @param timeout the longest wait; zero or negative only checks; not null
+     * @return true if the child has exited, false if it still runs after the timeout
+     * @throws InterruptedException if the thread was interrupted while waiting; the child runs on
+     */
     public boolean waitFor(Duration timeout) throws InterruptedException {
         return watch.await(timeout) != null;
     }
 
-    /** How the child ended, or empty while it runs. */
+    /**
+     * How the child ended, or empty while it runs. Never blocks and never releases the pidfd.
+     *
+     * @return the exit status once the child was reaped, else empty
+     */
     public Optional<ExitStatus> exitStatus() {
         return Optional.ofNullable(watch.now());
     }
@@ -337,19 +421,35 @@ public final class Child implements AutoCloseable {
      * Completes when the child exits. Callbacks run on one library thread ({@code pidspawn-exit}),
      * in order of exit, never on the reaper: a callback that blocks delays the ones after it, so
      * give blocking work its own executor ({@code thenApplyAsync(f, executor)}).
+     *
+     * @return the future of the exit status; the same one on every call
      */
     public CompletableFuture<ExitStatus> onExit() {
         return watch.published();
     }
 
-    /** What the kernel says about the child: pid, parent, credentials, cgroup; until it was waited for. */
+    /**
+     * What the kernel says about the child: pid, parent, credentials, cgroup; until it was waited for.
+     *
+     * @return the kernel's answer, read now
+     * @throws ErrnoException if the kernel refused (ESRCH: the child has exited and was reaped)
+     * @throws IllegalStateException once the child was waited for, or the Child closed
+     */
     public PidfdInfo info() throws ErrnoException {
         return watch.info();
     }
 
     // ---- output ----
 
-    /** Reads what remains of the piped stdout and stderr to their end and waits for the exit. */
+    /**
+     * Reads what remains of the piped stdout and stderr to their end and waits for the exit. A
+     * stream that is not a pipe reads as empty.
+     *
+     * @return the output and the exit status
+     * @throws ErrnoException if reading a pipe failed
+     * @throws InterruptedException if the thread was interrupted; the child is killed then, as
+     *     nobody reads its pipes any more
+     */
     public Output output() throws ErrnoException, InterruptedException {
         return output(Capture.defaults());
     }
@@ -357,6 +457,12 @@ public final class Child implements AutoCloseable {
     /**
      * As {@link #output()}, with a timeout and a limit. Input cannot be given here (the child
      * runs already): write it to {@link #stdin()}, or use {@link Command#output(Capture)}.
+     *
+     * @param capture the timeout and limit; not null
+     * @return the output and the exit status, and whether the timeout or the limit ended the child
+     * @throws IllegalArgumentException if the capture has input
+     * @throws ErrnoException if reading a pipe failed
+     * @throws InterruptedException if the thread was interrupted; the child is killed then
      */
     public Output output(Capture capture) throws ErrnoException, InterruptedException {
         if (capture.hasInput()) {
@@ -376,6 +482,8 @@ public final class Child implements AutoCloseable {
      * Cancelling the future kills the child, as an interrupted {@code output} does: nobody reads
      * its pipes any more. It fails with the {@link ErrnoException} a read failed with.
      *
+     * @param capture the timeout and limit; not null
+     * @return a future of the output, completed on the {@code pidspawn-exit} thread
      * @throws IllegalArgumentException if the capture has input: write it to {@link #stdin()},
      *     give the child a file as stdin, or use {@link Command#output(SpawnOverrides, Capture)}
      */

@@ -133,12 +133,23 @@ public final class Command implements AutoCloseable {
         this.cleanable = CommandCleaner.register(this, handle, toString(), LeakDetector.ENABLED ? new Throwable("built here") : null);
     }
 
-    /** A command running {@code program}: a path, or a bare name looked up in PATH when built. */
+    /**
+     * A command running {@code program}: a path, or a bare name looked up in PATH when built.
+     *
+     * @param program a path ({@code ./run.sh}, {@code /bin/ls}) or a bare name ({@code git}); not null
+     * @return a builder whose argv is {@code [program]} until {@link Builder#args} says otherwise
+     */
     public static Builder builder(String program) {
         return new Builder(program);
     }
 
-    /** A command running the file at {@code program}: a Path is never looked up in PATH. */
+    /**
+     * A command running the file at {@code program}: a Path is never looked up in PATH; a relative
+     * one is relative to the working directory when built.
+     *
+     * @param program the executable file; not null
+     * @return a builder for that file
+     */
     public static Builder builder(Path program) {
         String file = program.toString();
         return new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
@@ -151,6 +162,10 @@ public final class Command implements AutoCloseable {
      * process's, else {@code /usr/local/bin:/usr/bin:/bin}. For callers that keep one command per
      * executable; nothing is opened or pinned.
      *
+     * @param program a path or a bare name, as for {@link #builder(String)}; not empty, no NUL
+     * @param childEnv the child's environment, whose {@code PATH} is searched; not null
+     * @return the absolute path of the executable
+     * @throws IllegalArgumentException if {@code program} is empty or contains a NUL
      * @throws ErrnoException ENOENT or EACCES when a bare name is not found, or not executable, in PATH
      */
     public static Path findProgram(String program, Map<String, String> childEnv) throws ErrnoException {
@@ -160,29 +175,57 @@ public final class Command implements AutoCloseable {
         return Path.of(PathSearch.resolve(program, childEnv));
     }
 
-    /** The executable, as found when the command was built. */
+    /**
+     * The executable, as found when the command was built.
+     *
+     * @return its absolute path
+     */
     public Path program() {
         return program;
     }
 
-    /** The argument vector, argv[0] included. */
+    /**
+     * The argument vector, argv[0] included.
+     *
+     * @return an unmodifiable list
+     */
     public List<String> argv() {
         return argv;
     }
 
     // ---- spawning ----
 
-    /** Starts the program as configured. */
+    /**
+     * Starts the program as configured.
+     *
+     * @return the running child; close it (try-with-resources) when done with it
+     * @throws SpawnException naming the step and errno; nothing is left behind (no fd, no child)
+     * @throws IllegalStateException if the command is closed
+     */
     public Child spawn() throws SpawnException {
         return spawn(SpawnOverrides.none());
     }
 
-    /** Starts the program with these arguments after the command's own. */
+    /**
+     * Starts the program with these arguments after the command's own.
+     *
+     * @param moreArgs appended to the command's argv for this spawn only; not null
+     * @return the running child
+     * @throws SpawnException naming the step and errno; nothing is left behind
+     * @throws IllegalStateException if the command is closed
+     */
     public Child spawn(List<String> moreArgs) throws SpawnException {
         return spawn(SpawnOverrides.none().withArgs(moreArgs));
     }
 
-    /** Starts the program with these variables set on top of the command's environment. */
+    /**
+     * Starts the program with these variables set on top of the command's environment.
+     *
+     * @param moreEnv variables set (or replaced) for this spawn only; not null
+     * @return the running child
+     * @throws SpawnException naming the step and errno; nothing is left behind
+     * @throws IllegalStateException if the command is closed
+     */
     public Child spawn(Map<String, String> moreEnv) throws SpawnException {
         return spawn(SpawnOverrides.none().withEnv(moreEnv));
     }
@@ -190,6 +233,8 @@ public final class Command implements AutoCloseable {
     /**
      * Starts the program with this spawn's differences.
      *
+     * @param overrides what differs for this spawn (arguments, environment, stdio); not null
+     * @return the running child
      * @throws SpawnException naming the step and errno; nothing is left behind (no fd, no child)
      * @throws IllegalStateException if the command is closed
      */
@@ -247,12 +292,28 @@ public final class Command implements AutoCloseable {
 
     // ---- output ----
 
-    /** Runs the program to its end and returns what it wrote to stdout and stderr. */
+    /**
+     * Runs the program to its end and returns what it wrote to stdout and stderr, with stdin
+     * /dev/null unless the command sets it; as {@link #output(SpawnOverrides, Capture)}.
+     *
+     * @return the output and the exit status
+     * @throws SpawnException if the spawn failed
+     * @throws ErrnoException if reading the output failed
+     * @throws InterruptedException if interrupted while waiting; the child is then killed
+     */
     public Output output() throws ErrnoException, InterruptedException {
         return output(SpawnOverrides.none(), Capture.defaults());
     }
 
-    /** As {@link #output()}, with input, a timeout or an output limit. */
+    /**
+     * As {@link #output()}, with input, a timeout or an output limit.
+     *
+     * @param capture the input, timeout and limit; not null
+     * @return the output and the exit status, and whether the timeout or the limit ended the child
+     * @throws SpawnException if the spawn failed
+     * @throws ErrnoException if reading the output failed
+     * @throws InterruptedException if interrupted while waiting; the child is then killed
+     */
     public Output output(Capture capture) throws ErrnoException, InterruptedException {
         return output(SpawnOverrides.none(), capture);
     }
@@ -264,6 +325,10 @@ public final class Command implements AutoCloseable {
      * elsewhere; stdin is /dev/null unless input is given or the command or overrides set it.
      * No thread is started per child: the library's reaper thread reads the pipes.
      *
+     * @param overrides what differs for this spawn; not null
+     * @param capture the input, timeout and limit; not null
+     * @return the output and the exit status, and whether the timeout or the limit ended the child
+     * @throws IllegalArgumentException if both the overrides and the capture give stdin
      * @throws SpawnException if the spawn failed
      * @throws ErrnoException if reading the output failed
      * @throws InterruptedException if interrupted while waiting; the child is then killed

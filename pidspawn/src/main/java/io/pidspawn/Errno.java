@@ -11,11 +11,64 @@ import java.lang.invoke.MethodHandle;
  * gives them ({@code ENOENT}, "No such file or directory").
  */
 public final class Errno {
-    public static final int EPERM = 1, ENOENT = 2, ESRCH = 3, EINTR = 4, EIO = 5, E2BIG = 7, ENOEXEC = 8,
-            EBADF = 9, ECHILD = 10, EAGAIN = 11, ENOMEM = 12, EACCES = 13, EFAULT = 14, EBUSY = 16,
-            EEXIST = 17, ENOTDIR = 20, EISDIR = 21, EINVAL = 22, EMFILE = 24, ENOTTY = 25, ETXTBSY = 26,
-            EPIPE = 32, ERANGE = 34, ENAMETOOLONG = 36, ENOSYS = 38, ELOOP = 40, ESTALE = 116, ENOTSUP = 95,
-            ETIMEDOUT = 110;
+    /** errno 1, described by the C library as "Operation not permitted". */
+    public static final int EPERM = 1;
+    /** errno 2, described by the C library as "No such file or directory". */
+    public static final int ENOENT = 2;
+    /** errno 3, described by the C library as "No such process". */
+    public static final int ESRCH = 3;
+    /** errno 4, described by the C library as "Interrupted system call". */
+    public static final int EINTR = 4;
+    /** errno 5, described by the C library as "Input/output error". */
+    public static final int EIO = 5;
+    /** errno 7, described by the C library as "Argument list too long". */
+    public static final int E2BIG = 7;
+    /** errno 8, described by the C library as "Exec format error". */
+    public static final int ENOEXEC = 8;
+    /** errno 9, described by the C library as "Bad file descriptor". */
+    public static final int EBADF = 9;
+    /** errno 10, described by the C library as "No child processes". */
+    public static final int ECHILD = 10;
+    /** errno 11, described by the C library as "Resource temporarily unavailable". */
+    public static final int EAGAIN = 11;
+    /** errno 12, described by the C library as "Cannot allocate memory". */
+    public static final int ENOMEM = 12;
+    /** errno 13, described by the C library as "Permission denied". */
+    public static final int EACCES = 13;
+    /** errno 14, described by the C library as "Bad address". */
+    public static final int EFAULT = 14;
+    /** errno 16, described by the C library as "Device or resource busy". */
+    public static final int EBUSY = 16;
+    /** errno 17, described by the C library as "File exists". */
+    public static final int EEXIST = 17;
+    /** errno 20, described by the C library as "Not a directory". */
+    public static final int ENOTDIR = 20;
+    /** errno 21, described by the C library as "Is a directory". */
+    public static final int EISDIR = 21;
+    /** errno 22, described by the C library as "Invalid argument". */
+    public static final int EINVAL = 22;
+    /** errno 24, described by the C library as "Too many open files". */
+    public static final int EMFILE = 24;
+    /** errno 25, described by the C library as "Inappropriate ioctl for device". */
+    public static final int ENOTTY = 25;
+    /** errno 26, described by the C library as "Text file busy". */
+    public static final int ETXTBSY = 26;
+    /** errno 32, described by the C library as "Broken pipe". */
+    public static final int EPIPE = 32;
+    /** errno 34, described by the C library as "Numerical result out of range". */
+    public static final int ERANGE = 34;
+    /** errno 36, described by the C library as "File name too long". */
+    public static final int ENAMETOOLONG = 36;
+    /** errno 38, described by the C library as "Function not implemented". */
+    public static final int ENOSYS = 38;
+    /** errno 40, described by the C library as "Too many levels of symbolic links". */
+    public static final int ELOOP = 40;
+    /** errno 116, described by the C library as "Stale file handle". */
+    public static final int ESTALE = 116;
+    /** errno 95, described by the C library as "Operation not supported". */
+    public static final int ENOTSUP = 95;
+    /** errno 110, described by the C library as "Connection timed out". */
+    public static final int ETIMEDOUT = 110;
 
     private static final int CACHED = 134;
     private static final String[] NAMES = new String[CACHED];

@@ -4,9 +4,38 @@ import java.util.Locale;
 
 /** Linux signal numbers and names (x86_64 and aarch64 share them). */
 public final class Signals {
-    public static final int SIGHUP = 1, SIGINT = 2, SIGQUIT = 3, SIGKILL = 9, SIGUSR1 = 10, SIGSEGV = 11,
-            SIGUSR2 = 12, SIGPIPE = 13, SIGALRM = 14, SIGTERM = 15, SIGCHLD = 17, SIGCONT = 18, SIGSTOP = 19,
-            SIGTSTP = 20, SIGURG = 23, SIGWINCH = 28;
+    /** Signal 1, described by the C library as "Hangup". */
+    public static final int SIGHUP = 1;
+    /** Signal 2, described by the C library as "Interrupt". */
+    public static final int SIGINT = 2;
+    /** Signal 3, described by the C library as "Quit". */
+    public static final int SIGQUIT = 3;
+    /** Signal 9, described by the C library as "Killed". */
+    public static final int SIGKILL = 9;
+    /** Signal 10, described by the C library as "User defined signal 1". */
+    public static final int SIGUSR1 = 10;
+    /** Signal 11, described by the C library as "Segmentation fault". */
+    public static final int SIGSEGV = 11;
+    /** Signal 12, described by the C library as "User defined signal 2". */
+    public static final int SIGUSR2 = 12;
+    /** Signal 13, described by the C library as "Broken pipe". */
+    public static final int SIGPIPE = 13;
+    /** Signal 14, described by the C library as "Alarm clock". */
+    public static final int SIGALRM = 14;
+    /** Signal 15, described by the C library as "Terminated". */
+    public static final int SIGTERM = 15;
+    /** Signal 17, described by the C library as "Child exited". */
+    public static final int SIGCHLD = 17;
+    /** Signal 18, described by the C library as "Continued". */
+    public static final int SIGCONT = 18;
+    /** Signal 19, described by the C library as "Stopped (signal)". */
+    public static final int SIGSTOP = 19;
+    /** Signal 20, described by the C library as "Stopped". */
+    public static final int SIGTSTP = 20;
+    /** Signal 23, described by the C library as "Urgent I/O condition". */
+    public static final int SIGURG = 23;
+    /** Signal 28, described by the C library as "Window changed". */
+    public static final int SIGWINCH = 28;
     /** The highest signal number; real-time signals run from 32 (as the kernel counts) to here. */
     public static final int MAX = 64;
 
