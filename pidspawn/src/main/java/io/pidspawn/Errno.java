@@ -85,19 +85,34 @@ public final class Errno {
 
     private Errno() {}
 
-    /** The symbolic name, such as {@code ENOENT}; {@code errno N} where the C library has none. */
+    /**
+     * The symbolic name, such as {@code ENOENT}; {@code errno N} where the C library has none.
+     *
+     * @param errno an errno value
+     * @return the name, never null
+     */
     public static String name(int errno) {
         String n = errno > 0 && errno < CACHED ? NAMES[errno] : null;
         return n != null ? n : "errno " + errno;
     }
 
-    /** The description, such as "No such file or directory". */
+    /**
+     * The description, such as "No such file or directory".
+     *
+     * @param errno an errno value
+     * @return the description, never null
+     */
     public static String description(int errno) {
         String d = errno > 0 && errno < CACHED ? DESCRIPTIONS[errno] : null;
         return d != null ? d : "Unknown error " + errno;
     }
 
-    /** {@code ENOENT (No such file or directory)}: the form every pidspawn message uses. */
+    /**
+     * {@code ENOENT (No such file or directory)}: the form every pidspawn message uses.
+     *
+     * @param errno an errno value
+     * @return the name and the description
+     */
     public static String describe(int errno) {
         return name(errno) + " (" + description(errno) + ")";
     }

@@ -19,7 +19,11 @@ public enum MountPropagation {
     /** The copied mounts stay in the peer groups they were copied from: no step is run. */
     UNCHANGED;
 
-    /** The value the {@code mount-propagation} builder key takes, as {@code private}. */
+    /**
+     * The value the {@code mount-propagation} builder key takes, as {@code private}.
+     *
+     * @return the key's value, in lower case
+     */
     public String key() {
         return name().toLowerCase(Locale.ROOT);
     }

@@ -28,29 +28,62 @@ import java.util.Arrays;
  */
 public record Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean timedOut, boolean limitExceeded,
                      KillScope killedBy) {
+    /**
+     * An output whose child the library did not kill ({@link #killedBy()} null).
+     *
+     * @param status how the child ended
+     * @param stdout what it wrote to stdout
+     * @param stderr what it wrote to stderr
+     * @param timedOut whether the timeout passed
+     * @param limitExceeded whether it wrote more than the limit
+     */
     public Output(ExitStatus status, byte[] stdout, byte[] stderr, boolean timedOut, boolean limitExceeded) {
         this(status, stdout, stderr, timedOut, limitExceeded, null);
     }
 
-    /** Exited with code 0, within the timeout and the limit. */
+    /**
+     * Exited with code 0, within the timeout and the limit.
+     *
+     * @return true if the child exited with code 0, neither timed out nor over the limit
+     */
     public boolean success() {
         return status.success() && !timedOut && !limitExceeded;
     }
 
-    /** Stdout decoded as UTF-8 (malformed input replaced). */
+    /**
+     * Stdout decoded as UTF-8 (malformed input replaced).
+     *
+     * @return the text, empty when stdout was not captured
+     */
     public String stdoutText() {
         return stdoutText(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Stdout decoded in this charset (malformed input replaced).
+     *
+     * @param charset the charset the child wrote in; not null
+     * @return the text
+     */
     public String stdoutText(Charset charset) {
         return new String(stdout, charset);
     }
 
-    /** Stderr decoded as UTF-8 (malformed input replaced). */
+    /**
+     * Stderr decoded as UTF-8 (malformed input replaced).
+     *
+     * @return the text, empty when stderr was not captured
+     */
     public String stderrText() {
         return stderrText(StandardCharsets.UTF_8);
     }
 
+    /**
+     * Stderr decoded in this charset (malformed input replaced).
+     *
+     * @param charset the charset the child wrote in; not null
+     * @return the text
+     */
     public String stderrText(Charset charset) {
         return new String(stderr, charset);
     }

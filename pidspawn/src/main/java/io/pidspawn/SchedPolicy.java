@@ -27,12 +27,20 @@ public enum SchedPolicy {
         this.number = number;
     }
 
-    /** The policy number sched_getscheduler(2) reports. */
+    /**
+     * The policy number sched_getscheduler(2) reports.
+     *
+     * @return the SCHED_* number
+     */
     public int number() {
         return number;
     }
 
-    /** Whether this is a real-time policy, which needs a priority 1..99. */
+    /**
+     * Whether this is a real-time policy, which needs a priority 1..99.
+     *
+     * @return true for FIFO and RR
+     */
     public boolean realtime() {
         return this == FIFO || this == RR;
     }

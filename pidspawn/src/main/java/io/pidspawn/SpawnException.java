@@ -14,12 +14,18 @@ package io.pidspawn;
 public class SpawnException extends ErrnoException {
     private static final long serialVersionUID = 1L;
 
+    /** The executable as configured. */
     private final String program;
+    /** Where the spawn failed. */
     private final SpawnStep step;
+    /** The object of the failing step, or null. */
     private final String detail;
+    /** The failing per-run action's index, or -1. */
     private final int actionIndex;
 
     /**
+     * A failed spawn; the message reads {@code spawn PROGRAM: DETAIL (action #N): ENAME (description)}.
+     *
      * @param program the executable as configured
      * @param step where it failed
      * @param errno the errno
@@ -44,20 +50,38 @@ public class SpawnException extends ErrnoException {
         return m.toString();
     }
 
+    /**
+     * The executable as configured.
+     *
+     * @return the program's path or name
+     */
     public String program() {
         return program;
     }
 
+    /**
+     * Where the spawn failed.
+     *
+     * @return the step, never null
+     */
     public SpawnStep step() {
         return step;
     }
 
-    /** What the failing step acted on, such as {@code dup2 fd 7 -> 1}; null where only the step is known. */
+    /**
+     * What the failing step acted on, such as {@code dup2 fd 7 -> 1}; null where only the step is known.
+     *
+     * @return the detail, or null
+     */
     public String detail() {
         return detail;
     }
 
-    /** The index of the failing per-run action, or -1 when the failure was not in one. */
+    /**
+     * The index of the failing per-run action, or -1 when the failure was not in one.
+     *
+     * @return the index into the run's actions, or -1
+     */
     public int actionIndex() {
         return actionIndex;
     }

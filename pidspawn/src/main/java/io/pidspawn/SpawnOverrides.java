@@ -46,7 +46,11 @@ public final class SpawnOverrides {
         this.stderr = stderr;
     }
 
-    /** Spawn exactly as the command says. */
+    /**
+     * Spawn exactly as the command says.
+     *
+     * @return the empty overrides, to start from
+     */
     public static SpawnOverrides none() {
         return NONE;
     }
@@ -55,24 +59,45 @@ public final class SpawnOverrides {
      * What the program sees as argv[0] in this spawn, instead of the command's: one command per
      * executable can serve callers that name it differently (a multi-call binary such as busybox
      * tells its tools apart by argv[0]).
+     *
+     * @param name the argv[0] the program sees; not null
+     * @return a copy with this argv[0]
+     * @throws NullPointerException if {@code name} is null
      */
     public SpawnOverrides withArg0(String name) {
         return new SpawnOverrides(Objects.requireNonNull(name, "arg0"), args, env, cwd, stdin, stdout, stderr);
     }
 
-    /** Adds arguments after the command's own. */
+    /**
+     * Adds arguments after the command's own (and after any added before).
+     *
+     * @param more the arguments; none may be null
+     * @return a copy with these arguments added
+     */
     public SpawnOverrides withArgs(String... more) {
         return withArgs(List.of(more));
     }
 
-    /** Adds arguments after the command's own. */
+    /**
+     * Adds arguments after the command's own (and after any added before).
+     *
+     * @param more the arguments; none may be null
+     * @return a copy with these arguments added
+     */
     public SpawnOverrides withArgs(List<String> more) {
         List<String> all = new ArrayList<>(args);
         all.addAll(more); // List.of and addAll reject nulls
         return new SpawnOverrides(arg0, List.copyOf(all), env, cwd, stdin, stdout, stderr);
     }
 
-    /** Sets one environment variable on top of the command's environment. */
+    /**
+     * Sets one environment variable on top of the command's environment.
+     *
+     * @param name the variable's name: not empty, no {@code =} or NUL
+     * @param value its value; not null
+     * @return a copy with this variable set
+     * @throws IllegalArgumentException if the name is not a variable name
+     */
     public SpawnOverrides withEnv(String name, String value) {
         Command.checkEnvName(name);
         Map<String, String> all = new LinkedHashMap<>(env);
@@ -80,7 +105,13 @@ public final class SpawnOverrides {
         return new SpawnOverrides(arg0, args, Collections.unmodifiableMap(all), cwd, stdin, stdout, stderr);
     }
 
-    /** Sets environment variables on top of the command's environment. */
+    /**
+     * Sets environment variables on top of the command's environment.
+     *
+     * @param vars the variables, by name; not null
+     * @return a copy with these variables set
+     * @throws IllegalArgumentException if a name is not a variable name
+     */
     public SpawnOverrides withEnv(Map<String, String> vars) {
         SpawnOverrides o = this;
         for (Map.Entry<String, String> e : vars.entrySet()) {
@@ -94,19 +125,43 @@ public final class SpawnOverrides {
      * It also becomes the spawn's {@code PWD}, as {@link Command.Builder#cwd} describes, when the
      * command inherits this process's environment and neither the command nor these overrides
      * set {@code PWD}.
+     *
+     * @param dir the directory; not null
+     * @return a copy with this working directory
      */
     public SpawnOverrides withCwd(Path dir) {
         return new SpawnOverrides(arg0, args, env, dir.toAbsolutePath(), stdin, stdout, stderr);
     }
 
+    /**
+     * Stdin for this spawn instead of the command's.
+     *
+     * @param s where the child's fd 0 comes from or goes; not null
+     * @return a copy with this stdin
+     * @throws IllegalArgumentException if {@code s} cannot be stdin: a file to write, or merging with stdout
+     */
     public SpawnOverrides withStdin(Stdio s) {
         return new SpawnOverrides(arg0, args, env, cwd, Command.checkStdio(0, s), stdout, stderr);
     }
 
+    /**
+     * Stdout for this spawn instead of the command's.
+     *
+     * @param s where the child's fd 1 comes from or goes; not null
+     * @return a copy with this stdout
+     * @throws IllegalArgumentException if {@code s} cannot be stdout: a file to read, or merging with stdout
+     */
     public SpawnOverrides withStdout(Stdio s) {
         return new SpawnOverrides(arg0, args, env, cwd, stdin, Command.checkStdio(1, s), stderr);
     }
 
+    /**
+     * Stderr for this spawn instead of the command's.
+     *
+     * @param s where the child's fd 2 comes from or goes; not null
+     * @return a copy with this stderr
+     * @throws IllegalArgumentException if {@code s} cannot be stderr: a file to read
+     */
     public SpawnOverrides withStderr(Stdio s) {
         return new SpawnOverrides(arg0, args, env, cwd, stdin, stdout, Command.checkStdio(2, s));
     }

@@ -28,10 +28,19 @@ public sealed interface Stdio {
     /** /dev/null: reads see end of file, writes vanish. */
     record Discard() implements Stdio {}
 
-    /** A file opened read-only. */
+    /**
+     * A file opened read-only.
+     *
+     * @param file the file; not null
+     */
     record ReadFrom(Path file) implements Stdio {}
 
-    /** A file opened for writing, created (mode 0666 less the umask) if missing, and truncated or appended to. */
+    /**
+     * A file opened for writing, created (mode 0666 less the umask) if missing, and truncated or appended to.
+     *
+     * @param file the file; not null
+     * @param append true to append to it, false to truncate it
+     */
     record WriteTo(Path file, boolean append) implements Stdio {}
 
     /** A new pipe per spawn; this process keeps the other end. Stdin, stdout and stderr only. */
@@ -40,8 +49,18 @@ public sealed interface Stdio {
     /** Stderr goes wherever stdout goes. Stderr only. */
     record MergeWithStdout() implements Stdio {}
 
-    /** A fd of this process; the child gets a copy, so the caller may close theirs once the command is built. */
+    /**
+     * A fd of this process; the child gets a copy, so the caller may close theirs once the command is built.
+     *
+     * @param fd the fd number in this process, 0 or more
+     */
     record Fd(int fd) implements Stdio {
+        /**
+         * Checks the number.
+         *
+         * @param fd the fd number in this process
+         * @throws IllegalArgumentException if {@code fd} is negative
+         */
         public Fd {
             if (fd < 0) {
                 throw new IllegalArgumentException("fd " + fd + " is negative");
@@ -49,34 +68,82 @@ public sealed interface Stdio {
         }
     }
 
+    /**
+     * The child shares this process's fd (the default).
+     *
+     * @return an {@link Inherit}
+     */
     static Stdio inherit() {
         return new Inherit();
     }
 
+    /**
+     * /dev/null, read or written.
+     *
+     * @return a {@link Discard}
+     */
     static Stdio discard() {
         return new Discard();
     }
 
+    /**
+     * A file the child reads, opened read-only at each spawn.
+     *
+     * @param file the file; not null
+     * @return a {@link ReadFrom}
+     * @throws NullPointerException if {@code file} is null
+     */
     static Stdio readFrom(Path file) {
         return new ReadFrom(Objects.requireNonNull(file, "file"));
     }
 
+    /**
+     * A file the child writes, created if missing and truncated at each spawn.
+     *
+     * @param file the file; not null
+     * @return a {@link WriteTo} that truncates
+     * @throws NullPointerException if {@code file} is null
+     */
     static Stdio writeTo(Path file) {
         return new WriteTo(Objects.requireNonNull(file, "file"), false);
     }
 
+    /**
+     * A file the child appends to, created if missing.
+     *
+     * @param file the file; not null
+     * @return a {@link WriteTo} that appends
+     * @throws NullPointerException if {@code file} is null
+     */
     static Stdio appendTo(Path file) {
         return new WriteTo(Objects.requireNonNull(file, "file"), true);
     }
 
+    /**
+     * A new pipe per spawn, read or written through the Child's {@link Child#stdout() streams}.
+     *
+     * @return a {@link Pipe}
+     */
     static Stdio pipe() {
         return new Pipe();
     }
 
+    /**
+     * Stderr to wherever stdout goes, as the shell's {@code 2>&1}; for stderr only.
+     *
+     * @return a {@link MergeWithStdout}
+     */
     static Stdio mergeWithStdout() {
         return new MergeWithStdout();
     }
 
+    /**
+     * A copy of this process's fd; the caller keeps and closes its own.
+     *
+     * @param fd the fd number in this process, 0 or more
+     * @return an {@link Fd}
+     * @throws IllegalArgumentException if {@code fd} is negative
+     */
     static Stdio fd(int fd) {
         return new Fd(fd);
     }

@@ -40,7 +40,12 @@ public record Usage(Duration userCpu, Duration systemCpu, long minorFaults, long
     /** The size of struct rusage on 64-bit Linux. */
     public static final int RUSAGE_BYTES = 144;
 
-    /** Decodes a struct rusage (144 bytes) as the kernel wrote it. */
+    /**
+     * Decodes a struct rusage (144 bytes) as the kernel wrote it.
+     *
+     * @param ru the struct, at least {@link #RUSAGE_BYTES} long
+     * @return the usage it records, without cgroup figures
+     */
     public static Usage fromRusage(java.lang.foreign.MemorySegment ru) {
         java.lang.foreign.ValueLayout.OfLong l = java.lang.foreign.ValueLayout.JAVA_LONG;
         Duration user = Duration.ofSeconds(ru.get(l, 0), ru.get(l, 8) * 1000);
@@ -49,18 +54,32 @@ public record Usage(Duration userCpu, Duration systemCpu, long minorFaults, long
                 -1, false);
     }
 
-    /** This usage with what the child's cgroup measured. */
+    /**
+     * This usage with what the child's cgroup measured.
+     *
+     * @param peakBytes the cgroup's peak memory in bytes, or -1 when unknown
+     * @param oom whether the cgroup's OOM killer killed a process in it
+     * @return a copy with these figures
+     */
     public Usage withCgroup(long peakBytes, boolean oom) {
         return new Usage(userCpu, systemCpu, minorFaults, majorFaults, voluntaryContextSwitches,
                 involuntaryContextSwitches, peakBytes, oom);
     }
 
-    /** The cgroup's peak memory, when the child had a cgroup of its own that measures it. */
+    /**
+     * The cgroup's peak memory, when the child had a cgroup of its own that measures it.
+     *
+     * @return the peak, in bytes, or empty
+     */
     public OptionalLong memoryPeak() {
         return memoryPeakBytes < 0 ? OptionalLong.empty() : OptionalLong.of(memoryPeakBytes);
     }
 
-    /** User plus system CPU time. */
+    /**
+     * User plus system CPU time.
+     *
+     * @return the sum
+     */
     public Duration cpu() {
         return userCpu.plus(systemCpu);
     }
