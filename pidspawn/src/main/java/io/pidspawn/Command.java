@@ -497,11 +497,23 @@ public final class Command implements AutoCloseable {
             this.name = program;
         }
 
-        /** Appends arguments (argv[1] onwards). */
+        /**
+         * Appends arguments (argv[1] onwards).
+         *
+         * @param more the arguments; none may be null
+         * @return this builder
+         */
         public Builder args(String... more) {
             return args(List.of(more));
         }
 
+        /**
+         * Appends arguments (argv[1] onwards).
+         *
+         * @param more the arguments; none may be null
+         * @return this builder
+         * @throws NullPointerException if an argument is null
+         */
         public Builder args(List<String> more) {
             for (String a : more) {
                 if (a.indexOf('\0') >= 0) {
@@ -512,26 +524,49 @@ public final class Command implements AutoCloseable {
             return this;
         }
 
-        /** What the program sees as argv[0]; by default the program as given to {@link Command#builder}. */
+        /**
+         * What the program sees as argv[0]; by default the program as given to {@link Command#builder}.
+         *
+         * @param name the argv[0]; not null
+         * @return this builder
+         */
         public Builder arg0(String name) {
             this.arg0 = Objects.requireNonNull(name, "arg0");
             return this;
         }
 
-        /** Sets one variable (the environment is this process's unless {@link #clearEnv()}). */
+        /**
+         * Sets one variable (the environment is this process's unless {@link #clearEnv()}).
+         *
+         * @param name the variable's name: not empty, no {@code =} or NUL
+         * @param value its value; not null
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not a variable name
+         */
         public Builder env(String name, String value) {
             checkEnvName(name);
             envOps.add(new String[] {name, Objects.requireNonNull(value, "value")});
             return this;
         }
 
+        /**
+         * Removes one variable from the child's environment (a no-op if it is not set).
+         *
+         * @param name the variable's name: not empty, no {@code =} or NUL
+         * @return this builder
+         * @throws IllegalArgumentException if the name is not a variable name
+         */
         public Builder unsetEnv(String name) {
             checkEnvName(name);
             envOps.add(new String[] {name, null});
             return this;
         }
 
-        /** Starts from an empty environment: variables set before this call are dropped too. */
+        /**
+         * Starts from an empty environment: variables set before this call are dropped too.
+         *
+         * @return this builder
+         */
         public Builder clearEnv() {
             envOps.add(new String[0]);
             return this;
@@ -544,22 +579,46 @@ public final class Command implements AutoCloseable {
          * an absolute path without {@code .} or {@code ..}: otherwise it would still name this
          * process's directory. Go's os/exec does the same since Go 1.19 (for an inherited
          * environment only, so as not to override an environment the caller chose).
+         *
+         * @param dir the directory; it must exist when the command is built
+         * @return this builder
          */
         public Builder cwd(Path dir) {
             this.cwd = dir.toAbsolutePath();
             return this;
         }
 
+        /**
+         * Where the child's stdin (fd 0) comes from or goes; by default this process's.
+         *
+         * @param s the source or destination; not null
+         * @return this builder
+         * @throws IllegalArgumentException if {@code s} cannot be stdin: a file to write, or merging with stdout
+         */
         public Builder stdin(Stdio s) {
             stdio[0] = checkStdio(0, s);
             return this;
         }
 
+        /**
+         * Where the child's stdout (fd 1) comes from or goes; by default this process's.
+         *
+         * @param s the source or destination; not null
+         * @return this builder
+         * @throws IllegalArgumentException if {@code s} cannot be stdout: a file to read, or merging with stdout
+         */
         public Builder stdout(Stdio s) {
             stdio[1] = checkStdio(1, s);
             return this;
         }
 
+        /**
+         * Where the child's stderr (fd 2) comes from or goes; by default this process's.
+         *
+         * @param s the source or destination; not null
+         * @return this builder
+         * @throws IllegalArgumentException if {@code s} cannot be stderr: a file to read
+         */
         public Builder stderr(Stdio s) {
             stdio[2] = checkStdio(2, s);
             return this;
@@ -569,6 +628,11 @@ public final class Command implements AutoCloseable {
          * What the child gets as fd {@code childFd}: 0-2 as {@link #stdin}, {@link #stdout} and
          * {@link #stderr}; above, a file, /dev/null, or a fd of this process
          * ({@link Stdio#inherit()} passes this process's fd of the same number).
+         *
+         * @param childFd the fd number in the child, 0 or more
+         * @param s what the child gets there; not null
+         * @return this builder
+         * @throws IllegalArgumentException if {@code s} does not fit that fd (a pipe above 2, a file in the wrong direction)
          */
         public Builder fd(int childFd, Stdio s) {
             if (childFd < 0) {
@@ -582,18 +646,33 @@ public final class Command implements AutoCloseable {
             return this;
         }
 
-        /** The child gets a copy of this process's fd {@code parentFd} as fd {@code childFd}. */
+        /**
+         * The child gets a copy of this process's fd {@code parentFd} as fd {@code childFd}.
+         *
+         * @param childFd the fd number in the child, 0 or more
+         * @param parentFd an open fd of this process, copied when the command is built
+         * @return this builder
+         */
         public Builder fd(int childFd, int parentFd) {
             return fd(childFd, Stdio.fd(parentFd));
         }
 
-        /** Keeps every fd this process has open without close-on-exec, not just 0-2 and the mapped ones. */
+        /**
+         * Keeps every fd this process has open without close-on-exec, not just 0-2 and the mapped ones.
+         *
+         * @return this builder
+         */
         public Builder inheritFds() {
             this.inheritFds = true;
             return this;
         }
 
-        /** What a spawn does when the executable was replaced since the command was built. */
+        /**
+         * What a spawn does when the executable was replaced since the command was built.
+         *
+         * @param policy retry with the new file, or fail; not null
+         * @return this builder
+         */
         public Builder onReplacedExecutable(Policy policy) {
             this.onReplaced = Objects.requireNonNull(policy, "policy");
             return this;
@@ -601,7 +680,11 @@ public final class Command implements AutoCloseable {
 
         // ---- the process itself: each maps to one builder key (see ProcessSettings) ----
 
-        /** The child starts a new session (setsid), so it leads a new session and process group. */
+        /**
+         * The child starts a new session (setsid), so it leads a new session and process group.
+         *
+         * @return this builder
+         */
         public Builder newSession() {
             process.newSession();
             return this;
@@ -611,6 +694,9 @@ public final class Command implements AutoCloseable {
          * The child joins process group {@code pgid} (setpgid); 0 gives it a group of its own, which
          * {@link Child#killProcessGroup} can then signal. Joining a group fails the spawn (step
          * SETPGID) unless the group exists in this process's session.
+         *
+         * @param pgid the group to join, or 0 for a group of its own
+         * @return this builder
          */
         public Builder processGroup(int pgid) {
             process.processGroup(pgid);
@@ -622,6 +708,9 @@ public final class Command implements AutoCloseable {
          * (TIOCSCTTY); implies {@link #newSession()}. The fd is copied when the command is built:
          * close it whenever you like after that. It does not become the child's stdin: give it with
          * {@link #fd(int, int)} as well if the child should read from it.
+         *
+         * @param fd an open terminal fd of this process
+         * @return this builder
          */
         public Builder controllingTerminal(int fd) {
             process.controllingTerminal(fd);
@@ -631,6 +720,9 @@ public final class Command implements AutoCloseable {
         /**
          * Adds signals the child starts with blocked; without this call it starts with none blocked
          * (whatever the spawning thread blocks). A program can unblock them, and exec keeps the mask.
+         *
+         * @param signals signal numbers, 1 to {@link Signals#MAX}
+         * @return this builder
          */
         public Builder blockSignals(int... signals) {
             process.blockSignals(signals);
@@ -641,6 +733,9 @@ public final class Command implements AutoCloseable {
          * Adds signals reset to their default action in the child. Signals this process handles
          * are reset anyway; this matters for signals it ignores, which a child would otherwise
          * inherit ignored.
+         *
+         * @param signals signal numbers, 1 to {@link Signals#MAX}
+         * @return this builder
          */
         public Builder defaultSignals(int... signals) {
             process.defaultSignals(signals);
@@ -650,13 +745,23 @@ public final class Command implements AutoCloseable {
         /**
          * Sets a resource limit (setrlimit); {@link Resource#UNLIMITED} for none. Raising a hard
          * limit above this process's needs privilege (the build then fails with EPERM).
+         *
+         * @param resource which limit; not null
+         * @param soft the soft limit, in the resource's unit, or {@link Resource#UNLIMITED}
+         * @param hard the hard limit, at least {@code soft}, or {@link Resource#UNLIMITED}
+         * @return this builder
          */
         public Builder rlimit(Resource resource, long soft, long hard) {
             process.rlimit(resource, soft, hard);
             return this;
         }
 
-        /** The file mode creation mask, such as {@code 0027}. */
+        /**
+         * The file mode creation mask, such as {@code 0027}.
+         *
+         * @param mask the mask, 0 to 0777
+         * @return this builder
+         */
         public Builder umask(int mask) {
             process.umask(mask);
             return this;
@@ -665,13 +770,22 @@ public final class Command implements AutoCloseable {
         /**
          * The scheduling policy and priority (sched_setscheduler): 1..99 for the real-time
          * policies, which need privilege, else 0.
+         *
+         * @param policy the policy; not null
+         * @param priority the static priority: 1..99 for FIFO and RR, else 0
+         * @return this builder
          */
         public Builder scheduling(SchedPolicy policy, int priority) {
             process.scheduling(policy, priority);
             return this;
         }
 
-        /** The nice value, -20 (favoured) to 19; lowering it below this process's needs privilege. */
+        /**
+         * The nice value, -20 (favoured) to 19; lowering it below this process's needs privilege.
+         *
+         * @param value the nice value, -20 to 19
+         * @return this builder
+         */
         public Builder nice(int value) {
             process.nice(value);
             return this;
@@ -689,6 +803,9 @@ public final class Command implements AutoCloseable {
          * groups instead, {@link #keepSupplementaryGroups()} keeps this process's. (Only a root
          * process changes ids without a user namespace, and in a user namespace an unprivileged
          * process made, the kernel forbids setgroups: its groups then stay.)
+         *
+         * @param uid the user id, 0 or more
+         * @return this builder
          */
         public Builder user(int uid) {
             process.user(uid);
@@ -698,13 +815,21 @@ public final class Command implements AutoCloseable {
         /**
          * The child runs with this group id (real, effective and saved); privilege as for
          * {@link #user}, and, as there, the supplementary groups are dropped unless set.
+         *
+         * @param gid the group id, 0 or more
+         * @return this builder
          */
         public Builder group(int gid) {
             process.group(gid);
             return this;
         }
 
-        /** The child's supplementary groups, replacing this process's; none for an empty list. Needs CAP_SETGID. */
+        /**
+         * The child's supplementary groups, replacing this process's; none for an empty list. Needs CAP_SETGID.
+         *
+         * @param gids the group ids; none for an empty list
+         * @return this builder
+         */
         public Builder supplementaryGroups(int... gids) {
             process.supplementaryGroups(gids);
             return this;
@@ -716,6 +841,8 @@ public final class Command implements AutoCloseable {
          * /etc/group lists it in, read when the command is built. Only those files are read, not
          * other NSS sources (LDAP, sssd). The build fails with ENOENT when the uid has no
          * /etc/passwd entry, and with IllegalArgumentException without {@link #user}.
+         *
+         * @return this builder
          */
         public Builder initGroups() {
             process.initGroups();
@@ -725,13 +852,19 @@ public final class Command implements AutoCloseable {
         /**
          * The child keeps this process's supplementary groups when {@link #user} or
          * {@link #group} changes its ids, instead of losing them (the default).
+         *
+         * @return this builder
          */
         public Builder keepSupplementaryGroups() {
             process.keepSupplementaryGroups();
             return this;
         }
 
-        /** The child's effective ids become its real ones, as POSIX_SPAWN_RESETIDS does (drops a set-id bit's effect). */
+        /**
+         * The child's effective ids become its real ones, as POSIX_SPAWN_RESETIDS does (drops a set-id bit's effect).
+         *
+         * @return this builder
+         */
         public Builder resetIds() {
             process.resetIds();
             return this;
@@ -741,13 +874,20 @@ public final class Command implements AutoCloseable {
          * The signal the child gets when this process dies (PR_SET_PDEATHSIG). Such children are
          * spawned from one long-lived library thread, since the kernel sends the signal when the
          * <em>thread</em> that created the child exits.
+         *
+         * @param signal the signal number, 1 to {@link Signals#MAX}
+         * @return this builder
          */
         public Builder parentDeathSignal(int signal) {
             process.parentDeathSignal(signal);
             return this;
         }
 
-        /** Sets no_new_privs: neither the child nor anything it execs can gain privileges (set-id bits, file capabilities). */
+        /**
+         * Sets no_new_privs: neither the child nor anything it execs can gain privileges (set-id bits, file capabilities).
+         *
+         * @return this builder
+         */
         public Builder noNewPrivileges() {
             process.noNewPrivileges();
             return this;
@@ -757,13 +897,21 @@ public final class Command implements AutoCloseable {
          * Starts the child in the cgroup v2 at this directory (CLONE_INTO_CGROUP, Linux 5.7): it is
          * in it from its first instruction, so no fork it makes can escape. The directory must
          * exist when the command is built. {@link Child#killCgroup()} kills everything in it.
+         *
+         * @param cgroupDirectory the cgroup's directory under the cgroup2 mount
+         * @return this builder
          */
         public Builder cgroup(Path cgroupDirectory) {
             process.cgroup(cgroupDirectory);
             return this;
         }
 
-        /** As {@link #cgroup(Path)}, named as /proc/self/cgroup names it: {@code /jobs/build-7}, from the cgroup2 root. */
+        /**
+         * As {@link #cgroup(Path)}, named as /proc/self/cgroup names it: {@code /jobs/build-7}, from the cgroup2 root.
+         *
+         * @param cgroupPath the path from the cgroup2 root, starting with {@code /}
+         * @return this builder
+         */
         public Builder cgroup(String cgroupPath) {
             process.cgroup(cgroupPath);
             return this;
@@ -777,6 +925,8 @@ public final class Command implements AutoCloseable {
          * {@link Usage} gets its peak memory. On cgroup v2 the child starts in it (CLONE_INTO_CGROUP);
          * on v1 it joins it before exec (step {@code join cgroup}). Fails the build with ENOTSUP
          * (EOPNOTSUPP) when neither cgroup v2 nor a cgroup v1 freezer is usable.
+         *
+         * @return this builder
          */
         public Builder ownCgroup() {
             process.ownCgroup();
@@ -787,6 +937,9 @@ public final class Command implements AutoCloseable {
          * Where the cgroups of {@link #ownCgroup()} and the limits are created: a cgroup path as
          * /proc/self/cgroup names one ({@code /jobs}), in every hierarchy used; it must exist and
          * be writable (delegated). By default, this process's own cgroup.
+         *
+         * @param cgroupPath the path from the cgroup root, starting with {@code /}
+         * @return this builder
          */
         public Builder cgroupParent(String cgroupPath) {
             process.cgroupParent(cgroupPath);
@@ -798,19 +951,32 @@ public final class Command implements AutoCloseable {
          * v1 {@code memory.limit_in_bytes}): past it, the kernel reclaims and then the OOM killer
          * kills, which {@link Usage#oomKilled()} reports. Implies {@link #ownCgroup()}. Fails the
          * build with ENOTSUP naming what is missing when no memory controller is usable.
+         *
+         * @param bytes the limit, in bytes
+         * @return this builder
          */
         public Builder memoryMax(long bytes) {
             process.memoryMax(bytes);
             return this;
         }
 
-        /** Limits the swap the tree may use (v2 {@code memory.swap.max}; v1 memory+swap, which needs {@link #memoryMax}). */
+        /**
+         * Limits the swap the tree may use (v2 {@code memory.swap.max}; v1 memory+swap, which needs {@link #memoryMax}).
+         *
+         * @param bytes the limit, in bytes
+         * @return this builder
+         */
         public Builder swapMax(long bytes) {
             process.swapMax(bytes);
             return this;
         }
 
-        /** Limits the number of tasks (processes and threads) in the tree ({@code pids.max}): a fork past it fails with EAGAIN. */
+        /**
+         * Limits the number of tasks (processes and threads) in the tree ({@code pids.max}): a fork past it fails with EAGAIN.
+         *
+         * @param tasks the most tasks at once
+         * @return this builder
+         */
         public Builder pidsMax(int tasks) {
             process.pidsMax(tasks);
             return this;
@@ -819,6 +985,9 @@ public final class Command implements AutoCloseable {
         /**
          * Limits the CPU bandwidth of the tree to this many CPUs (0.5 is half of one CPU): a quota
          * per 100 ms period (v2 {@code cpu.max}, v1 {@code cpu.cfs_quota_us}).
+         *
+         * @param cpus the CPU share, such as 0.5 or 2
+         * @return this builder
          */
         public Builder cpuMax(double cpus) {
             process.cpuMax(cpus);
@@ -828,6 +997,8 @@ public final class Command implements AutoCloseable {
         /**
          * {@link Child#close()} (and dropping a Child unclosed) kills the child's tree, as
          * {@link Child#killTree()}, instead of leaving it running.
+         *
+         * @return this builder
          */
         public Builder killTreeOnClose() {
             process.killTreeOnClose();
@@ -840,6 +1011,9 @@ public final class Command implements AutoCloseable {
          * {@link #uidMap} and {@link #gidMap}, by default this process's ids mapped to 0. In a new
          * {@link Namespace#MOUNT} namespace every mount is made private first
          * ({@link #mountPropagation}).
+         *
+         * @param namespaces the namespaces; none may be null
+         * @return this builder
          */
         public Builder namespaces(Namespace... namespaces) {
             process.namespaces(namespaces);
@@ -851,6 +1025,9 @@ public final class Command implements AutoCloseable {
          * only): {@link MountPropagation#PRIVATE} unless set, so that nothing the child mounts
          * reaches this process's namespace through a shared mount. The child applies it to every
          * mount before any other set-up step (step {@code mount propagation}).
+         *
+         * @param propagation the propagation; not null
+         * @return this builder
          */
         public Builder mountPropagation(MountPropagation propagation) {
             process.mountPropagation(propagation);
@@ -860,13 +1037,21 @@ public final class Command implements AutoCloseable {
         /**
          * The uid_map of the child's new user namespace: lines of {@code INSIDE OUTSIDE COUNT},
          * such as {@code "0 100000 65536"}. Anything but this process's own uid needs privilege.
+         *
+         * @param map the map's lines, separated by newlines
+         * @return this builder
          */
         public Builder uidMap(String map) {
             process.uidMap(map);
             return this;
         }
 
-        /** The gid_map of the child's new user namespace, as {@link #uidMap}. */
+        /**
+         * The gid_map of the child's new user namespace, as {@link #uidMap}.
+         *
+         * @param map the map's lines, separated by newlines
+         * @return this builder
+         */
         public Builder gidMap(String map) {
             process.gidMap(map);
             return this;
@@ -875,6 +1060,9 @@ public final class Command implements AutoCloseable {
         /**
          * Confines the child with a {@link Sandbox} (Landlock and seccomp), prepared once when the
          * command is built and applied in each child just before exec. Replaces an earlier one.
+         *
+         * @param sandbox the sandbox; not null
+         * @return this builder
          */
         public Builder sandbox(Sandbox sandbox) {
             this.sandbox = Objects.requireNonNull(sandbox, "sandbox");
@@ -889,6 +1077,7 @@ public final class Command implements AutoCloseable {
          *     names the method and its value, as {@code Command.Builder.cwd("/nope"): no such file
          *     or directory (ENOENT)}, and {@link ConfigException#key()} the builder key
          * @throws ErrnoException if the builder could not be opened or a fd could not be copied
+         * @return the command, which holds a builder fd until {@link Command#close()}
          */
         public Command build() throws ErrnoException {
             Map<String, String> env = environment();
