@@ -67,7 +67,11 @@ public final class Sandbox {
             this.key = key;
         }
 
-        /** The name in the {@code landlock.scope} key and the CLI's {@code --scope}. */
+        /**
+         * The name in the {@code landlock.scope} key and the CLI's {@code --scope}.
+         *
+         * @return the key's value
+         */
         public String key() {
             return key;
         }
@@ -97,6 +101,11 @@ public final class Sandbox {
         this.bestEffort = b.bestEffort;
     }
 
+    /**
+     * A builder of a sandbox with no rule, which confines nothing until a rule is added.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
@@ -105,47 +114,93 @@ public final class Sandbox {
      * The agent policy: everything read-only (and executable), {@code workTree}, {@code tmp} and
      * /dev/null read-write, no socket but AF_UNIX and no io_uring, no signals and no abstract unix
      * sockets outside the sandbox. Give the child {@code TMPDIR=tmp} too, so programs use it.
+     *
+     * @param workTree the directory the child works in, writable
+     * @param tmp a directory for temporary files, writable
+     * @return the sandbox
      */
     public static Sandbox agent(Path workTree, Path tmp) {
         return builder().readOnly(Path.of("/")).readWrite(workTree, tmp, Path.of("/dev/null")).denyNetwork()
                 .scope(Scope.SIGNAL, Scope.ABSTRACT_UNIX_SOCKET).build();
     }
 
+    /**
+     * The paths the child may read and execute beneath.
+     *
+     * @return an unmodifiable list, empty without a filesystem rule
+     */
     public List<Path> readOnly() {
         return readOnly;
     }
 
+    /**
+     * The paths the child may read, write and execute beneath.
+     *
+     * @return an unmodifiable list
+     */
     public List<Path> readWrite() {
         return readWrite;
     }
 
-    /** The TCP ports the child may connect to; empty with {@link #restrictsTcp()} means none. */
+    /**
+     * The TCP ports the child may connect to; empty with {@link #restrictsTcp()} means none.
+     *
+     * @return an unmodifiable set, in order
+     */
     public Set<Integer> connectPorts() {
         return connectPorts;
     }
 
+    /**
+     * The TCP ports the child may bind; empty with {@link #restrictsTcp()} means none.
+     *
+     * @return an unmodifiable set, in order
+     */
     public Set<Integer> bindPorts() {
         return bindPorts;
     }
 
-    /** Whether TCP connect and bind are limited to the ports given (Landlock ABI 4). */
+    /**
+     * Whether TCP connect and bind are limited to the ports given (Landlock ABI 4).
+     *
+     * @return true if TCP is restricted
+     */
     public boolean restrictsTcp() {
         return tcpRules;
     }
 
+    /**
+     * Whether sockets other than AF_UNIX and io_uring are denied ({@link Builder#denyNetwork()}).
+     *
+     * @return true if the network is denied
+     */
     public boolean deniesNetwork() {
         return denyNetwork;
     }
 
+    /**
+     * The Landlock scopes the child is confined to.
+     *
+     * @return an unmodifiable set
+     */
     public Set<Scope> scopes() {
         return scopes;
     }
 
+    /**
+     * The syscalls that fail with EPERM, by name.
+     *
+     * @return an unmodifiable list
+     */
     public List<String> deniedSyscalls() {
         return deniedSyscalls;
     }
 
-    /** Whether the sandbox has no rule at all. */
+    /**
+     * Whether the sandbox has no rule at all.
+     *
+     * @return true if it confines nothing
+     */
     public boolean isEmpty() {
         return readOnly.isEmpty() && readWrite.isEmpty() && !tcpRules && !denyNetwork && scopes.isEmpty()
                 && deniedSyscalls.isEmpty() && filters.isEmpty();
@@ -159,6 +214,7 @@ public final class Sandbox {
      * a command; code on the UAPI calls it itself.
      *
      * @throws ErrnoException from the first key the builder refuses (its log has the line)
+     * @param builderFd an open builder fd, from {@link PidfdSpawn#pidfd_spawn_open}
      */
     public void configure(int builderFd) throws ErrnoException {
         if (bestEffort) {
@@ -277,13 +333,21 @@ public final class Sandbox {
          * Paths (directories: everything beneath) the child may read and execute. The first
          * {@code readOnly} or {@link #readWrite} turns the filesystem sandbox on: everything else
          * is then denied, for every right the kernel's Landlock handles.
+         *
+         * @param paths the paths; none may be null
+         * @return this builder
          */
         public Builder readOnly(Path... paths) {
             readOnly.addAll(checked(paths));
             return this;
         }
 
-        /** Paths the child may read, write, create and remove in, and execute from. */
+        /**
+         * Paths the child may read, write, create and remove in, and execute from.
+         *
+         * @param paths the paths; none may be null
+         * @return this builder
+         */
         public Builder readWrite(Path... paths) {
             readWrite.addAll(checked(paths));
             return this;
@@ -293,6 +357,10 @@ public final class Sandbox {
          * TCP connect only to these ports, and no TCP bind but {@link #allowBind} (Landlock ABI 4).
          * Without ports: no TCP at all. UDP and other protocols are not restricted by this; use
          * {@link #denyNetwork()} for that.
+         *
+         * @param ports TCP port numbers, 0 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if a port is out of range
          */
         public Builder allowConnect(int... ports) {
             tcpRules = true;
@@ -302,7 +370,13 @@ public final class Sandbox {
             return this;
         }
 
-        /** TCP bind only to these ports (and connect only to {@link #allowConnect}'s). */
+        /**
+         * TCP bind only to these ports (and connect only to {@link #allowConnect}'s).
+         *
+         * @param ports TCP port numbers, 0 to 65535
+         * @return this builder
+         * @throws IllegalArgumentException if a port is out of range
+         */
         public Builder allowBind(int... ports) {
             tcpRules = true;
             for (int p : ports) {
@@ -311,13 +385,22 @@ public final class Sandbox {
             return this;
         }
 
-        /** No sockets but AF_UNIX (socket and socketpair fail with EACCES) and no io_uring (EPERM): a seccomp filter. */
+        /**
+         * No sockets but AF_UNIX (socket and socketpair fail with EACCES) and no io_uring (EPERM): a seccomp filter.
+         *
+         * @return this builder
+         */
         public Builder denyNetwork() {
             denyNetwork = true;
             return this;
         }
 
-        /** Landlock scopes: no signals, or no abstract unix sockets, outside the sandbox (ABI 6). */
+        /**
+         * Landlock scopes: no signals, or no abstract unix sockets, outside the sandbox (ABI 6).
+         *
+         * @param which the scopes; none may be null
+         * @return this builder
+         */
         public Builder scope(Scope... which) {
             for (Scope s : which) {
                 scopes.add(Objects.requireNonNull(s, "scope"));
@@ -328,6 +411,10 @@ public final class Sandbox {
         /**
          * Syscalls that fail with EPERM, by name (such as {@code ptrace}, {@code mount},
          * {@code bpf}); an unknown name fails {@link Command.Builder#build()} with EINVAL naming it.
+         *
+         * @param names syscall names, as in the kernel's syscall table
+         * @return this builder
+         * @throws IllegalArgumentException if a name is blank or has a comma
          */
         public Builder denySyscalls(String... names) {
             for (String n : names) {
@@ -344,18 +431,30 @@ public final class Sandbox {
          * struct sock_filter in native byte order. It is checked when the command is built
          * (length, opcodes, jumps, a return at the end). It must check the architecture itself,
          * and must allow execveat and exit_group.
+         *
+         * @param program the filter's bytes, copied; not null
+         * @return this builder
          */
         public Builder seccompFilter(byte[] program) {
             filters.add(program.clone());
             return this;
         }
 
-        /** Drops, with a line in the builder's log, each rule the kernel cannot enforce, instead of failing. */
+        /**
+         * Drops, with a line in the builder's log, each rule the kernel cannot enforce, instead of failing.
+         *
+         * @return this builder
+         */
         public Builder bestEffort() {
             bestEffort = true;
             return this;
         }
 
+        /**
+         * The sandbox with the rules given so far; the builder can go on to build others.
+         *
+         * @return the sandbox
+         */
         public Sandbox build() {
             return new Sandbox(this);
         }

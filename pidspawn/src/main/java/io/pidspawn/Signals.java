@@ -47,7 +47,12 @@ public final class Signals {
 
     private Signals() {}
 
-    /** {@code SIGTERM} for 15, {@code SIGRT34} for 34. */
+    /**
+     * {@code SIGTERM} for 15, {@code SIGRT34} for 34.
+     *
+     * @param sig a signal number
+     * @return its name, or {@code signal N} for a number that is no signal
+     */
     public static String name(int sig) {
         if (sig > 0 && sig < NAMES.length) {
             return "SIG" + NAMES[sig];
@@ -59,6 +64,8 @@ public final class Signals {
      * Parses {@code TERM}, {@code SIGTERM}, {@code sigterm} or {@code 15}.
      *
      * @throws IllegalArgumentException naming the text when it is no Linux signal
+     * @param text a name, with or without {@code SIG}, in any case, or a number 1 to {@link #MAX}
+     * @return the signal number
      */
     public static int parse(String text) {
         String t = text.trim().toUpperCase(Locale.ROOT);
@@ -78,7 +85,13 @@ public final class Signals {
         throw new IllegalArgumentException("not a signal: \"" + text + "\" (expected a name such as TERM or a number 1-64)");
     }
 
-    /** The bit for a signal in a kernel sigset ({@code 1 << (sig - 1)}). */
+    /**
+     * The bit for a signal in a kernel sigset ({@code 1 << (sig - 1)}).
+     *
+     * @param sig a signal number, 1 to {@link #MAX}
+     * @return the bit
+     * @throws IllegalArgumentException if {@code sig} is not a signal number
+     */
     public static long bit(int sig) {
         if (sig < 1 || sig > MAX) {
             throw new IllegalArgumentException("not a signal number: " + sig);

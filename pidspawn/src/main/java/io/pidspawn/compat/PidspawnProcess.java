@@ -80,6 +80,8 @@ public final class PidspawnProcess extends Process {
      * The pidspawn child behind this process, for its pidfd or {@link Child#killCgroup()};
      * borrowed: do not close or wait for it. Its own stdio accessors have nothing: the pipes are
      * this process's streams.
+     *
+     * @return the child, owned by this process
      */
     public Child child() {
         return child;

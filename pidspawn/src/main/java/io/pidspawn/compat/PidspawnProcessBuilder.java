@@ -48,7 +48,11 @@ public final class PidspawnProcessBuilder {
     private Redirect[] redirects; // null: all PIPE
     private boolean redirectErrorStream;
 
-    /** A builder for this command; the list is used as it is, not copied (as in the JDK). */
+    /**
+     * A builder for this command; the list is used as it is, not copied (as in the JDK).
+     *
+     * @param command the program and its arguments; not null
+     */
     public PidspawnProcessBuilder(List<String> command) {
         if (command == null) {
             throw new NullPointerException();
@@ -56,17 +60,30 @@ public final class PidspawnProcessBuilder {
         this.command = command;
     }
 
-    /** A builder for this program and arguments. */
+    /**
+     * A builder for this program and arguments.
+     *
+     * @param command the program and its arguments
+     */
     public PidspawnProcessBuilder(String... command) {
         this.command = new ArrayList<>(Arrays.asList(command));
     }
 
-    /** The command list itself: changes to it change this builder. */
+    /**
+     * The command list itself: changes to it change this builder.
+     *
+     * @return the list given or made last
+     */
     public List<String> command() {
         return command;
     }
 
-    /** Sets the command list; it is used as it is, not copied. */
+    /**
+     * Sets the command list; it is used as it is, not copied.
+     *
+     * @param command the program and its arguments; not null
+     * @return this builder
+     */
     public PidspawnProcessBuilder command(List<String> command) {
         if (command == null) {
             throw new NullPointerException();
@@ -75,17 +92,32 @@ public final class PidspawnProcessBuilder {
         return this;
     }
 
+    /**
+     * Sets the command list to these strings.
+     *
+     * @param command the program and its arguments
+     * @return this builder
+     */
     public PidspawnProcessBuilder command(String... command) {
         this.command = new ArrayList<>(Arrays.asList(command));
         return this;
     }
 
-    /** The child's working directory, or null for this process's. */
+    /**
+     * The child's working directory, or null for this process's.
+     *
+     * @return the directory, or null
+     */
     public File directory() {
         return directory;
     }
 
-    /** Sets the child's working directory; null for this process's. A relative one is relative to this process's. */
+    /**
+     * Sets the child's working directory; null for this process's. A relative one is relative to this process's.
+     *
+     * @param directory the directory, or null
+     * @return this builder
+     */
     public PidspawnProcessBuilder directory(File directory) {
         this.directory = directory;
         return this;
@@ -95,6 +127,8 @@ public final class PidspawnProcessBuilder {
      * The child's environment, a mutable copy of this process's made at the first call. As the
      * JDK's, it refuses null, names with {@code =} or NUL and values with NUL; it also refuses
      * the empty name, which the JDK accepts.
+     *
+     * @return the environment map, the same one on every call
      */
     public Map<String, String> environment() {
         if (environment == null) {
@@ -103,7 +137,13 @@ public final class PidspawnProcessBuilder {
         return environment;
     }
 
-    /** Where stdin comes from: {@link Redirect#PIPE} (the default), INHERIT or a file to read. */
+    /**
+     * Where stdin comes from: {@link Redirect#PIPE} (the default), INHERIT or a file to read.
+     *
+     * @param source the redirect; not null
+     * @return this builder
+     * @throws IllegalArgumentException if it is a redirect to write to
+     */
     public PidspawnProcessBuilder redirectInput(Redirect source) {
         if (source.type() == Redirect.Type.WRITE || source.type() == Redirect.Type.APPEND) {
             throw new IllegalArgumentException("Redirect invalid for reading: " + source);
@@ -112,7 +152,13 @@ public final class PidspawnProcessBuilder {
         return this;
     }
 
-    /** Where stdout goes: {@link Redirect#PIPE} (the default), INHERIT, DISCARD or a file to write or append to. */
+    /**
+     * Where stdout goes: {@link Redirect#PIPE} (the default), INHERIT, DISCARD or a file to write or append to.
+     *
+     * @param destination the redirect; not null
+     * @return this builder
+     * @throws IllegalArgumentException if it is a redirect to read from
+     */
     public PidspawnProcessBuilder redirectOutput(Redirect destination) {
         if (destination.type() == Redirect.Type.READ) {
             throw new IllegalArgumentException("Redirect invalid for writing: " + destination);
@@ -121,7 +167,13 @@ public final class PidspawnProcessBuilder {
         return this;
     }
 
-    /** Where stderr goes, as {@link #redirectOutput(Redirect)}; ignored while {@link #redirectErrorStream()}. */
+    /**
+     * Where stderr goes, as {@link #redirectOutput(Redirect)}; ignored while {@link #redirectErrorStream()}.
+     *
+     * @param destination the redirect; not null
+     * @return this builder
+     * @throws IllegalArgumentException if it is a redirect to read from
+     */
     public PidspawnProcessBuilder redirectError(Redirect destination) {
         if (destination.type() == Redirect.Type.READ) {
             throw new IllegalArgumentException("Redirect invalid for writing: " + destination);
@@ -130,41 +182,88 @@ public final class PidspawnProcessBuilder {
         return this;
     }
 
+    /**
+     * Stdin from this file: {@code redirectInput(Redirect.from(file))}.
+     *
+     * @param file the file to read; not null
+     * @return this builder
+     */
     public PidspawnProcessBuilder redirectInput(File file) {
         return redirectInput(Redirect.from(file));
     }
 
+    /**
+     * Stdout to this file, truncated: {@code redirectOutput(Redirect.to(file))}.
+     *
+     * @param file the file to write; not null
+     * @return this builder
+     */
     public PidspawnProcessBuilder redirectOutput(File file) {
         return redirectOutput(Redirect.to(file));
     }
 
+    /**
+     * Stderr to this file, truncated: {@code redirectError(Redirect.to(file))}.
+     *
+     * @param file the file to write; not null
+     * @return this builder
+     */
     public PidspawnProcessBuilder redirectError(File file) {
         return redirectError(Redirect.to(file));
     }
 
+    /**
+     * Where stdin comes from.
+     *
+     * @return the redirect; {@link Redirect#PIPE} unless set
+     */
     public Redirect redirectInput() {
         return redirects == null ? Redirect.PIPE : redirects[0];
     }
 
+    /**
+     * Where stdout goes.
+     *
+     * @return the redirect; {@link Redirect#PIPE} unless set
+     */
     public Redirect redirectOutput() {
         return redirects == null ? Redirect.PIPE : redirects[1];
     }
 
+    /**
+     * Where stderr goes (unless {@link #redirectErrorStream()}).
+     *
+     * @return the redirect; {@link Redirect#PIPE} unless set
+     */
     public Redirect redirectError() {
         return redirects == null ? Redirect.PIPE : redirects[2];
     }
 
-    /** Stdin, stdout and stderr are this process's own. */
+    /**
+     * Stdin, stdout and stderr are this process's own.
+     *
+     * @return this builder
+     */
     public PidspawnProcessBuilder inheritIO() {
         Arrays.fill(redirects(), Redirect.INHERIT);
         return this;
     }
 
+    /**
+     * Whether stderr goes wherever stdout goes.
+     *
+     * @return true if stderr is merged into stdout; false by default
+     */
     public boolean redirectErrorStream() {
         return redirectErrorStream;
     }
 
-    /** Whether stderr goes wherever stdout goes; {@link Process#getErrorStream()} is then at end of file. */
+    /**
+     * Whether stderr goes wherever stdout goes; {@link Process#getErrorStream()} is then at end of file.
+     *
+     * @param redirectErrorStream true to merge stderr into stdout
+     * @return this builder
+     */
     public PidspawnProcessBuilder redirectErrorStream(boolean redirectErrorStream) {
         this.redirectErrorStream = redirectErrorStream;
         return this;
@@ -177,6 +276,7 @@ public final class PidspawnProcessBuilder {
      *     cannot be found or run, the directory is bad, or a redirect file cannot be opened
      * @throws ArrayIndexOutOfBoundsException if the command is empty
      * @throws NullPointerException if an element of the command is null
+     * @return the process, running
      */
     public Process start() throws IOException {
         return start(redirects().clone(), -1, -1);
@@ -188,6 +288,11 @@ public final class PidspawnProcessBuilder {
      * {@link Redirect#PIPE}, all but the last write to it, and those pipes connect the stages
      * directly (their streams on this side are null streams). If a stage fails to start, the
      * ones started are killed with SIGKILL and waited for, and the exception is thrown.
+     *
+     * @param builders the stages, in order; at least one
+     * @return the processes, in the order of the builders
+     * @throws IOException naming the stage's program when one cannot be started
+     * @throws IllegalArgumentException if a stage's redirects do not allow the pipes between stages
      */
     public static List<Process> startPipeline(List<PidspawnProcessBuilder> builders) throws IOException {
         int stages = builders.size();
