@@ -26,10 +26,20 @@ import java.util.List;
 public final class FileActions {
     private final List<SpawnAction> actions = new ArrayList<>();
 
+    /** No actions yet: posix_spawn_file_actions_init. */
+    public FileActions() {}
+
     /**
      * Open {@code path} with {@code oflag} and {@code mode} as if by open(), and make it fd
      * {@code fildes} (closing what was there). A relative path is resolved in the child's working
      * directory at that point, so it sees an earlier addchdir.
+     *
+     * @param fildes the fd the file becomes in the child
+     * @param path the file; not null
+     * @param oflag open flags, such as {@link io.pidspawn.uapi.PidfdSpawn#O_RDONLY}
+     * @param mode the mode of a file O_CREAT creates, such as {@code 0644}
+     * @return these file actions
+     * @throws ErrnoException EBADF if a fd is negative or not below RLIMIT_NOFILE
      */
     public FileActions addopen(int fildes, String path, int oflag, int mode) throws ErrnoException {
         checkFd("posix_spawn_file_actions_addopen", fildes);
@@ -43,6 +53,10 @@ public final class FileActions {
     /**
      * Close {@code fildes}. As POSIX.1-2024 says, closing a fd that is not open in the child is
      * not an error.
+     *
+     * @param fildes the fd to close in the child
+     * @return these file actions
+     * @throws ErrnoException EBADF if a fd is negative or not below RLIMIT_NOFILE
      */
     public FileActions addclose(int fildes) throws ErrnoException {
         checkFd("posix_spawn_file_actions_addclose", fildes);
@@ -54,6 +68,11 @@ public final class FileActions {
     /**
      * Duplicate {@code fildes} onto {@code newfildes} as if by dup2(). When they are equal the
      * fd's close-on-exec flag is cleared, so it survives exec (POSIX.1-2024).
+     *
+     * @param fildes the fd to copy
+     * @param newfildes the fd it becomes in the child
+     * @return these file actions
+     * @throws ErrnoException EBADF if a fd is negative or not below RLIMIT_NOFILE
      */
     public FileActions adddup2(int fildes, int newfildes) throws ErrnoException {
         checkFd("posix_spawn_file_actions_adddup2", fildes);
@@ -62,7 +81,13 @@ public final class FileActions {
         return this;
     }
 
-    /** Change the working directory to {@code path} as if by chdir(); a relative path is relative to the current one. */
+    /**
+     * Change the working directory to {@code path} as if by chdir(); a relative path is relative to the current one.
+     *
+     * @param path the directory; not null
+     * @return these file actions
+     * @throws ErrnoException never for now; declared as the other actions are
+     */
     public FileActions addchdir(String path) throws ErrnoException {
         if (path == null || path.isEmpty() || path.indexOf('\0') >= 0) {
             throw new ErrnoException("posix_spawn_file_actions_addchdir", Errno.EINVAL, "path must be non-empty without NUL");
@@ -71,14 +96,26 @@ public final class FileActions {
         return this;
     }
 
-    /** Change the working directory to the directory open at {@code fildes}, as if by fchdir(). */
+    /**
+     * Change the working directory to the directory open at {@code fildes}, as if by fchdir().
+     *
+     * @param fildes a directory fd open in the child
+     * @return these file actions
+     * @throws ErrnoException EBADF if a fd is negative or not below RLIMIT_NOFILE
+     */
     public FileActions addfchdir(int fildes) throws ErrnoException {
         checkFd("posix_spawn_file_actions_addfchdir", fildes);
         actions.add(new SpawnAction.Fchdir(fildes));
         return this;
     }
 
-    /** Close every fd from {@code lowfildes} up, as if by closefrom() (glibc's addclosefrom_np). */
+    /**
+     * Close every fd from {@code lowfildes} up, as if by closefrom() (glibc's addclosefrom_np).
+     *
+     * @param lowfildes the lowest fd to close
+     * @return these file actions
+     * @throws ErrnoException EBADF if a fd is negative or not below RLIMIT_NOFILE
+     */
     public FileActions addclosefrom(int lowfildes) throws ErrnoException {
         checkFd("posix_spawn_file_actions_addclosefrom", lowfildes);
         actions.add(new SpawnAction.CloseRange(lowfildes, -1, 0));

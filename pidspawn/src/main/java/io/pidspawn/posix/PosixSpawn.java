@@ -47,6 +47,7 @@ public final class PosixSpawn {
      * posix_spawn(): run {@code path} with {@code argv} and {@code envp} after the file actions
      * and attributes.
      *
+     * @param path the executable; never searched for in PATH
      * @param fileActions may be null (no actions)
      * @param attr may be null (no flags)
      * @param argv the argument vector, argv[0] included
@@ -63,13 +64,31 @@ public final class PosixSpawn {
      * posix_spawnp(): as posix_spawn, but a {@code file} without a slash is searched for in the
      * caller's PATH as the C library's environment has it now (not the one in {@code envp}),
      * skipping entries it may not execute; without a PATH, in "/usr/local/bin:/usr/bin:/bin".
+     *
+     * @param file the executable: a path, or a name searched for in PATH
+     * @param fileActions may be null (no actions)
+     * @param attr may be null (no flags)
+     * @param argv the argument vector, argv[0] included
+     * @param envp the environment as {@code NAME=value} strings
+     * @return the child's pid and a pidfd for it
+     * @throws ErrnoException with the errno posix_spawnp would return
      */
     public static Spawned posix_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
                                        List<String> envp) throws ErrnoException {
         return spawn(file, file.indexOf('/') < 0, fileActions, attr, argv, envp);
     }
 
-    /** posix_spawnp with the environment as a map, in iteration order. */
+    /**
+     * posix_spawnp with the environment as a map, in iteration order.
+     *
+     * @param file the executable: a path, or a name searched for in PATH
+     * @param fileActions may be null (no actions)
+     * @param attr may be null (no flags)
+     * @param argv the argument vector, argv[0] included
+     * @param env the environment, by name
+     * @return the child's pid and a pidfd for it
+     * @throws ErrnoException with the errno posix_spawnp would return
+     */
     public static Spawned posix_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
                                        Map<String, String> env) throws ErrnoException {
         return posix_spawnp(file, fileActions, attr, argv,
