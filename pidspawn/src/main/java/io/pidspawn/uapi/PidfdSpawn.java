@@ -140,23 +140,40 @@ public final class PidfdSpawn {
     private PidfdSpawn() {}
 
     // fsconfig-like commands (same numbers as FSCONFIG_*)
+    /** pidfd_config command: set a flag key; value and aux unused. */
     public static final int PIDFD_CONFIG_SET_FLAG = 0;
+    /** pidfd_config command: set a key to a string (appended for list keys such as argv). */
     public static final int PIDFD_CONFIG_SET_STRING = 1;
+    /** pidfd_config command: set a key to a NUL-separated list, replacing all of it. */
     public static final int PIDFD_CONFIG_SET_BINARY = 2;
+    /** pidfd_config command: a path, relative to the dirfd in aux or AT_FDCWD, resolved now. */
     public static final int PIDFD_CONFIG_SET_PATH = 3;
+    /** pidfd_config command: the file open at the fd in aux, as AT_EMPTY_PATH names it. */
     public static final int PIDFD_CONFIG_SET_PATH_EMPTY = 4;
+    /** pidfd_config command: the fd in aux; the builder keeps its own copy. */
     public static final int PIDFD_CONFIG_SET_FD = 5;
 
+    /** The program, pinned at once (see the table of keys above). */
     public static final String KEY_EXECUTABLE = "executable";
+    /** The argument vector, argv[0] included. */
     public static final String KEY_ARGV = "argv";
+    /** Replaces argv[0]. */
     public static final String KEY_ARGV0 = "argv0";
+    /** The environment: sets one {@code NAME=value}, or replaces all. */
     public static final String KEY_ENV = "env";
+    /** Removes one environment variable. */
     public static final String KEY_ENV_UNSET = "env.unset";
+    /** Empties the environment. */
     public static final String KEY_ENV_CLEAR = "env.clear";
+    /** The working directory. */
     public static final String KEY_CWD = "cwd";
+    /** The prefix of the {@code fd.N} keys: child fd N becomes a copy of the fd in aux. */
     public static final String KEY_FD_PREFIX = "fd.";
+    /** Keeps every fd the parent has open without close-on-exec. */
     public static final String KEY_INHERIT_FDS = "inherit-fds";
+    /** The program, found in the search PATH as execvp finds it. */
     public static final String KEY_SEARCH = "search";
+    /** The PATH that {@value #KEY_SEARCH} uses, when it should not be the child's. */
     public static final String KEY_SEARCH_PATH = "search-path";
 
     /** pidfd_spawn_open flag: the builder fd is close-on-exec. */
@@ -169,10 +186,13 @@ public final class PidfdSpawn {
     /** At most this many actions per run, as in the spawn-template proposal. */
     public static final int MAX_ACTIONS = 256;
 
+    /** The dirfd that names the working directory (fcntl.h), for SET_PATH and open actions. */
     public static final int AT_FDCWD = Libc.AT_FDCWD;
+    /** open(2) flags (fcntl.h, as on x86_64 and aarch64), for open actions. */
     public static final int O_RDONLY = Libc.O_RDONLY, O_WRONLY = Libc.O_WRONLY, O_RDWR = Libc.O_RDWR,
             O_CREAT = Libc.O_CREAT, O_TRUNC = Libc.O_TRUNC, O_APPEND = Libc.O_APPEND, O_CLOEXEC = Libc.O_CLOEXEC,
             O_DIRECTORY = Libc.O_DIRECTORY, O_NOCTTY = Libc.O_NOCTTY;
+    /** close_range(2) flags (linux/close_range.h), for close_range actions. */
     public static final int CLOSE_RANGE_UNSHARE = Libc.CLOSE_RANGE_UNSHARE, CLOSE_RANGE_CLOEXEC = Libc.CLOSE_RANGE_CLOEXEC;
     /** pidfd_wait options. */
     public static final int WNOHANG = Libc.WNOHANG, WNOWAIT = Libc.WNOWAIT;

@@ -10,6 +10,12 @@ package io.pidspawn.uapi;
  *     the caller owns them too, and removes them once the child is reaped ({@link ChildCgroup#remove()})
  */
 public record Spawned(int pid, int pidfd, ChildCgroup cgroup) {
+    /**
+     * A child without cgroups of its own.
+     *
+     * @param pid the child's process id
+     * @param pidfd the child's pidfd
+     */
     public Spawned(int pid, int pidfd) {
         this(pid, pidfd, null);
     }
