@@ -37,7 +37,16 @@ public final class ChildCgroup {
         this.v1 = Map.copyOf(v1);
     }
 
-    /** For the builder: a created set of cgroups, with the fds the spawn needs opened. */
+    /**
+     * For the builder: a created set of cgroups, with the fds the spawn needs opened.
+     *
+     * @param v2 the cgroup v2 directory, or null
+     * @param v2Memory whether the v2 cgroup has the memory controller
+     * @param v1 the cgroup v1 directories by controller name; may be empty
+     * @param lowestFd the lowest fd number the opened fds may take (so they stay clear of the child's mapped fds)
+     * @return the cgroups, with their fds open
+     * @throws ErrnoException if a directory or cgroup.procs could not be opened; nothing is left open
+     */
     public static ChildCgroup open(Path v2, boolean v2Memory, Map<String, Path> v1, int lowestFd) throws ErrnoException {
         ChildCgroup c = new ChildCgroup(v2, v2Memory, new LinkedHashMap<>(v1));
         try {
@@ -68,17 +77,29 @@ public final class ChildCgroup {
         return fd;
     }
 
-    /** For the builder: the v2 directory fd to clone into, or -1. */
+    /**
+     * For the builder: the v2 directory fd to clone into, or -1.
+     *
+     * @return the fd, or -1
+     */
     public int cloneFd() {
         return cloneFd;
     }
 
-    /** For the builder: the v1 cgroup.procs fds the child writes itself into. */
+    /**
+     * For the builder: the v1 cgroup.procs fds the child writes itself into.
+     *
+     * @return a copy of the list of fds
+     */
     public List<Integer> joinFds() {
         return List.copyOf(joinFds);
     }
 
-    /** For the builder: the v1 directories, in the order of {@link #joinFds()}. */
+    /**
+     * For the builder: the v1 directories, in the order of {@link #joinFds()}.
+     *
+     * @return a copy of the list
+     */
     public List<Path> v1Directories() {
         return List.copyOf(v1.values());
     }
@@ -95,12 +116,20 @@ public final class ChildCgroup {
         joinFds.clear();
     }
 
-    /** The cgroup v2 directory, when there is one. */
+    /**
+     * The cgroup v2 directory, when there is one.
+     *
+     * @return the directory, or empty
+     */
     public Optional<Path> v2Directory() {
         return Optional.ofNullable(v2);
     }
 
-    /** Every directory, v2 first. */
+    /**
+     * Every directory, v2 first.
+     *
+     * @return a new list
+     */
     public List<Path> directories() {
         List<Path> all = new ArrayList<>();
         if (v2 != null) {
@@ -121,6 +150,7 @@ public final class ChildCgroup {
      * (and a v2 without cgroup.kill) by freezing it, killing every process in it, and thawing it.
      *
      * @return whether there was a process to kill
+     * @throws ErrnoException if writing cgroup.kill or freezing failed
      */
     public boolean kill() throws ErrnoException {
         Path c = container();
@@ -143,6 +173,8 @@ public final class ChildCgroup {
      * v1 freezer.state), so that none forks or exits between the listing and the signal.
      *
      * @return whether any process got it
+     * @param sig the signal number
+     * @throws ErrnoException if freezing or reading the cgroup failed
      */
     public boolean signal(int sig) throws ErrnoException {
         if (sig == Signals.SIGKILL) {
@@ -213,7 +245,11 @@ public final class ChildCgroup {
         return true;
     }
 
-    /** Whether any process is still in the cgroup. */
+    /**
+     * Whether any process is still in the cgroup.
+     *
+     * @return true if a process is in one of the directories
+     */
     public boolean populated() {
         if (v2 != null) {
             long p = Cgroups.keyed(v2.resolve("cgroup.events"), "populated");
@@ -233,6 +269,8 @@ public final class ChildCgroup {
     /**
      * The most memory the cgroup ever used: v2 {@code memory.peak} (Linux 5.19), v1
      * {@code memory.max_usage_in_bytes}; -1 when it has no memory controller.
+     *
+     * @return the peak in bytes, or -1
      */
     public long memoryPeakBytes() {
         if (v2 != null && v2Memory) {
@@ -242,7 +280,11 @@ public final class ChildCgroup {
         return m == null ? -1 : Cgroups.number(m.resolve("memory.max_usage_in_bytes"));
     }
 
-    /** Whether the OOM killer killed a process in the cgroup: oom_kill in v2 memory.events, v1 memory.oom_control (4.13). */
+    /**
+     * Whether the OOM killer killed a process in the cgroup: oom_kill in v2 memory.events, v1 memory.oom_control (4.13).
+     *
+     * @return true if it did
+     */
     public boolean oomKilled() {
         if (v2 != null && v2Memory) {
             return Cgroups.keyed(v2.resolve("memory.events"), "oom_kill") > 0;
@@ -255,6 +297,7 @@ public final class ChildCgroup {
      * Removes the cgroups (rmdir), once no process is left in them.
      *
      * @return true if they are gone; false while a process is still in one (EBUSY): try again later
+     * @throws ErrnoException if rmdir failed otherwise
      */
     public boolean remove() throws ErrnoException {
         closeSpawnFds();

@@ -202,6 +202,9 @@ public final class PidfdSpawn {
     /**
      * Opens a builder. Flags: 0 or {@link #PIDFD_SPAWN_CLOEXEC}; anything else is EINVAL.
      *
+     * @param flags 0 or {@link #PIDFD_SPAWN_CLOEXEC}
+     * @return the builder fd, to configure, run and {@link #close}
+     * @throws ErrnoException EINVAL for other flags, or the errno of the memfd that holds the builder
      * @throws UnsupportedOperationException when the kernel lacks clone3, pidfds or
      *     CLOSE_RANGE_CLOEXEC (Linux 5.11 has them all), naming the feature and the probe's errno
      */
@@ -215,6 +218,11 @@ public final class PidfdSpawn {
     /**
      * pidfd_open(2), plus the one-fd spelling: with {@link #PIDFD_EMPTY} and pid 0, an empty
      * pidfd to configure and run (always close-on-exec). Without it, the kernel's pidfd_open.
+     *
+     * @param pid the process, or 0 with {@link #PIDFD_EMPTY}
+     * @param flags 0, {@link #PIDFD_NONBLOCK} or {@link #PIDFD_EMPTY}
+     * @return the new pidfd
+     * @throws ErrnoException the kernel's errno (ESRCH: no such process), or EINVAL for PIDFD_EMPTY with a pid
      */
     public static int pidfd_open(int pid, int flags) throws ErrnoException {
         if ((flags & PIDFD_EMPTY) != 0) {
@@ -233,19 +241,38 @@ public final class PidfdSpawn {
     /**
      * Sets one configuration key. String values are encoded as UTF-8.
      *
+     * @param fd a builder or an empty pidfd
+     * @param cmd one of the PIDFD_CONFIG_SET_* commands
+     * @param key the key, as in the tables above
      * @param value the string or path for SET_STRING and SET_PATH; null for SET_FLAG, SET_FD and SET_PATH_EMPTY
      * @param aux the fd for SET_FD and SET_PATH_EMPTY, the dirfd for SET_PATH, else 0
+     * @throws ErrnoException when the key or its value is refused (see Errors above); the builder's log gets a line
      */
     public static void pidfd_config(int fd, int cmd, String key, String value, int aux) throws ErrnoException {
         Registry.config(fd, cmd, key, value == null ? null : value.getBytes(StandardCharsets.UTF_8), aux);
     }
 
-    /** Sets one configuration key from bytes (SET_BINARY lists are NUL-terminated elements). */
+    /**
+     * Sets one configuration key from bytes (SET_BINARY lists are NUL-terminated elements).
+     *
+     * @param fd a builder or an empty pidfd
+     * @param cmd one of the PIDFD_CONFIG_SET_* commands
+     * @param key the key, as in the tables above
+     * @param value the bytes, copied; null for SET_FLAG and SET_FD
+     * @param aux the fd for SET_FD and SET_PATH_EMPTY, the dirfd for SET_PATH, else 0
+     * @throws ErrnoException when the key or its value is refused; the builder's log gets a line
+     */
     public static void pidfd_config(int fd, int cmd, String key, byte[] value, int aux) throws ErrnoException {
         Registry.config(fd, cmd, key, value == null ? null : value.clone(), aux);
     }
 
-    /** The builder's diagnostics log: one line per refused config call, oldest first (at most 64). */
+    /**
+     * The builder's diagnostics log: one line per refused config call, oldest first (at most 64).
+     *
+     * @param fd a builder or an empty pidfd
+     * @return the lines, oldest first
+     * @throws ErrnoException EBADF if {@code fd} is not a builder
+     */
     public static List<String> pidfd_config_log(int fd) throws ErrnoException {
         return Registry.log(fd);
     }
@@ -256,19 +283,34 @@ public final class PidfdSpawn {
      *
      * @throws io.pidspawn.SpawnException for a failure at a spawn step (before or in the child)
      * @throws ErrnoException for misuse of the fd (EBADF, EBUSY, ESRCH, EINVAL without executable)
+     * @param fd a builder or an empty pidfd, with an executable configured
+     * @param args this run's argv, environment and actions; {@link RunArgs#none()} for none
+     * @return the child's pid and pidfd, which the caller owns
      */
     public static Spawned pidfd_spawn_run(int fd, RunArgs args) throws ErrnoException {
         return Registry.run(fd, args);
     }
 
-    /** Closes any fd; for a builder or empty pidfd it also frees everything the builder holds. */
+    /**
+     * Closes any fd; for a builder or empty pidfd it also frees everything the builder holds.
+     *
+     * @param fd the fd
+     * @throws ErrnoException the errno of close(2) (EBADF: not open)
+     */
     public static void close(int fd) throws ErrnoException {
         Registry.close(fd);
     }
 
     // ---- pidfd operations ----
 
-    /** pidfd_send_signal(2) with no siginfo. */
+    /**
+     * pidfd_send_signal(2) with no siginfo.
+     *
+     * @param pidfd the process
+     * @param sig the signal number, 0 to check only
+     * @param flags 0, or PIDFD_SIGNAL_* flags (Linux 6.9)
+     * @throws ErrnoException the kernel's errno (ESRCH: the process has exited)
+     */
     public static void pidfd_send_signal(int pidfd, int sig, int flags) throws ErrnoException {
         Registry.checkPidfd("pidfd_send_signal", pidfd);
         int r = Libc.pidfdSendSignal(pidfd, sig, flags);
@@ -280,6 +322,11 @@ public final class PidfdSpawn {
     /**
      * waitid(P_PIDFD, WEXITED): how the child ended. With {@link #WNOHANG}, null while it runs;
      * with {@link #WNOWAIT}, the child is left waitable.
+     *
+     * @param pidfd a pidfd of a child of this process
+     * @param options 0, {@link #WNOHANG}, {@link #WNOWAIT}, or both
+     * @return how it ended, or null with WNOHANG while it runs
+     * @throws ErrnoException the kernel's errno (ECHILD: not a child, or already reaped)
      */
     public static ExitStatus pidfd_wait(int pidfd, int options) throws ErrnoException {
         Registry.checkPidfd("waitid", pidfd);
@@ -319,7 +366,15 @@ public final class PidfdSpawn {
         };
     }
 
-    /** pidfd_getfd(2): a copy of the child's fd {@code targetfd}, close-on-exec. */
+    /**
+     * pidfd_getfd(2): a copy of the child's fd {@code targetfd}, close-on-exec.
+     *
+     * @param pidfd the process
+     * @param targetfd the fd number in that process
+     * @param flags 0 (the only value the kernel accepts)
+     * @return the new fd in this process
+     * @throws ErrnoException the kernel's errno (EPERM without ptrace rights, EBADF: no such fd)
+     */
     public static int pidfd_getfd(int pidfd, int targetfd, int flags) throws ErrnoException {
         Registry.checkPidfd("pidfd_getfd", pidfd);
         int r = Libc.pidfdGetfd(pidfd, targetfd, flags);
@@ -332,6 +387,11 @@ public final class PidfdSpawn {
     /**
      * Whether the process has exited, waiting up to timeoutMillis (0: just check; -1: forever):
      * poll(2) for POLLIN on the pidfd.
+     *
+     * @param pidfd the process
+     * @param timeoutMillis the longest wait in milliseconds; 0 to check, -1 forever
+     * @return true if it has exited
+     * @throws ErrnoException the errno of poll
      */
     public static boolean pidfd_poll(int pidfd, int timeoutMillis) throws ErrnoException {
         Registry.checkPidfd("poll", pidfd);
@@ -359,6 +419,10 @@ public final class PidfdSpawn {
     /**
      * What the kernel knows about the process: PIDFD_GET_INFO where the kernel has it (6.13), with
      * the exit status once reaped where it has PIDFD_INFO_EXIT (6.15); else read from /proc.
+     *
+     * @param pidfd the process
+     * @return what the kernel knows
+     * @throws ErrnoException the kernel's errno (ESRCH: the process has exited and was reaped)
      */
     public static PidfdInfo pidfd_info(int pidfd) throws ErrnoException {
         Registry.checkPidfd("pidfd_info", pidfd);
@@ -408,7 +472,12 @@ public final class PidfdSpawn {
         throw new IOException(file + " has no " + name + " field (not a pidfd?)");
     }
 
-    /** The symbolic name of a config command, for messages. */
+    /**
+     * The symbolic name of a config command, for messages.
+     *
+     * @param cmd a PIDFD_CONFIG_SET_* number
+     * @return its name, such as {@code SET_STRING}, or the number for an unknown one
+     */
     public static String commandName(int cmd) {
         return switch (cmd) {
             case PIDFD_CONFIG_SET_FLAG -> "SET_FLAG";
