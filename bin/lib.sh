@@ -90,3 +90,21 @@ build_quietly() {
         exit 125
     }
 }
+
+# Fails unless the library has no compile or runtime dependency (only the JDK): a project that
+# depends on io.pidspawn:pidspawn must get nothing else with it.
+check_library_dependencies() {
+    local tree=$PIDSPAWN_HOME/target/library-dependencies.txt deps
+    mkdir -p "$PIDSPAWN_HOME/target"
+    (cd "$PIDSPAWN_HOME" && mvn_run -q "$@" -pl pidspawn dependency:tree -DoutputFile="$tree") || {
+        echo "pidspawn: mvn dependency:tree of the library failed" >&2
+        return 1
+    }
+    deps=$(grep -E ':(compile|runtime)$' "$tree" || true)
+    if [ -n "$deps" ]; then
+        echo "pidspawn: the library must depend on nothing but the JDK; mvn dependency:tree shows:" >&2
+        echo "$deps" | sed 's/^/    /' >&2
+        return 1
+    fi
+    echo "pidspawn: the library has no compile or runtime dependency" >&2
+}
