@@ -77,18 +77,68 @@ sources_newer_than() {
         -newer "$1" -print -quit
 }
 
-# Runs Maven with the arguments after the first, its output in target/build.log; on failure prints
-# the lines that say why (the compiler's errors, not Maven's stack traces).
+# Runs Maven with the arguments after the first, its output in target/build.log. Prints one line
+# per module as it builds, with its steps appended as they run, so a first build of a minute shows
+# where it is; on failure prints the lines that say why (the compiler's errors, a failed test, the
+# trampoline's build), not Maven's stack traces and help links.
 build_quietly() {
-    local why=$1 log=$PIDSPAWN_HOME/target/build.log
+    local why=$1 log=$PIDSPAWN_HOME/target/build.log rc=0
     shift
     mkdir -p "$PIDSPAWN_HOME/target"
-    echo "pidspawn: building ($why) ..." >&2
-    (cd "$PIDSPAWN_HOME" && mvn_run "$@") >"$log" 2>&1 || {
-        grep -E '^\[ERROR\]' "$log" | grep -vE 'Failed to execute goal|-> \[Help|^\[ERROR\] *$|To see the full|Re-run Maven|For more information|Help 1\]|After correcting|mvn <args>' | head -n 30 >&2
+    echo "pidspawn: building ($why); the log is in $log" >&2
+    (cd "$PIDSPAWN_HOME" && mvn_run "$@") 2>&1 | build_progress "$log" || rc=$?
+    if [ "$rc" -ne 0 ]; then
+        build_failure_lines "$log" >&2
         echo "pidspawn: build failed; the whole log is in $log" >&2
         exit 125
-    }
+    fi
+}
+
+# Copies Maven's output to the file $1 and shows its progress on stderr: the module, then each
+# plugin goal it runs ("[2/3] pidspawn: resources compile trampoline ...").
+build_progress() {
+    local log=$1 line module= step started=
+    : >"$log"
+    while IFS= read -r line; do
+        printf '%s\n' "$line" >>"$log"
+        case $line in
+            "[INFO] Building "*" ["*/*"]"*)
+                module=${line#\[INFO\] Building }
+                module=${module%% *}
+                step=${line##*\[}
+                [ -n "${started:-}" ] && echo >&2
+                started=1
+                printf 'pidspawn:   [%s %s:' "${step%%]*}" "$module" >&2
+                ;;
+            "[INFO] --- "*" @ "*" ---")
+                # "--- compiler:3.14.0:compile (default-compile) @ pidspawn ---": the goal, or the
+                # execution's own name when it has one (the trampoline's build, for example).
+                step=${line#\[INFO\] --- }
+                step=${step%% @ *}
+                case $step in
+                    *"(default-"*")") step=${step%% (*}; step=${step##*:} ;;
+                    *"("*")") step=${step##*(}; step=${step%)} ;;
+                    *) step=${step##*:} ;;
+                esac
+                if [ -z "${started:-}" ]; then
+                    started=1
+                    printf 'pidspawn:  ' >&2
+                fi
+                printf ' %s' "$step" >&2
+                ;;
+        esac
+    done
+    [ -n "${started:-}" ] && echo >&2
+    started=
+    return 0
+}
+
+# The lines of a failed build's log that say why: Maven's [ERROR] lines without its own advice,
+# and what a failed native build (the trampoline) printed before Maven's error.
+build_failure_lines() {
+    grep -E '^\[ERROR\]|^trampoline: |error:' "$1" |
+        grep -vE 'Failed to execute goal|-> \[Help|^\[ERROR\] *$|To see the full|Re-run Maven|For more information|Help 1\]|After correcting|mvn <args>|^\[ERROR\] *(at |Caused by)' |
+        awk '!seen[$0]++' | tail -n 30
 }
 
 # Fails unless the library has no compile or runtime dependency (only the JDK): a project that
