@@ -94,25 +94,23 @@ build_quietly() {
     fi
 }
 
-# Copies Maven's output to the file $1 and shows its progress on stderr: the module, then each
-# plugin goal it runs ("[2/3] pidspawn: resources compile trampoline ...").
+# Copies Maven's output to the file $1 and shows its progress on stderr: a line per module, with
+# each plugin goal appended as it starts ("pidspawn: [2/4] pidspawn: compile-trampoline compile ...").
 build_progress() {
-    local log=$1 line module= step started=
+    local log=$1 line count= module= artifact step
     : >"$log"
     while IFS= read -r line; do
         printf '%s\n' "$line" >>"$log"
         case $line in
-            "[INFO] Building "*" ["*/*"]"*)
-                module=${line#\[INFO\] Building }
-                module=${module%% *}
-                step=${line##*\[}
-                [ -n "${started:-}" ] && echo >&2
-                started=1
-                printf 'pidspawn:   [%s %s:' "${step%%]*}" "$module" >&2
+            "[INFO] Building "*" ["*/*"]")
+                count=${line##*[}
+                count=${count%]}
                 ;;
             "[INFO] --- "*" @ "*" ---")
-                # "--- compiler:3.14.0:compile (default-compile) @ pidspawn ---": the goal, or the
-                # execution's own name when it has one (the trampoline's build, for example).
+                # "--- maven-compiler-plugin:3.14.0:compile (default-compile) @ pidspawn ---": the goal,
+                # or the execution's own name when it has one (the trampoline's build, for example).
+                artifact=${line##* @ }
+                artifact=${artifact% ---}
                 step=${line#\[INFO\] --- }
                 step=${step%% @ *}
                 case $step in
@@ -120,23 +118,24 @@ build_progress() {
                     *"("*")") step=${step##*(}; step=${step%)} ;;
                     *) step=${step##*:} ;;
                 esac
-                if [ -z "${started:-}" ]; then
-                    started=1
-                    printf 'pidspawn:  ' >&2
+                if [ "$artifact" != "$module" ]; then
+                    [ -n "$module" ] && echo >&2
+                    module=$artifact
+                    printf 'pidspawn: %s%s:' "${count:+[$count] }" "$module" >&2
                 fi
                 printf ' %s' "$step" >&2
                 ;;
         esac
     done
-    [ -n "${started:-}" ] && echo >&2
-    started=
-    return 0
+    if [ -n "$module" ]; then
+        echo >&2
+    fi
 }
 
 # The lines of a failed build's log that say why: Maven's [ERROR] lines without its own advice,
 # and what a failed native build (the trampoline) printed before Maven's error.
 build_failure_lines() {
-    grep -E '^\[ERROR\]|^trampoline: |error:' "$1" |
+    grep -E '^\[ERROR\]|: error:' "$1" |
         grep -vE 'Failed to execute goal|-> \[Help|^\[ERROR\] *$|To see the full|Re-run Maven|For more information|Help 1\]|After correcting|mvn <args>|^\[ERROR\] *(at |Caused by)' |
         awk '!seen[$0]++' | tail -n 30
 }
