@@ -100,8 +100,10 @@ class UapiFuzzTest {
                         case 1 -> open.add(pidfd_open(0, PIDFD_EMPTY));
                         case 2, 3, 4, 5 -> config(fd, op);
                         case 6, 7 -> {
-                            // stdin from /dev/null: a shell must not read the test JVM's own stdin
+                            // stdin from /dev/null: a shell must not read the test JVM's own stdin; stdout
+                            // and stderr to /dev/null: the JVM's are surefire's channel and the build's output
                             Spawned s = pidfd_spawn_run(fd, RunArgs.of(SpawnAction.open(0, "/dev/null", O_RDONLY, 0),
+                                    SpawnAction.open(1, "/dev/null", O_WRONLY, 0), SpawnAction.open(2, "/dev/null", O_WRONLY, 0),
                                     action(op.actionKind())));
                             if (s.pidfd() != fd) {
                                 pidfds.add(s.pidfd());
