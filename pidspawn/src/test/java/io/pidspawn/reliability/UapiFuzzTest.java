@@ -51,6 +51,7 @@ class UapiFuzzTest {
     @BeforeContainer
     static void snapshot() {
         new java.security.SecureRandom().nextBytes(new byte[8]); // the JVM keeps the random devices open once used
+        io.pidspawn.internal.reaper.Reaper.get(); // the reaper's epoll fd and eventfd live as long as the JVM
         int[] p = Libc.pipe2(Libc.O_CLOEXEC);
         pipeRead = p[0];
         pipeWrite = p[1];
