@@ -1,7 +1,7 @@
 /*
  * The C baselines of `pidspawn bench`: spawn and wait with posix_spawn or vfork, as a plain C
  * program would. Requests come on stdin, one per line, fields separated by tabs; each is
- * answered by one line on stdout: "@bench ok elapsed=NS count=N failed=N bytes=N lat=NS,NS,..."
+ * answered by one line on stdout: "@bench ok elapsed=NS cpu=NS count=N failed=N bytes=N lat=NS,NS,..."
  * (lat: each call from spawn to reaped, in call order) or "@bench error MESSAGE".
  *
  *   spawn_driver posix_spawn|vfork
@@ -58,11 +58,16 @@ struct run {
 	int64_t *lat; /* by call index; -1 for a call that failed */
 };
 
-static int64_t now_ns(void)
+static int64_t clock_ns(clockid_t clock)
 {
 	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
+	clock_gettime(clock, &t);
 	return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
+}
+
+static int64_t now_ns(void)
+{
+	return clock_ns(CLOCK_MONOTONIC);
 }
 
 /* Starts argv; with out >= 0, stdin is /dev/null and stdout and stderr go to out. */
@@ -145,16 +150,16 @@ static void execute(struct run *r, int threads)
 		free(r->lat);
 		return;
 	}
-	int64_t t0 = now_ns();
+	int64_t cpu0 = clock_ns(CLOCK_PROCESS_CPUTIME_ID), t0 = now_ns();
 	for (int i = 0; i < threads; i++)
 		pthread_create(&t[i], NULL, caller, r);
 	for (int i = 0; i < threads; i++)
 		pthread_join(t[i], NULL);
-	int64_t elapsed = now_ns() - t0;
+	int64_t elapsed = now_ns() - t0, cpu = clock_ns(CLOCK_PROCESS_CPUTIME_ID) - cpu0;
 	long count = atomic_load(&r->next);
 	count = count < r->limit ? count : r->limit;
-	printf("@bench ok elapsed=%lld count=%ld failed=%ld bytes=%ld lat=", (long long)elapsed, count,
-	       atomic_load(&r->failed), atomic_load(&r->bytes));
+	printf("@bench ok elapsed=%lld cpu=%lld count=%ld failed=%ld bytes=%ld lat=", (long long)elapsed,
+	       (long long)cpu, count, atomic_load(&r->failed), atomic_load(&r->bytes));
 	print_latencies(r->lat, count);
 	free(r->lat);
 }

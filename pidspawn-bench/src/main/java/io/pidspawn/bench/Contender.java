@@ -49,7 +49,9 @@ public enum Contender {
             default -> {
                 List<String> cmd = new ArrayList<>();
                 cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-                cmd.addAll(JVM_OPTIONS);
+                boolean aot = jvmOptions.stream().anyMatch(o -> o.startsWith("-XX:AOTCache"));
+                // -XX:AOTCache and AOTCacheOutput refuse any -Xshare: they are a CDS archive themselves
+                JVM_OPTIONS.stream().filter(o -> !(aot && o.startsWith("-Xshare:"))).forEach(cmd::add);
                 cmd.addAll(jvmOptions);
                 if (this == PB_VFORK) {
                     cmd.add("-Djdk.lang.Process.launchMechanism=VFORK"); // read once per JVM

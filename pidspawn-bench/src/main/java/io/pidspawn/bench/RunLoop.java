@@ -1,5 +1,11 @@
 package io.pidspawn.bench;
 
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -19,11 +25,33 @@ final class RunLoop {
 
     private RunLoop() {}
 
+    private static final int CLOCK_PROCESS_CPUTIME_ID = 2;
+    private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().findOrThrow("clock_gettime"),
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+
+    /**
+     * This process's CPU time (user and system, every thread) in ns, from
+     * CLOCK_PROCESS_CPUTIME_ID: the JDK's getProcessCpuTime counts in clock ticks here (10 ms).
+     */
+    static long processCpuNanos() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ts = arena.allocate(16, 8);
+            if ((int) CLOCK_GETTIME.invokeExact(CLOCK_PROCESS_CPUTIME_ID, ts) != 0) {
+                throw new IllegalStateException("clock_gettime(CLOCK_PROCESS_CPUTIME_ID) failed");
+            }
+            return ts.get(ValueLayout.JAVA_LONG, 0) * 1_000_000_000L + ts.get(ValueLayout.JAVA_LONG, 8);
+        } catch (Throwable t) {
+            throw t instanceof RuntimeException r ? r : new IllegalStateException(t);
+        }
+    }
+
     /**
      * Calls from {@code threads} threads until {@code limit} calls were taken or, for the calls
      * not yet started, {@code deadline} (System.nanoTime) passed.
      *
-     * @return the reply fields: elapsed, count, failed, bytes, lat (ns, in call order)
+     * @return the reply fields: elapsed, cpu (this process's CPU time over the calls, every thread
+     *     of it: the callers, the reaper, the JIT and the GC), count, failed, bytes, lat (ns, in call order)
      */
     static String execute(int threads, int limit, long deadline, Call call) throws InterruptedException {
         AtomicLong next = new AtomicLong();
@@ -43,6 +71,7 @@ final class RunLoop {
             }
         };
         Thread[] started = new Thread[threads];
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
             started[t] = Thread.ofPlatform().name("bench-caller-" + t).start(caller);
@@ -51,6 +80,7 @@ final class RunLoop {
             t.join();
         }
         long elapsed = System.nanoTime() - t0;
+        long cpu = processCpuNanos() - cpu0;
         int count = (int) Math.min(next.get(), limit);
         StringBuilder reply = new StringBuilder();
         long failed = 0;
@@ -62,7 +92,7 @@ final class RunLoop {
             }
         }
         Throwable f = firstFailure.get();
-        return "elapsed=" + elapsed + " count=" + count + " failed=" + failed + " bytes=" + bytes.get()
+        return "elapsed=" + elapsed + " cpu=" + cpu + " count=" + count + " failed=" + failed + " bytes=" + bytes.get()
                 + (f == null ? "" : " first_failure=" + String.valueOf(f).replaceAll("\\s+", "_")) + " lat=" + reply;
     }
 }

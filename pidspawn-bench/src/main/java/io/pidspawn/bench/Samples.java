@@ -11,6 +11,7 @@ final class Samples {
     private int n;
     private long count;
     private long elapsedNanos;
+    private long cpuNanos;
     private long bytes;
 
     /** Empty samples for each contender, in order. */
@@ -29,12 +30,14 @@ final class Samples {
         n += more.length;
         count += r.number("count");
         elapsedNanos += r.number("elapsed");
+        cpuNanos += r.number("cpu");
         bytes += r.number("bytes");
     }
 
     /**
      * Median and p99 (nearest rank) of the latencies in µs, and the rate: calls per second of
-     * elapsed time, or, {@code perMegabyte}, MB (10^6 bytes) read per second.
+     * elapsed time, or, {@code perMegabyte}, MB (10^6 bytes) read per second; and the worker's
+     * CPU time per call in µs ({@code parent_cpu_us}).
      */
     Stats stats(boolean perMegabyte) {
         if (n == 0 || elapsedNanos <= 0) {
@@ -43,7 +46,8 @@ final class Samples {
         long[] sorted = Arrays.copyOf(latencies, n);
         Arrays.sort(sorted);
         double rate = (perMegabyte ? bytes / 1e6 : count) / (elapsedNanos / 1e9);
-        return new Stats(percentile(sorted, 50) / 1e3, percentile(sorted, 99) / 1e3, rate, sorted.length);
+        double cpuUs = count == 0 ? 0 : cpuNanos / 1e3 / count;
+        return new Stats(percentile(sorted, 50) / 1e3, percentile(sorted, 99) / 1e3, rate, sorted.length, cpuUs, Map.of());
     }
 
     private static long percentile(long[] sorted, int p) {

@@ -44,6 +44,8 @@ class BenchCommandTest {
                 for (String figure : List.of("median_us", "p99_us", "per_s")) {
                     assertThat(map(c).get(figure)).as(figure).isInstanceOf(Number.class);
                 }
+                // every worker, the C driver's too, uses some CPU of its own per spawn
+                assertThat(((Number) map(c).get("parent_cpu_us")).doubleValue()).as("parent_cpu_us").isPositive();
             }
             Map<String, Object> ratios = map(workload.get("ratios"));
             for (String baseline : CONTENDERS.subList(1, CONTENDERS.size())) {
@@ -52,6 +54,24 @@ class BenchCommandTest {
             assertThat((List<?>) workload.get("targets")).hasSize(2)
                     .allSatisfy(t -> assertThat(map(t).get("pass")).isInstanceOf(Boolean.class));
         }
+    }
+
+    @Test
+    void quickColdReportsTheFirstSpawnsOfAFreshJvmBesideAWarmOneAndC() throws Exception {
+        Path file = tmp.resolve("cold.json");
+        Cli.Result r = Cli.run("bench", "--quick", "cold", "--json", file.toString());
+        assertThat(r.exit()).as(r.err()).isZero();
+        Map<String, Object> cold = map(map(map(Json.parse(Files.readString(file))).get("workloads")).get("cold"));
+        Map<String, Object> contenders = map(cold.get("contenders"));
+        assertThat(contenders).containsKeys("pidspawn-first-100", "pidspawn-first-1000", "pidspawn-warm", "c-posix_spawn");
+        for (Object c : contenders.values()) {
+            assertThat(((Number) map(c).get("median_us")).doubleValue()).isPositive();
+            assertThat(((Number) map(c).get("parent_cpu_us")).doubleValue()).isPositive();
+        }
+        assertThat(((Number) map(contenders.get("pidspawn-first-100")).get("samples")).longValue()).isEqualTo(200);
+        assertThat(((Number) map(contenders.get("pidspawn-first-1000")).get("samples")).longValue()).isEqualTo(2000);
+        assertThat(map(cold.get("ratios"))).containsKeys("pidspawn-first-1000/pidspawn-warm", "pidspawn-first-1000/c-posix_spawn");
+        assertThat((List<?>) cold.get("targets")).hasSize(2);
     }
 
     @Test

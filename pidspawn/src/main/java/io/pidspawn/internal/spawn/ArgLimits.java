@@ -68,4 +68,9 @@ final class ArgLimits {
         long pointers = ((long) Math.max(argc, 1) + envc) * POINTER;
         return pointers < limit && filenameBytes + stringBytes <= limit - pointers;
     }
+
+    /** Whether exec takes these strings under every RLIMIT_STACK: they fit in ARG_MAX (32 pages), its least space. */
+    static boolean fitsAnyStack(int argc, int envc, long stringBytes, long filenameBytes) {
+        return fits(argc, envc, stringBytes, filenameBytes, 0); // space(0) is ARG_MAX
+    }
 }

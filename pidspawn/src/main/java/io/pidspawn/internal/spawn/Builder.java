@@ -408,8 +408,10 @@ final class Builder {
             long argBytes = part.argv != null ? ArgLimits.stringBytes(part.argv) : p.argvBytes;
             int envc = part.envp != null ? part.envp.size() : p.envc;
             long envBytes = part.envp != null ? ArgLimits.stringBytes(part.envp) : p.envpBytes;
-            long stack = attrs.stackSoftLimit();
-            if (NO_ARG_LIMIT_CHECK.get() == null && !ArgLimits.fits(argc, envc, argBytes + envBytes, p.filenameBytes, stack)) {
+            // What fits in ARG_MAX fits under any stack limit: only a larger argv needs RLIMIT_STACK.
+            boolean small = ArgLimits.fitsAnyStack(argc, envc, argBytes + envBytes, p.filenameBytes);
+            long stack = small ? 0 : attrs.stackSoftLimit();
+            if (!small && NO_ARG_LIMIT_CHECK.get() == null && !ArgLimits.fits(argc, envc, argBytes + envBytes, p.filenameBytes, stack)) {
                 long pointers = ((long) Math.max(argc, 1) + envc) * Long.BYTES;
                 throw new SpawnException(p.program, SpawnStep.PREPARE, Errno.E2BIG,
                         "argv and environment exceed what exec accepts: " + argc + " arguments and " + envc

@@ -33,7 +33,7 @@ final class RunPart {
             throw new SpawnException(program, SpawnStep.PREPARE, Errno.E2BIG,
                     actions.size() + " actions; at most " + PidfdSpawn.MAX_ACTIONS + " are allowed", -1);
         }
-        long maxFd = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
+        long maxFd = actions.isEmpty() ? 0 : Libc.getrlimitSoft(Libc.RLIMIT_NOFILE); // a run without actions checks no fd
         CompiledPlan.Ops ops = new CompiledPlan.Ops();
         for (int i = 0; i < actions.size(); i++) {
             SpawnAction a = actions.get(i);
