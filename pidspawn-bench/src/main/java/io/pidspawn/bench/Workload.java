@@ -10,6 +10,7 @@ public interface Workload {
 
     /** Every workload, in the order a full run takes them. */
     static List<Workload> all() {
-        return List.of(new SpawnTrue(), new Throughput(), new Loaded(), new Supervise(), new AgentMix(), new CaptureWorkload());
+        return List.of(new SpawnTrue(), new Throughput(), new Loaded(), new Supervise(), new AgentMix(), new CaptureWorkload(),
+                new SandboxWorkload());
     }
 }
