@@ -24,8 +24,9 @@ import java.util.Map;
  *       read-write, a private tmp, no network, both scopes), prepared once when it is built;
  *   <li>unconfined: the same Command without the sandbox;
  *   <li>bwrap: the same Command run through
- *       {@code bwrap --ro-bind / / --bind WORKTREE WORKTREE --unshare-net --die-with-parent}
- *       (Debian's bubblewrap, installed with apt-get when missing).
+ *       {@code bwrap --ro-bind / / --bind WORKTREE WORKTREE --dev-bind /dev/null /dev/null --unshare-net --die-with-parent}
+ *       (Debian's bubblewrap, installed with apt-get when missing); /dev/null is bound writable
+ *       as the agent policy has it, since on the read-only bind of / opening it for writing is EROFS.
  * </ul>
  * The three take turns, batch by batch, so that the machine's noise falls on all of them.
  * Targets (issue 13): sandboxed/unconfined ≤ 1.10 and sandboxed/bwrap ≤ 0.40, in median.
@@ -64,7 +65,7 @@ final class SandboxWorkload implements Workload {
                            int rounds, int batch, int warmUp) throws Exception {
         bench.progress(name + ": " + rounds + " rounds of " + batch + " per way");
         List<String> bwrapArgv = new ArrayList<>(List.of("--ro-bind", "/", "/", "--bind", workTree.toString(), workTree.toString(),
-                "--unshare-net", "--die-with-parent"));
+                "--dev-bind", "/dev/null", "/dev/null", "--unshare-net", "--die-with-parent"));
         bwrapArgv.addAll(argv);
         Map<String, long[]> samples = new LinkedHashMap<>();
         Map<String, Long> elapsed = new LinkedHashMap<>();
@@ -102,7 +103,8 @@ final class SandboxWorkload implements Workload {
         List<Check> checks = List.of(Check.atMost("sandboxed/unconfined", vsUnconfined, 1.10),
                 Check.atMost("sandboxed/bwrap", vsBwrap, 0.40));
         return new Result(name, description, "spawns/s", "median_us", stats, ratios, checks,
-                List.of("bwrap: " + String.join(" ", bwrapArgv.subList(0, 8))));
+                List.of("bwrap: " + String.join(" ", bwrapArgv.subList(0, 11))
+                        + " (/dev/null bound writable, as the agent policy has it: under --ro-bind / / a write to it is EROFS)"));
     }
 
     private static Command.Builder command(List<String> argv, Path workTree) {
