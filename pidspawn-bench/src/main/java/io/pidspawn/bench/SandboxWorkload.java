@@ -28,12 +28,14 @@ import java.util.Map;
  *       (Debian's bubblewrap, installed with apt-get when missing); /dev/null is bound writable
  *       as the agent policy has it, since on the read-only bind of / opening it for writing is EROFS.
  * </ul>
- * The three take turns, batch by batch, so that the machine's noise falls on all of them.
+ * Two more ways split the sandbox's cost: the policy's Landlock rules alone, and its seccomp
+ * filter alone. They all take turns, batch by batch, so that the machine's noise falls on all of them.
  * Targets (issue 13): sandboxed/unconfined ≤ 1.10 and sandboxed/bwrap ≤ 0.40, in median.
  */
 final class SandboxWorkload implements Workload {
     private static final String BWRAP = "/usr/bin/bwrap";
-    private static final List<String> WAYS = List.of("sandboxed", "unconfined", "bwrap");
+    /** The three ways, and two that split the sandbox's cost: its Landlock rules alone, its seccomp filter alone. */
+    private static final List<String> WAYS = List.of("sandboxed", "unconfined", "bwrap", "landlock-only", "seccomp-only");
 
     @Override
     public String name() {
@@ -67,13 +69,19 @@ final class SandboxWorkload implements Workload {
         List<String> bwrapArgv = new ArrayList<>(List.of("--ro-bind", "/", "/", "--bind", workTree.toString(), workTree.toString(),
                 "--dev-bind", "/dev/null", "/dev/null", "--unshare-net", "--die-with-parent"));
         bwrapArgv.addAll(argv);
+        Sandbox landlockOnly = Sandbox.builder().readOnly(policy.readOnly().toArray(Path[]::new))
+                .readWrite(policy.readWrite().toArray(Path[]::new)).scope(policy.scopes().toArray(Sandbox.Scope[]::new)).build();
+        Sandbox seccompOnly = Sandbox.builder().denyNetwork().build();
         Map<String, long[]> samples = new LinkedHashMap<>();
         Map<String, Long> elapsed = new LinkedHashMap<>();
         try (Command sandboxed = command(argv, workTree).sandbox(policy).build();
              Command unconfined = command(argv, workTree).build();
              Command bwrap = Command.builder(BWRAP).args(bwrapArgv).cwd(workTree)
-                     .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).build()) {
-            Map<String, Command> commands = Map.of("sandboxed", sandboxed, "unconfined", unconfined, "bwrap", bwrap);
+                     .stdin(Stdio.discard()).stdout(Stdio.discard()).stderr(Stdio.discard()).build();
+             Command landlock = command(argv, workTree).sandbox(landlockOnly).build();
+             Command seccomp = command(argv, workTree).sandbox(seccompOnly).build()) {
+            Map<String, Command> commands = Map.of("sandboxed", sandboxed, "unconfined", unconfined, "bwrap", bwrap,
+                    "landlock-only", landlock, "seccomp-only", seccomp);
             for (String way : WAYS) {
                 spawnAndWait(commands.get(way), new long[warmUp], 0, warmUp);
                 samples.put(way, new long[rounds * batch]);
@@ -100,6 +108,8 @@ final class SandboxWorkload implements Workload {
         Map<String, Double> ratios = new LinkedHashMap<>();
         ratios.put("sandboxed/unconfined", vsUnconfined);
         ratios.put("sandboxed/bwrap", vsBwrap);
+        ratios.put("landlock-only/unconfined", stats.get("landlock-only").medianUs() / stats.get("unconfined").medianUs());
+        ratios.put("seccomp-only/unconfined", stats.get("seccomp-only").medianUs() / stats.get("unconfined").medianUs());
         List<Check> checks = List.of(Check.atMost("sandboxed/unconfined", vsUnconfined, 1.10),
                 Check.atMost("sandboxed/bwrap", vsBwrap, 0.40));
         return new Result(name, description, "spawns/s", "median_us", stats, ratios, checks,
