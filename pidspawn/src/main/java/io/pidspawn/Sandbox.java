@@ -79,6 +79,7 @@ public final class Sandbox {
 
     private final List<Path> readOnly;
     private final List<Path> readWrite;
+    private final List<Path> executable;
     private final Set<Integer> connectPorts;
     private final Set<Integer> bindPorts;
     private final boolean tcpRules;
@@ -91,6 +92,7 @@ public final class Sandbox {
     private Sandbox(Builder b) {
         this.readOnly = List.copyOf(b.readOnly);
         this.readWrite = List.copyOf(b.readWrite);
+        this.executable = List.copyOf(b.executable);
         this.connectPorts = Collections.unmodifiableSet(new TreeSet<>(b.connectPorts));
         this.bindPorts = Collections.unmodifiableSet(new TreeSet<>(b.bindPorts));
         this.tcpRules = b.tcpRules;
@@ -140,6 +142,15 @@ public final class Sandbox {
      */
     public List<Path> readWrite() {
         return readWrite;
+    }
+
+    /**
+     * The only paths the child may execute from, if any were given ({@link Builder#executable}).
+     *
+     * @return an unmodifiable list, in order; empty when execution follows the read-only and read-write paths
+     */
+    public List<Path> executable() {
+        return executable;
     }
 
     /**
@@ -202,13 +213,13 @@ public final class Sandbox {
      * @return true if it confines nothing
      */
     public boolean isEmpty() {
-        return readOnly.isEmpty() && readWrite.isEmpty() && !tcpRules && !denyNetwork && scopes.isEmpty()
+        return readOnly.isEmpty() && readWrite.isEmpty() && executable.isEmpty() && !tcpRules && !denyNetwork && scopes.isEmpty()
                 && deniedSyscalls.isEmpty() && filters.isEmpty();
     }
 
     /**
      * Sends this sandbox to a pidfd_spawn builder, key by key: {@code sandbox.best-effort},
-     * {@code landlock.ro}, {@code landlock.rw}, {@code landlock.net.connect},
+     * {@code landlock.ro}, {@code landlock.rw}, {@code landlock.exec}, {@code landlock.net.connect},
      * {@code landlock.net.bind}, {@code landlock.scope}, {@code seccomp.deny-network},
      * {@code seccomp.deny}, {@code seccomp.bpf}. {@link Command.Builder#sandbox} does this for
      * a command; code on the UAPI calls it itself.
@@ -225,6 +236,9 @@ public final class Sandbox {
         }
         for (Path p : readWrite) {
             string(builderFd, "landlock.rw", p.toString());
+        }
+        for (Path p : executable) {
+            string(builderFd, "landlock.exec", p.toString());
         }
         if (tcpRules) {
             string(builderFd, "landlock.net.connect", ports(connectPorts));
@@ -269,14 +283,15 @@ public final class Sandbox {
                 return false;
             }
         }
-        return readOnly.equals(s.readOnly) && readWrite.equals(s.readWrite) && connectPorts.equals(s.connectPorts)
+        return readOnly.equals(s.readOnly) && readWrite.equals(s.readWrite) && executable.equals(s.executable)
+                && connectPorts.equals(s.connectPorts)
                 && bindPorts.equals(s.bindPorts) && tcpRules == s.tcpRules && denyNetwork == s.denyNetwork
                 && scopes.equals(s.scopes) && deniedSyscalls.equals(s.deniedSyscalls) && bestEffort == s.bestEffort;
     }
 
     @Override
     public int hashCode() {
-        int h = Objects.hash(readOnly, readWrite, connectPorts, bindPorts, tcpRules, denyNetwork, scopes, deniedSyscalls,
+        int h = Objects.hash(readOnly, readWrite, executable, connectPorts, bindPorts, tcpRules, denyNetwork, scopes, deniedSyscalls,
                 bestEffort);
         for (byte[] f : filters) {
             h = 31 * h + Arrays.hashCode(f);
@@ -292,6 +307,9 @@ public final class Sandbox {
         }
         if (!readWrite.isEmpty()) {
             parts.add("rw=" + readWrite);
+        }
+        if (!executable.isEmpty()) {
+            parts.add("exec=" + executable);
         }
         if (tcpRules) {
             parts.add("tcp connect=" + connectPorts + " bind=" + bindPorts);
@@ -318,6 +336,7 @@ public final class Sandbox {
     public static final class Builder {
         private final List<Path> readOnly = new ArrayList<>();
         private final List<Path> readWrite = new ArrayList<>();
+        private final List<Path> executable = new ArrayList<>();
         private final Set<Integer> connectPorts = new TreeSet<>();
         private final Set<Integer> bindPorts = new TreeSet<>();
         private boolean tcpRules;
@@ -350,6 +369,23 @@ public final class Sandbox {
          */
         public Builder readWrite(Path... paths) {
             readWrite.addAll(checked(paths));
+            return this;
+        }
+
+        /**
+         * The only paths (directories: everything beneath) the child may execute from, and read:
+         * once one is given, {@link #readOnly} and {@link #readWrite} paths no longer allow
+         * execution. Name the dynamic loader's directory too (the kernel opens it for exec like
+         * the program), for example {@code /usr} on a merged-/usr system. Without any,
+         * everything readable is executable. A script needs its interpreter here and only read
+         * access to itself; mmap with PROT_EXEC is not a Landlock right, so a program can still
+         * map code from any file it can read.
+         *
+         * @param paths the paths; none may be null
+         * @return this builder
+         */
+        public Builder executable(Path... paths) {
+            executable.addAll(checked(paths));
             return this;
         }
 

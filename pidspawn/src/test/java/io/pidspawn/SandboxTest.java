@@ -152,6 +152,34 @@ class SandboxTest {
     }
 
     @Test
+    void executablePathsAreTheOnlyOnesAProgramRunsFrom() throws Exception {
+        // A program dropped into the writable work tree: read-write paths allow execution until
+        // executable paths are given; then only those do (the system's, and the helper's).
+        Path copy = rw.resolve("true");
+        Files.copy(Path.of("/bin/true"), copy);
+        copy.toFile().setExecutable(true);
+        Sandbox.Builder b = Sandbox.builder().readOnly(Path.of("/")).readWrite(rw);
+        for (String p : List.of("/usr", "/lib", "/lib64", "/bin")) {
+            if (Files.exists(Path.of(p))) {
+                b.executable(Path.of(p));
+            }
+        }
+        Sandbox execOnlySystem = b.executable(Path.of(Helper.path()).getParent()).build();
+        assertThat(execOnlySystem.executable()).contains(Path.of("/usr"));
+        assertThat(helper(execOnlySystem, "exec", copy.toString())).isEqualTo("EACCES");
+        assertThat(helper(writeSandbox(), "exec", copy.toString())).isEmpty();
+        assertThat(helper(execOnlySystem, "exec", "/bin/true")).isEmpty();
+        // Still readable and writable: only execution is taken away.
+        assertThat(helper(execOnlySystem, "fs", "read", copy.toString())).isEqualTo("ok");
+        assertThat(helper(execOnlySystem, "fs", "create", rw.resolve("new").toString())).isEqualTo("ok");
+        // And a program it may run is held to the same rule: sh cannot exec the copy either.
+        try (Command sh = Command.builder("/bin/sh").args("-c", "exec " + copy).sandbox(execOnlySystem).build()) {
+            Output o = sh.output();
+            assertThat(o.status().code()).as("stderr: %s", o.stderrText()).isEqualTo(126);
+        }
+    }
+
+    @Test
     void theSandboxSurvivesExecChainsAndHoldsForGrandchildren() throws Exception {
         Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/python3")), "needs /usr/bin/python3");
         Path target = outside.resolve("from-python");

@@ -125,6 +125,10 @@ import java.util.List;
  *     with mount first, else EINVAL)</td></tr>
  * <tr><td>{@code uid_map}, {@code gid_map}</td><td>SET_STRING, lines of {@code INSIDE OUTSIDE
  *     COUNT}</td><td>the new user namespace's maps (default: our ids as 0)</td></tr>
+ * <tr><td>{@code landlock.ro}, {@code landlock.rw}, {@code landlock.exec}</td><td>SET_STRING
+ *     (absolute), SET_PATH, SET_FD; once per path</td><td>Landlock paths the child may read (and
+ *     execute), read and write (and execute), or execute (then only those may be executed);
+ *     see {@link io.pidspawn.Sandbox}</td></tr>
  * </table>
  *
  * <h2>Errors</h2>

@@ -95,6 +95,17 @@ class SandboxConfigTest {
     }
 
     @Test
+    void anExecPathIsCheckedLikeEveryPathRule() throws Exception {
+        Set<Integer> fds = Helper.openFds();
+        assertErrno(Errno.EINVAL, () -> set("landlock.exec", "usr/bin"));
+        assertThat(lastLog()).startsWith("e landlock.exec: ").contains("\"usr/bin\"").endsWith("(EINVAL)");
+        assertErrno(Errno.ENOENT, () -> set("landlock.exec", tmp.resolve("missing").toString()));
+        assertThat(lastLog()).startsWith("e landlock.exec: ").contains(tmp.resolve("missing").toString());
+        assertThat(Helper.openFds()).isEqualTo(fds);
+        stillUsable();
+    }
+
+    @Test
     void anUnknownSyscallNameIsRefusedNamingIt() throws Exception {
         ErrnoException e = assertErrno(Errno.EINVAL, () -> set("seccomp.deny", "ptrace,frobnicate"));
         assertThat(e.getMessage()).contains("unknown syscall \"frobnicate\"");

@@ -28,8 +28,15 @@ import java.util.function.Consumer;
  * instead, with a warning line in the builder's log; the flag applies to the keys set after it.
  */
 final class SandboxAttrs {
-    /** A filesystem rule: a path held open with O_PATH, and what it allows beneath it. */
-    private record PathRule(String key, String path, int fd, boolean directory, boolean write) {}
+    /** What a path rule allows beneath it: read (and execute), read and write (and execute), or execute. */
+    private enum Kind { READ, WRITE, EXECUTE }
+
+    /**
+     * A filesystem rule: a path held open with O_PATH, and what it allows beneath it. Once any
+     * {@code landlock.exec} rule is given, read-only and read-write paths no longer allow
+     * execution: only the exec paths do.
+     */
+    private record PathRule(String key, String path, int fd, boolean directory, Kind kind) {}
 
     private final List<PathRule> paths = new ArrayList<>();
     private final Set<Integer> connectPorts = new TreeSet<>();
@@ -54,9 +61,13 @@ final class SandboxAttrs {
                 v.expect(PIDFD_CONFIG_SET_FLAG);
                 bestEffort = true;
             }
-            case "landlock.ro", "landlock.rw" -> {
+            case "landlock.ro", "landlock.rw", "landlock.exec" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING, PIDFD_CONFIG_SET_PATH, PIDFD_CONFIG_SET_FD);
-                addPath(key, v, key.equals("landlock.rw"), log);
+                addPath(key, v, switch (key) {
+                    case "landlock.rw" -> Kind.WRITE;
+                    case "landlock.exec" -> Kind.EXECUTE;
+                    default -> Kind.READ;
+                }, log);
             }
             case "landlock.net.connect", "landlock.net.bind" -> {
                 v.expect(PIDFD_CONFIG_SET_STRING);
@@ -157,7 +168,7 @@ final class SandboxAttrs {
         return rulesetFd >= 0 || program != null || !rawPrograms.isEmpty();
     }
 
-    private void addPath(String key, ConfigValue v, boolean write, Consumer<String> log) throws ConfigError {
+    private void addPath(String key, ConfigValue v, Kind kind, Consumer<String> log) throws ConfigError {
         String shown;
         int fd;
         switch (v.cmd()) {
@@ -203,7 +214,7 @@ final class SandboxAttrs {
             log.accept("w " + key + ": " + right + " needs Landlock ABI " + Landlock.ABI_TRUNCATE
                     + "; this kernel has " + Landlock.describe(Landlock.abi()) + ": dropped, truncate(2) stays allowed");
         }
-        paths.add(new PathRule(key, shown, fd, id.isDirectory(), write));
+        paths.add(new PathRule(key, shown, fd, id.isDirectory(), kind));
         try {
             rebuild(key);
         } catch (ConfigError e) {
@@ -279,8 +290,16 @@ final class SandboxAttrs {
             throw ConfigError.of(key, -fd, "landlock_create_ruleset");
         }
         try {
+            // An exec open needs READ_FILE and EXECUTE: an exec path grants both (and READ_DIR).
+            boolean execRules = paths.stream().anyMatch(r -> r.kind == Kind.EXECUTE);
             for (PathRule r : paths) {
-                long access = r.write ? fs : fs & Landlock.FS_READ_EXECUTE;
+                long access = switch (r.kind) {
+                    case WRITE -> fs;
+                    case READ, EXECUTE -> fs & Landlock.FS_READ_EXECUTE;
+                };
+                if (execRules && r.kind != Kind.EXECUTE) {
+                    access &= ~Landlock.FS_EXECUTE;
+                }
                 if (!r.directory) {
                     access &= Landlock.FS_FILE_RIGHTS;
                 }
@@ -314,10 +333,11 @@ final class SandboxAttrs {
 
     private String describeRuleset(int abi) {
         List<String> parts = new ArrayList<>();
-        long ro = paths.stream().filter(r -> !r.write).count();
-        long rw = paths.size() - ro;
+        long ro = paths.stream().filter(r -> r.kind == Kind.READ).count();
+        long rw = paths.stream().filter(r -> r.kind == Kind.WRITE).count();
+        long exec = paths.size() - ro - rw;
         if (!paths.isEmpty()) {
-            parts.add(ro + " read-only and " + rw + " read-write paths");
+            parts.add(ro + " read-only and " + rw + " read-write paths" + (exec == 0 ? "" : ", execution only from " + exec));
         }
         if (tcpRules) {
             parts.add("TCP connect " + (connectPorts.isEmpty() ? "none" : connectPorts) + ", bind "
