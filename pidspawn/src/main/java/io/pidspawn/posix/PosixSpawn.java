@@ -5,10 +5,11 @@ import static io.pidspawn.uapi.PidfdSpawn.*;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.spawn.FdReserve;
+import io.pidspawn.internal.spawn.Registry;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -81,6 +82,28 @@ public final class PosixSpawn {
         if (path == null || path.isEmpty()) {
             throw new ErrnoException("posix_spawn", Errno.ENOENT, "empty path");
         }
+        FdReserve.fill();
+        try {
+            return spawnOnce(path, search, fileActions, attr, argv, envp);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EMFILE) {
+                throw e;
+            }
+            // The fd table is full: glibc's posix_spawn needs no fd, this one needs a few for
+            // the spawn's duration. Lend it the reserve, and take it back after.
+            synchronized (FdReserve.class) {
+                FdReserve.lend();
+                try {
+                    return spawnOnce(path, search, fileActions, attr, argv, envp);
+                } finally {
+                    FdReserve.fill();
+                }
+            }
+        }
+    }
+
+    private static Spawned spawnOnce(String path, boolean search, FileActions fileActions, SpawnAttributes attr,
+                                     List<String> argv, List<String> envp) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
         try {
             if (search) {
@@ -93,11 +116,12 @@ public final class PosixSpawn {
             } else {
                 pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);
             }
-            pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(argv), 0);
-            pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ENV, nulList(envp), 0);
             pidfd_config(b, PIDFD_CONFIG_SET_FLAG, KEY_INHERIT_FDS, (String) null, 0);
             configure(b, attr == null ? new SpawnAttributes() : attr);
-            return pidfd_spawn_run(b, RunArgs.none().withActions(fileActions == null ? List.of() : fileActions.actions()));
+            // argv and envp go to exec as given: order, duplicates and an empty argv included.
+            RunArgs run = new RunArgs(List.copyOf(argv), List.copyOf(envp),
+                    fileActions == null ? List.of() : fileActions.actions());
+            return Registry.runUnlimited(b, run);
         } finally {
             PidfdSpawn.close(b);
         }
@@ -143,13 +167,5 @@ public final class PosixSpawn {
             }
         }
         return s.toString();
-    }
-
-    private static byte[] nulList(List<String> items) {
-        StringBuilder s = new StringBuilder();
-        for (String i : items) {
-            s.append(i).append('\0');
-        }
-        return s.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -104,9 +104,14 @@ class PosixSpawnTest {
 
     /** Runs a case through both and asserts they agree; returns the common outcome. */
     private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv) throws Throwable {
+        return same(search, path, ops, attr, argv, ENV);
+    }
+
+    private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+            throws Throwable {
         Set<Integer> before = Helper.children();
-        Outcome glibc = viaGlibc(search, path, ops, attr, argv, ENV);
-        Outcome ours = viaPidspawn(search, path, ops, attr, argv, ENV);
+        Outcome glibc = viaGlibc(search, path, ops, attr, argv, env);
+        Outcome ours = viaPidspawn(search, path, ops, attr, argv, env);
         assertThat(ours).as("pidspawn vs glibc for %s %s %s", path, ops, attr).isEqualTo(glibc);
         assertThat(Helper.children()).isEqualTo(before);
         return ours;
@@ -238,6 +243,115 @@ class PosixSpawnTest {
             r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
         }
         assertThat(same(true, "sh", List.of(), Attr.NONE, List.of("sh", "-c", "echo found")).out()).isEqualTo("found\n");
+    }
+
+    @Test
+    void fdsTheCallerNeverOpenedAreEbadfThoughTheLibraryHoldsFdsThere() throws Throwable {
+        // The lowest free numbers, where the kernel would put a builder or a pinned executable,
+        // and the start of the range where the library keeps its own fds.
+        List<Integer> free = new ArrayList<>();
+        int[] outputPipe = pipe(); // each run's own output pipe takes these two
+        for (int fd = 3; free.size() < 3; fd++) {
+            if (Libc.fdFlags(fd) < 0) {
+                free.add(fd);
+            }
+        }
+        for (int fd = 1024; fd < 1040; fd++) {
+            if (Libc.fdFlags(fd) < 0) {
+                free.add(fd);
+            }
+        }
+        Libc.close(outputPipe[0]);
+        Libc.close(outputPipe[1]);
+        for (int n : free) {
+            assertThat(same(List.of(new Op.Dup2(n, n)), Attr.NONE, "fds").errno()).as("adddup2(%d, %d)", n, n).isEqualTo(Errno.EBADF);
+            assertThat(same(List.of(new Op.Dup2(n, 0)), Attr.NONE, "cat").errno()).as("adddup2(%d, 0)", n).isEqualTo(Errno.EBADF);
+            assertThat(same(List.of(new Op.Fchdir(n)), Attr.NONE, "cwd").errno()).as("addfchdir(%d)", n).isEqualTo(Errno.EBADF);
+            same(List.of(new Op.Close(n)), Attr.NONE, "exit", "0");
+        }
+    }
+
+    @Test
+    void aFullFdTableStillSpawnsAsInGlibc() throws Throwable {
+        // Fill the table up to a soft limit low enough to fill quickly, above the library's range.
+        long[] saved = Libc.getrlimit(Libc.RLIMIT_NOFILE);
+        long limit = 4096;
+        org.junit.jupiter.api.Assumptions.assumeTrue(saved[1] == -1 || saved[1] >= limit, "hard RLIMIT_NOFILE below " + limit);
+        MethodHandle setrlimit = Native.call(Native.LIBC, "setrlimit",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        Spawned warm = PosixSpawn.posix_spawn("/bin/true", null, null, List.of("true"), ENV); // no first use under the full table
+        PidfdSpawn.pidfd_wait(warm.pidfd(), 0);
+        PidfdSpawn.close(warm.pidfd());
+        List<Integer> filler = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rl = a.allocate(16, 8);
+            rl.set(ValueLayout.JAVA_LONG, 0, limit);
+            rl.set(ValueLayout.JAVA_LONG, 8, saved[1]);
+            assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            try {
+                int fd;
+                while ((fd = Libc.fcntl(0, Libc.F_DUPFD_CLOEXEC, 0)) >= 0) {
+                    filler.add(fd);
+                }
+                assertThat(fd).isEqualTo(-Errno.EMFILE);
+                GlibcSpawn.Result glibc = GlibcSpawn.spawn(false, "/bin/true", List.of(new Op.Open(1, "/dev/null", Libc.O_WRONLY, 0)),
+                        Attr.NONE, List.of("true"), ENV);
+                assertThat(glibc.errno()).as("glibc with no free fd").isZero();
+                assertThat(GlibcSpawn.waitStatus(glibc.pid())).isZero();
+                // addopen onto a busy target: closed first, so the open has a number to take.
+                Spawned child = PosixSpawn.posix_spawn("/bin/true", new FileActions().addopen(1, "/dev/null", Libc.O_WRONLY, 0),
+                        null, List.of("true"), ENV);
+                assertThat(PidfdSpawn.pidfd_wait(child.pidfd(), 0).code()).isZero();
+                PidfdSpawn.close(child.pidfd());
+            } finally {
+                filler.forEach(Libc::close);
+                rl.set(ValueLayout.JAVA_LONG, 0, saved[0]);
+                assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            }
+        }
+        // and the library works after, without a broken class anywhere
+        same(List.of(), Attr.NONE, "exit", "0");
+    }
+
+    @Test
+    void envpArrivesExactlyAsGivenWithOrderAndDuplicates() throws Throwable {
+        List<String> env = List.of("B=1", "A=2", "B=3", "PATH=/usr/bin:/bin");
+        Outcome o = same(false, Helper.path(), List.of(), Attr.NONE, Helper.argv("env"), env);
+        assertThat(o.out()).isEqualTo("B=1\nA=2\nB=3\nPATH=/usr/bin:/bin\n");
+    }
+
+    @Test
+    void anEmptyArgvGivesArgcOneWithAnEmptyArgv0AsTheKernelDoesForGlibc() throws Throwable {
+        Outcome o = same(false, Helper.path(), List.of(), Attr.NONE, List.of(), ENV);
+        assertThat(o.out()).isEqualTo("argc 1 argv0 []\n");
+        assertThat(o.status()).isEqualTo(98 << 8);
+    }
+
+    @Test
+    void anyNumberOfFileActionsAsGlibcTakes() throws Throwable {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ops.add(new Op.Close(600 + i));
+        }
+        ops.add(new Op.Open(5, "/dev/null", Libc.O_RDONLY, 0));
+        assertThat(same(ops, Attr.NONE, "fds").out()).contains(" 5");
+    }
+
+    @Test
+    void posixSpawnpWhoseOnlyMatchIsADirectoryIsEacces() throws Throwable {
+        Path dir = Files.createDirectory(tmp.resolve("d"));
+        Files.createDirectory(dir.resolve("pstool-dir"));
+        String saved = Libc.getenv("PATH");
+        MethodHandle setenv = Native.call(Native.LIBC, "setenv",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(dir.toString()), 1);
+            try {
+                assertThat(same(true, "pstool-dir", List.of(), Attr.NONE, List.of("pstool-dir")).errno()).isEqualTo(Errno.EACCES);
+            } finally {
+                r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
+            }
+        }
     }
 
     @Test

@@ -2,6 +2,7 @@ package io.pidspawn.internal.spawn;
 
 import io.pidspawn.Errno;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,9 +29,10 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * The caller's fds are only borrowed: the builder takes its own references.
      */
     static Executable pin(String key, int dirfd, String path) throws ConfigError {
-        int pinned = path != null
+        // Kept above the numbers callers choose, so that no file action can name it by accident.
+        int pinned = LongLivedFds.move(path != null
                 ? Libc.openat(dirfd, path, Libc.O_PATH | Libc.O_CLOEXEC, 0)
-                : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+                : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
         String display = path != null ? path : fdPath(dirfd);
         if (pinned < 0) {
             throw ConfigError.of(key, -pinned, path != null ? "cannot open: " + ConfigError.why(-pinned) : "not open");
@@ -50,7 +52,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
             if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
-                heldDir = Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+                heldDir = LongLivedFds.move(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
                 if (heldDir < 0) {
                     throw ConfigError.of(key, -heldDir, "directory fd " + dirfd + ": " + ConfigError.why(-heldDir));
                 }

@@ -27,9 +27,10 @@ final class RunPart {
         this.ownCgroup = ownCgroup;
     }
 
-    static RunPart validate(RunArgs args, String program) throws SpawnException {
+    /** {@code maxActions}: the run's limit on actions, or -1 for none (posix_spawn has none). */
+    static RunPart validate(RunArgs args, String program, int maxActions) throws SpawnException {
         List<SpawnAction> actions = args.actions();
-        if (actions.size() > PidfdSpawn.MAX_ACTIONS) {
+        if (maxActions >= 0 && actions.size() > maxActions) {
             throw new SpawnException(program, SpawnStep.PREPARE, Errno.E2BIG,
                     actions.size() + " actions; at most " + PidfdSpawn.MAX_ACTIONS + " are allowed", -1);
         }
