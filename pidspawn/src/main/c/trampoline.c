@@ -257,6 +257,13 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		r = move_kept(k, op->newfd);
 		if (r < 0)
 			return r;
+		/*
+		 * Close the target first, as POSIX says: with the fd table full the
+		 * open then takes its number, and a device that allows one open at
+		 * a time can be reopened onto the same fd.
+		 */
+		if (op->fd != op->newfd)
+			sys1(__NR_close, op->newfd);
 		r = sys4(__NR_openat, op->fd, op->arg, op->flags, op->arg2);
 		if (r < 0 || r == op->newfd)
 			return r;

@@ -314,6 +314,60 @@ class PosixSpawnTest {
     }
 
     @Test
+    void addopenOntoABusyTargetClosesItFirstSoItWorksWithNoFreeFd() throws Throwable {
+        // Fill every hole below some X, so that a limit of X leaves no fd to open.
+        List<Integer> filler = new ArrayList<>();
+        int x = 3;
+        for (int fd = 3; fd < 1000; fd++) {
+            if (Libc.fdFlags(fd) >= 0) {
+                x = fd + 1;
+            }
+        }
+        int fd;
+        while ((fd = Libc.fcntl(0, Libc.F_DUPFD_CLOEXEC, 0)) < x) {
+            filler.add(fd);
+        }
+        Libc.close(fd);
+        long[] saved = Libc.getrlimit(Libc.RLIMIT_NOFILE);
+        MethodHandle setrlimit = Native.call(Native.LIBC, "setrlimit",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        try (Arena a = Arena.ofConfined()) {
+            // glibc: the caller's limit is X, its table full below it.
+            MemorySegment rl = a.allocate(16, 8);
+            rl.set(ValueLayout.JAVA_LONG, 0, x);
+            rl.set(ValueLayout.JAVA_LONG, 8, saved[1]);
+            GlibcSpawn.Result glibc;
+            assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            try {
+                // (then fds from 3 up are closed, for the dynamic loader to have some)
+                glibc = GlibcSpawn.spawn(false, "/bin/true", List.of(new Op.Open(1, "/dev/null", Libc.O_WRONLY, 0),
+                        new Op.Closefrom(3)), Attr.NONE, List.of("true"), ENV);
+            } finally {
+                rl.set(ValueLayout.JAVA_LONG, 0, saved[0]);
+                assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            }
+            assertThat(glibc.errno()).isZero();
+            assertThat(GlibcSpawn.waitStatus(glibc.pid())).isZero();
+            // pidspawn: the child's limit is X (set before the actions run), its table as full.
+            int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
+            try {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, "/bin/true", 0);
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, "rlimit.NOFILE", Integer.toString(x), 0);
+                Spawned child = PidfdSpawn.pidfd_spawn_run(b, io.pidspawn.uapi.RunArgs.of(
+                        io.pidspawn.uapi.SpawnAction.open(1, "/dev/null", Libc.O_WRONLY, 0),
+                        io.pidspawn.uapi.SpawnAction.closeRange(3, -1)));
+                assertThat(PidfdSpawn.pidfd_wait(child.pidfd(), 0).code()).isZero();
+                PidfdSpawn.close(child.pidfd());
+            } finally {
+                PidfdSpawn.close(b);
+            }
+        } finally {
+            filler.forEach(Libc::close);
+        }
+    }
+
+    @Test
     void envpArrivesExactlyAsGivenWithOrderAndDuplicates() throws Throwable {
         List<String> env = List.of("B=1", "A=2", "B=3", "PATH=/usr/bin:/bin");
         Outcome o = same(false, Helper.path(), List.of(), Attr.NONE, Helper.argv("env"), env);
