@@ -70,6 +70,21 @@ public final class PosixSpawn {
         return spawn(file, file.indexOf('/') < 0, fileActions, attr, argv, envp);
     }
 
+    /**
+     * pidfd_spawn() (glibc 2.39): as posix_spawn, returning only the child's pidfd (close-on-exec),
+     * which the caller waits on and closes.
+     */
+    public static int pidfd_spawn(String path, FileActions fileActions, SpawnAttributes attr, List<String> argv,
+                                  List<String> envp) throws ErrnoException {
+        return posix_spawn(path, fileActions, attr, argv, envp).pidfd();
+    }
+
+    /** pidfd_spawnp() (glibc 2.39): as posix_spawnp, returning only the child's pidfd. */
+    public static int pidfd_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
+                                   List<String> envp) throws ErrnoException {
+        return posix_spawnp(file, fileActions, attr, argv, envp).pidfd();
+    }
+
     /** posix_spawnp with the environment as a map, in iteration order. */
     public static Spawned posix_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
                                        Map<String, String> env) throws ErrnoException {
@@ -128,6 +143,9 @@ public final class PosixSpawn {
     }
 
     private static void configure(int b, SpawnAttributes attr) throws ErrnoException {
+        if (attr.has(SpawnAttributes.POSIX_SPAWN_SETCGROUP)) {
+            pidfd_config(b, PIDFD_CONFIG_SET_FD, "cgroup", (String) null, attr.cgroup);
+        }
         if (attr.has(SpawnAttributes.POSIX_SPAWN_SETSID)) {
             pidfd_config(b, PIDFD_CONFIG_SET_FLAG, "setsid", (String) null, 0);
         }

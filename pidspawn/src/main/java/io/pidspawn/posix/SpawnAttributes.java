@@ -15,12 +15,15 @@ import io.pidspawn.ErrnoException;
  * }</pre>
  */
 public final class SpawnAttributes {
-    // spawn.h (glibc values)
+    // spawn.h (glibc values; SETCGROUP since glibc 2.39)
     public static final short POSIX_SPAWN_RESETIDS = 0x01, POSIX_SPAWN_SETPGROUP = 0x02,
             POSIX_SPAWN_SETSIGDEF = 0x04, POSIX_SPAWN_SETSIGMASK = 0x08, POSIX_SPAWN_SETSCHEDPARAM = 0x10,
-            POSIX_SPAWN_SETSCHEDULER = 0x20, POSIX_SPAWN_SETSID = 0x80;
+            POSIX_SPAWN_SETSCHEDULER = 0x20, POSIX_SPAWN_SETSID = 0x80, POSIX_SPAWN_SETCGROUP = 0x100;
+    /** Accepted and without effect, as in glibc, whose posix_spawn always starts the child vfork-style. */
+    public static final short POSIX_SPAWN_USEVFORK = 0x40;
     private static final short ALL = POSIX_SPAWN_RESETIDS | POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
-            | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSID;
+            | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSID
+            | POSIX_SPAWN_USEVFORK | POSIX_SPAWN_SETCGROUP;
 
     // sched.h
     public static final int SCHED_OTHER = 0, SCHED_FIFO = 1, SCHED_RR = 2, SCHED_BATCH = 3, SCHED_IDLE = 5;
@@ -31,6 +34,7 @@ public final class SpawnAttributes {
     long sigdefault;
     int schedpolicy = SCHED_OTHER;
     int schedpriority;
+    int cgroup;
 
     /** Sets the flags; an unknown bit is EINVAL, as posix_spawnattr_setflags says. */
     public SpawnAttributes setflags(short newFlags) throws ErrnoException {
@@ -84,8 +88,42 @@ public final class SpawnAttributes {
         return this;
     }
 
+    /**
+     * With POSIX_SPAWN_SETCGROUP: the child starts in the cgroup v2 directory open at
+     * {@code cgroupFd} (clone3 CLONE_INTO_CGROUP, Linux 5.7), as glibc 2.39's
+     * posix_spawnattr_setcgroup_np. The fd is only borrowed, and must stay open until the spawn.
+     */
+    public SpawnAttributes setcgroup_np(int cgroupFd) {
+        cgroup = cgroupFd;
+        return this;
+    }
+
     public short getflags() {
         return flags;
+    }
+
+    public int getpgroup() {
+        return pgroup;
+    }
+
+    public long getsigmask() {
+        return sigmask;
+    }
+
+    public long getsigdefault() {
+        return sigdefault;
+    }
+
+    public int getschedpolicy() {
+        return schedpolicy;
+    }
+
+    public int getschedparam() {
+        return schedpriority;
+    }
+
+    public int getcgroup_np() {
+        return cgroup;
     }
 
     boolean has(short flag) {

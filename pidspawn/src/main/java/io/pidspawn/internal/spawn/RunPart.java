@@ -96,9 +96,9 @@ final class RunPart {
             if (s.indexOf('\0') >= 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL, what + "[" + i + "] contains a NUL", -1);
             }
-            if (what.equals("envp") && s.indexOf('=') <= 0) {
+            if (what.equals("envp") && s.indexOf('=') < 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL,
-                        "envp[" + i + "] \"" + s + "\" is not NAME=value with a non-empty name", -1);
+                        "envp[" + i + "] \"" + s + "\" is not NAME=value", -1);
             }
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             if (b.length >= ArgLimits.MAX_STRING) {
