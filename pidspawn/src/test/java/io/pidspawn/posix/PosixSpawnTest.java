@@ -409,6 +409,62 @@ class PosixSpawnTest {
     }
 
     @Test
+    void usevforkIsTheNoOpItIsInGlibcAndTheGettersReturnWhatWasSet() throws Throwable {
+        same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_USEVFORK, 0, 0, 0, 0, 0), "exit", "4");
+        short flags = (short) (SpawnAttributes.POSIX_SPAWN_SETPGROUP | SpawnAttributes.POSIX_SPAWN_SETSIGMASK);
+        SpawnAttributes a = new SpawnAttributes().setflags(flags).setpgroup(7).setsigmask(1L << 9).setsigdefault(1L << 14)
+                .setschedpolicy(SpawnAttributes.SCHED_RR).setschedparam(5).setcgroup_np(42);
+        assertThat(List.of(a.getflags(), a.getpgroup(), a.getsigmask(), a.getsigdefault(), a.getschedpolicy(), a.getschedparam(),
+                a.getcgroup_np())).containsExactly(flags, 7, 1L << 9, 1L << 14, SpawnAttributes.SCHED_RR, 5, 42);
+    }
+
+    @Test
+    void pidfdSpawnReturnsAPidfdForTheChild() throws Throwable {
+        int pidfd = PosixSpawn.pidfd_spawn(Helper.path(), null, null, Helper.argv("exit", "5"), ENV);
+        try {
+            assertThat(PidfdSpawn.pidfd_wait(pidfd, 0).code()).isEqualTo(5);
+        } finally {
+            PidfdSpawn.close(pidfd);
+        }
+        pidfd = PosixSpawn.pidfd_spawnp("sh", null, null, List.of("sh", "-c", "exit 6"), ENV);
+        try {
+            assertThat(PidfdSpawn.pidfd_wait(pidfd, 0).code()).isEqualTo(6);
+        } finally {
+            PidfdSpawn.close(pidfd);
+        }
+    }
+
+    @Test
+    void setcgroupStartsTheChildInTheCgroup() throws Throwable {
+        Path root = Path.of("/sys/fs/cgroup/unified");
+        if (!Helper.ROOT || !Files.isRegularFile(root.resolve("cgroup.procs"))) {
+            System.out.println("setcgroupStartsTheChildInTheCgroup: skipped, needs root and cgroup2 at " + root);
+            return;
+        }
+        Path cg = Files.createDirectory(root.resolve("pidspawn-conform-" + ProcessHandle.current().pid()));
+        int dir = Libc.openat(Libc.AT_FDCWD, cg.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            int[] pipe = pipe();
+            Spawned child;
+            try {
+                child = PosixSpawn.posix_spawn(Helper.path(), new FileActions().adddup2(pipe[1], 1),
+                        new SpawnAttributes().setflags(SpawnAttributes.POSIX_SPAWN_SETCGROUP).setcgroup_np(dir),
+                        Helper.argv("cgroup"), ENV);
+            } finally {
+                Libc.close(pipe[1]);
+            }
+            String out = read(pipe[0]);
+            Libc.close(pipe[0]);
+            PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+            PidfdSpawn.close(child.pidfd());
+            assertThat(out).contains("0::/" + cg.getFileName());
+        } finally {
+            Libc.close(dir);
+            Files.delete(cg);
+        }
+    }
+
+    @Test
     void badFdsAreRefusedWhenTheActionIsAdded() {
         FileActions fa = new FileActions();
         assertThatThrownBy(() -> fa.addclose(-1)).isInstanceOfSatisfying(ErrnoException.class,
