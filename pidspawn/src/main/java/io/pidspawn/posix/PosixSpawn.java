@@ -24,22 +24,21 @@ import java.util.Map;
  *         List.of("grep", "-r", "TODO", "."), List.of("PATH=/usr/bin:/bin"));
  * }</pre>
  *
- * <h2>Where POSIX and the builder differ, and what this layer does</h2>
+ * <h2>What this layer does on top of the builder</h2>
  * <ul>
  * <li>The child inherits every fd the caller has open without close-on-exec (the builder closes
  *     them by default; here inherit-fds is set).</li>
  * <li>The child's signal mask is the calling thread's, unless POSIX_SPAWN_SETSIGMASK gives one
  *     (the builder starts programs with an empty mask). Signals the caller ignores stay ignored
  *     unless POSIX_SPAWN_SETSIGDEF lists them; handled ones are reset by exec.</li>
- * <li>A failure anywhere, in the parent or in the child before exec, is thrown as the errno
- *     posix_spawn would return, and no child is left. Success returns the pid and, beyond POSIX,
- *     a pidfd the caller must close.</li>
- * <li>Limits of the builder apply: at most 256 file actions (E2BIG); environment entries must be
- *     {@code NAME=value} with a non-empty name (EINVAL). A relative {@code path} is resolved
- *     against the caller's working directory when posix_spawn is called, even when a file
- *     action changes directory (glibc resolves it in the child, after the actions). posix_spawnp
- *     skips empty and relative PATH entries, where glibc would search the working directory.</li>
+ * <li>argv and envp reach exec as given (order, duplicates, an empty argv, which the kernel
+ *     turns into argc 1 with argv[0] ""), and any number of file actions is taken: the
+ *     builder's 256 per run is the UAPI's limit, not posix_spawn's.</li>
+ * <li>With the fd table full, a spawn borrows the few fds it needs from a reserve this layer
+ *     holds, so it succeeds where glibc's does.</li>
  * </ul>
+ * The differences from glibc that remain, and why, are listed in the
+ * {@linkplain io.pidspawn.posix package documentation}.
  */
 public final class PosixSpawn {
     private PosixSpawn() {}

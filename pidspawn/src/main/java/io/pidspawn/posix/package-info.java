@@ -1,0 +1,34 @@
+/**
+ * posix_spawn(3) and posix_spawnp(3) with glibc's extensions ({@link io.pidspawn.posix.PosixSpawn},
+ * {@link io.pidspawn.posix.FileActions}, {@link io.pidspawn.posix.SpawnAttributes}), built on the
+ * pidfd_spawn builder. For the same inputs they return the errno glibc's return and the child
+ * sees what glibc's child sees; the tests run each case through both, glibc called through FFM.
+ *
+ * <h2>Differences from glibc that remain</h2>
+ * <ul>
+ * <li><b>A pidfd besides the pid.</b> Success returns a {@link io.pidspawn.uapi.Spawned} whose
+ *     pidfd the caller must close; glibc's posix_spawn holds no fd for the child. The pidfd is
+ *     how pidspawn names a process without a pid-reuse race, and the builder's run creates it
+ *     with the child (clone3 CLONE_PIDFD); {@code pidfd_spawn} returns only it, as glibc 2.39's.</li>
+ * <li><b>fds the library keeps.</b> While a spawn runs, the builder, the pinned executable and
+ *     its directory are open above fd 1023; a file action that names one of them is EBADF, as
+ *     for any fd the caller never opened. Other fds the library keeps for its lifetime (pidfds of
+ *     supervised children, the reaper's epoll and eventfd, posix_spawn's reserve of four fds on
+ *     /dev/null) are open in the process, also above 1023 and close-on-exec, and an action
+ *     naming one gets it, as glibc's posix_spawn gives any open fd. They cannot be hidden from a
+ *     caller who names them: they are fds of this process like any other.</li>
+ * <li><b>Where a relative program is resolved.</b> A relative {@code path}, and a program
+ *     posix_spawnp finds, is opened by this process before the child exists (the builder pins
+ *     the file it will exec), against the caller's working directory even when a file action
+ *     changes directory; glibc resolves it in the child after the actions. posix_spawnp skips
+ *     empty and relative PATH entries, where glibc's would search the working directory. Not
+ *     done yet: resolving such paths in the child, which would give up the pinning for them.</li>
+ * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
+ *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
+ * <li><b>envp entries</b> need an {@code =} (EINVAL otherwise; the empty name, {@code =value},
+ *     is accepted); glibc passes any string.</li>
+ * <li><b>Not provided:</b> posix_spawn_file_actions_addtcsetpgrp_np (glibc 2.35), which needs a
+ *     trampoline step of its own.</li>
+ * </ul>
+ */
+package io.pidspawn.posix;
