@@ -25,6 +25,10 @@
  *     done yet: resolving such paths in the child, which would give up the pinning for them.</li>
  * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
  *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
+ * <li><b>A full fd table.</b> A spawn needs a few fds while it runs (the builder, the pinned
+ *     executable) and keeps one (the pidfd); with none free it borrows them from the reserve,
+ *     which the first posix_spawn of the JVM takes. That first one, made with no fd free, fails
+ *     with EMFILE (and the next call, with fds free, works); glibc's needs none.</li>
  * <li><b>envp entries</b> need an {@code =} (EINVAL otherwise; the empty name, {@code =value},
  *     is accepted); glibc passes any string.</li>
  * <li><b>Not provided:</b> posix_spawn_file_actions_addtcsetpgrp_np (glibc 2.35), which needs a

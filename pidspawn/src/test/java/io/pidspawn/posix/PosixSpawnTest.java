@@ -465,6 +465,17 @@ class PosixSpawnTest {
     }
 
     @Test
+    void aFirstSpawnWithNoFreeFdFailsWithEmfileAndTheNextOneWorks() throws Throwable {
+        // A JVM of its own, where nothing of the library is initialised yet.
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                FirstSpawnWithNoFreeFd.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).as(out).contains("full: true\nfirst: EMFILE\nagain: EMFILE\nfreed: exit 0\n");
+    }
+
+    @Test
     void badFdsAreRefusedWhenTheActionIsAdded() {
         FileActions fa = new FileActions();
         assertThatThrownBy(() -> fa.addclose(-1)).isInstanceOfSatisfying(ErrnoException.class,
