@@ -85,6 +85,10 @@ public final class FileActions {
         return this;
     }
 
+    boolean changesDirectory() {
+        return actions.stream().anyMatch(a -> a instanceof SpawnAction.Chdir || a instanceof SpawnAction.Fchdir);
+    }
+
     List<SpawnAction> actions() {
         return List.copyOf(actions);
     }

@@ -127,6 +127,8 @@ public final class PosixSpawn {
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH,
                         callerPath != null ? callerPath : "/usr/local/bin:/usr/bin:/bin", 0);
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
+            } else if (!path.startsWith("/") && fileActions != null && fileActions.changesDirectory()) {
+                Registry.execInChild(b, path); // relative to where the actions lead, as in glibc
             } else {
                 pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);
             }

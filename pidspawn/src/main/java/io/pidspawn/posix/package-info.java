@@ -17,12 +17,13 @@
  *     /dev/null) are open in the process, also above 1023 and close-on-exec, and an action
  *     naming one gets it, as glibc's posix_spawn gives any open fd. They cannot be hidden from a
  *     caller who names them: they are fds of this process like any other.</li>
- * <li><b>Where a relative program is resolved.</b> A relative {@code path}, and a program
- *     posix_spawnp finds, is opened by this process before the child exists (the builder pins
- *     the file it will exec), against the caller's working directory even when a file action
- *     changes directory; glibc resolves it in the child after the actions. posix_spawnp skips
- *     empty and relative PATH entries, where glibc's would search the working directory. Not
- *     done yet: resolving such paths in the child, which would give up the pinning for them.</li>
+ * <li><b>Where a program is resolved.</b> An absolute {@code path}, or a relative one with no
+ *     chdir or fchdir action, is opened by this process before the child exists and pinned (the
+ *     child execs that very file, or the spawn fails with ESTALE if it was replaced): the same
+ *     file glibc's child would find, without its race. A relative {@code path} with such an
+ *     action is resolved in the child after the actions, as glibc does, and is not pinned.
+ *     posix_spawnp searches in this process and skips empty and relative PATH entries, where
+ *     glibc's would search the child's working directory: not done yet.</li>
  * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
  *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
  * <li><b>A full fd table.</b> A spawn needs a few fds while it runs (the builder, the pinned

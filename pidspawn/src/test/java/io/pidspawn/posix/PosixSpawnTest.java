@@ -476,6 +476,29 @@ class PosixSpawnTest {
     }
 
     @Test
+    void aRelativePathAfterAChdirActionIsResolvedInTheNewDirectory() throws Throwable {
+        // sub/prog exists only under the directory the actions change to, not where the caller is.
+        Path dir = Files.createDirectories(tmp.resolve("there/sub")).getParent();
+        Files.copy(Path.of(Helper.path()), dir.resolve("sub/prog"));
+        assertThat(Files.exists(Path.of("sub/prog"))).isFalse();
+        int dirFd = Libc.openat(Libc.AT_FDCWD, dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            String cwd = dir.toRealPath() + "\n";
+            assertThat(same(false, "sub/prog", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("prog", "cwd")).out())
+                    .isEqualTo(cwd);
+            assertThat(same(false, "./sub/prog", List.of(new Op.Fchdir(dirFd)), Attr.NONE, List.of("prog", "cwd")).out())
+                    .isEqualTo(cwd);
+            assertThat(same(false, "sub/none", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("x")).errno())
+                    .isEqualTo(Errno.ENOENT);
+            Files.writeString(dir.resolve("sub/data"), "not a program");
+            assertThat(same(false, "sub/data", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("x")).errno())
+                    .isEqualTo(Errno.EACCES);
+        } finally {
+            Libc.close(dirFd);
+        }
+    }
+
+    @Test
     void badFdsAreRefusedWhenTheActionIsAdded() {
         FileActions fa = new FileActions();
         assertThatThrownBy(() -> fa.addclose(-1)).isInstanceOfSatisfying(ErrnoException.class,

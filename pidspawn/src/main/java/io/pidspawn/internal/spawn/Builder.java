@@ -318,6 +318,21 @@ final class Builder {
         }
     }
 
+    /** The program is {@code path} as the child resolves it when it execs, after the run's actions. */
+    void execInChild(String path) {
+        lock.writeLock().lock();
+        try {
+            if (executable != null) {
+                executable.release();
+            }
+            executable = Executable.inChild(path);
+            searchName = null;
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     // ---- run ----
 
     /** Runs once; {@code maxActions} limits the run's actions (-1: no limit). */

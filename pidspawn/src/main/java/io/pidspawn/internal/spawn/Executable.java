@@ -74,10 +74,21 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     /**
+     * A program exec'd by a path the child resolves, after its actions (a relative path after a
+     * chdir action, as posix_spawn does): nothing is opened or pinned here.
+     */
+    static Executable inChild(String path) {
+        return new Executable(-1, null, path, -1, null, path);
+    }
+
+    /**
      * The errno that makes this executable unusable now: ESTALE when the pinned file changed or
      * another file took its path, or 0 while it is still the file that was configured.
      */
     int staleness(Arena arena) {
+        if (fd < 0) {
+            return 0; // resolved in the child: nothing was pinned
+        }
         MemorySegment scratch = FileIdentity.scratch(arena);
         int[] err = {0};
         FileIdentity now = FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
@@ -94,7 +105,9 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     void release() {
-        Libc.close(fd);
+        if (fd >= 0) {
+            Libc.close(fd);
+        }
         if (dirfd >= 0) {
             Libc.close(dirfd);
         }

@@ -77,6 +77,15 @@ public final class Registry {
         return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
     }
 
+    /**
+     * posix_spawn of a relative path after a chdir action: the program is the path as the child
+     * resolves it when it execs, not pinned by this process (glibc's rule; there is no file here
+     * to pin, for the path names one only in the directory the actions lead to).
+     */
+    public static void execInChild(int fd, String path) throws ErrnoException {
+        require("posix_spawn", fd).execInChild(path);
+    }
+
     /** A run without the UAPI's limit on actions: posix_spawn takes any number, as glibc's does. */
     public static Spawned runUnlimited(int fd, RunArgs args) throws ErrnoException {
         return require("posix_spawn", fd).run(args, -1);
