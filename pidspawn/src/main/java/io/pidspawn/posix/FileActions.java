@@ -78,6 +78,17 @@ public final class FileActions {
         return this;
     }
 
+    /**
+     * Make the child's process group the foreground group of the terminal open at {@code tcfd},
+     * as tcsetpgrp(tcfd, getpgrp()) in the child (glibc's addtcsetpgrp_np). It runs in order with
+     * the other actions, after POSIX_SPAWN_SETSID and SETPGROUP, with every signal blocked.
+     */
+    public FileActions addtcsetpgrp_np(int tcfd) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addtcsetpgrp_np", tcfd);
+        actions.add(new SpawnAction.Tcsetpgrp(tcfd));
+        return this;
+    }
+
     /** Close every fd from {@code lowfildes} up, as if by closefrom() (glibc's addclosefrom_np). */
     public FileActions addclosefrom(int lowfildes) throws ErrnoException {
         checkFd("posix_spawn_file_actions_addclosefrom", lowfildes);

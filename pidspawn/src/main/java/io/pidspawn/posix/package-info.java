@@ -32,8 +32,6 @@
  *     with EMFILE (and the next call, with fds free, works); glibc's needs none.</li>
  * <li><b>envp entries</b> need an {@code =} (EINVAL otherwise; the empty name, {@code =value},
  *     is accepted); glibc passes any string.</li>
- * <li><b>Not provided:</b> posix_spawn_file_actions_addtcsetpgrp_np (glibc 2.35), which needs a
- *     trampoline step of its own.</li>
  * </ul>
  */
 package io.pidspawn.posix;

@@ -87,6 +87,13 @@ public sealed interface SpawnAction {
         }
     }
 
+    /** tcsetpgrp(fd, getpgrp()): the child's process group becomes the foreground group of the terminal at fd. */
+    record Tcsetpgrp(int fd) implements SpawnAction {
+        public String describe() {
+            return "tcsetpgrp fd " + fd;
+        }
+    }
+
     static SpawnAction setpgid(int pgid) {
         return new Setpgid(pgid);
     }

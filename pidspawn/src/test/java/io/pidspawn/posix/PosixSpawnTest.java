@@ -81,6 +81,7 @@ class PosixSpawnTest {
                     case Op.Chdir c -> fa.addchdir(c.path());
                     case Op.Fchdir c -> fa.addfchdir(c.fd());
                     case Op.Closefrom c -> fa.addclosefrom(c.fd());
+                    case Op.Tcsetpgrp c -> fa.addtcsetpgrp_np(c.fd());
                 }
             }
             SpawnAttributes sa = new SpawnAttributes().setflags(attr.flags()).setpgroup(attr.pgroup())
@@ -495,6 +496,28 @@ class PosixSpawnTest {
                     .isEqualTo(Errno.EACCES);
         } finally {
             Libc.close(dirFd);
+        }
+    }
+
+    @Test
+    void addtcsetpgrpFailsAndSucceedsAsGlibcs() throws Throwable {
+        int devnull = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            assertThat(same(List.of(new Op.Tcsetpgrp(devnull)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.ENOTTY);
+            assertThat(same(List.of(new Op.Tcsetpgrp(900)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.EBADF);
+        } finally {
+            Libc.close(devnull);
+        }
+        int tty = Libc.openat(Libc.AT_FDCWD, "/dev/tty", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        if (tty < 0) {
+            System.out.println("addtcsetpgrpFailsAndSucceedsAsGlibcs: no controlling terminal, success case skipped");
+            return;
+        }
+        try {
+            // glibc's tst-spawn6: a child in a group of its own takes the terminal ("ctty" prints its foreground group).
+            same(List.of(new Op.Tcsetpgrp(tty)), new Attr(SpawnAttributes.POSIX_SPAWN_SETPGROUP, 0, 0, 0, 0, 0), "ctty");
+        } finally {
+            Libc.close(tty);
         }
     }
 

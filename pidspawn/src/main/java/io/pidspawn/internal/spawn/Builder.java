@@ -380,6 +380,7 @@ final class Builder {
             int source = switch (actions.get(i)) {
                 case SpawnAction.Dup2 x -> x.fd();
                 case SpawnAction.Fchdir x -> x.fd();
+                case SpawnAction.Tcsetpgrp x -> x.fd();
                 case SpawnAction.Open x -> x.dirfd();
                 default -> -1;
             };

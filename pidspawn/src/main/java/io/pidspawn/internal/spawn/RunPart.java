@@ -77,6 +77,10 @@ final class RunPart {
                 case SpawnAction.Sigmask x -> ops.add(SpawnStep.SIGMASK.code(), 0, 0, 0, null, x.set(), 0, a.describe());
                 case SpawnAction.Sigdefault x ->
                         ops.add(SpawnStep.SIGDEFAULT.code(), 0, 0, 0, null, x.set(), 0, a.describe());
+                case SpawnAction.Tcsetpgrp x -> {
+                    c.fd(x.fd());
+                    ops.add(SpawnStep.TCSETPGRP.code(), x.fd(), 0, 0, null, 0, 0, a.describe());
+                }
                 case SpawnAction.Setpgid x -> {
                     c.that(x.pgid() >= 0, "process group " + x.pgid());
                     ops.add(SpawnStep.SETPGID.code(), x.pgid(), 0, 0, null, 0, 0, a.describe());
