@@ -59,7 +59,7 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn batch -j 16 --timeout 30s jobs.jsonl > results.jsonl",
                 "  echo '{\"argv\": [\"make\", \"-C\", \"lib\"], \"timeout\": \"5m\"}' | pidspawn batch",
                 "  find . -name '*.c' | jq -Rc '{argv: [\"cc\", \"-c\", .]}' | pidspawn batch -j 8",
-                "  pidspawn batch --output logs jobs.jsonl | jq -c 'select(.exit != 0)'",
+                "  pidspawn batch --output logs jobs.jsonl | jq -c 'select(.argv and .exit != 0)'",
                 "  pidspawn batch jobs.jsonl | jq -r 'select(.summary) | .summary.failed'"})
 final class BatchCommand implements Callable<Integer> {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "How many jobs run at once (default: the number of cores, ${DEFAULT-VALUE}).")
