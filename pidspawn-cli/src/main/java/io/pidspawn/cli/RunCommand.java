@@ -148,6 +148,9 @@ final class RunCommand implements Callable<Integer> {
 
     private final List<Integer> openedFds = new ArrayList<>();
 
+    /** Set when PROG had no {@code #!} and no binary format: /bin/sh runs it, as execvp does. */
+    private boolean viaShell;
+
     @Override
     public Integer call() {
         long started = System.nanoTime();
@@ -171,7 +174,22 @@ final class RunCommand implements Callable<Integer> {
             SignalForwarder forwarder = new SignalForwarder();
             long beforeSpawn = System.nanoTime();
             started = beforeSpawn;
-            Spawned child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            Spawned child;
+            try {
+                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            } catch (SpawnException e) {
+                if (e.step() != SpawnStep.EXEC || e.errno() != Errno.ENOEXEC || !command.get(0).contains("/") || viaShell) {
+                    throw e;
+                }
+                // execvp's rule, which env(1) and timeout(1) follow: a file the kernel cannot exec is a shell script
+                PidfdSpawn.close(builder);
+                builder = -1;
+                closeOpened();
+                viaShell = true;
+                builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+                configure(builder);
+                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            }
             long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
@@ -250,8 +268,15 @@ final class RunCommand implements Callable<Integer> {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, name, 0);
         }
         String prog = command.get(0);
-        if (prog.contains("/")) {
-            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, prog, AT_FDCWD);
+        List<String> argv = command;
+        if (viaShell) {
+            argv = new ArrayList<>(command);
+            argv.add(0, "sh");
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, "/bin/sh", AT_FDCWD);
+        } else if (prog.contains("/")) {
+            // A relative PROG is found in --cwd, as env -C finds it: the directory changes before exec.
+            String path = cwd != null && !prog.startsWith("/") ? cwd.resolve(prog).toString() : prog;
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);
         } else if (search) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
         } else {
@@ -262,7 +287,7 @@ final class RunCommand implements Callable<Integer> {
             }
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
         }
-        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(command), 0);
+        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(argv), 0);
         if (cwd != null) {
             String dir = cwd.toAbsolutePath().normalize().toString();
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, dir, 0);

@@ -60,6 +60,26 @@ class RunConventionsTest {
     }
 
     @Test
+    void aScriptWithoutHashBangRunsWithBinShAsEnvRunsIt() throws Exception {
+        Path script = tmp.resolve("plain.sh");
+        Files.writeString(script, "echo \"from-script $1 $0\"\n");
+        script.toFile().setExecutable(true);
+        Cli.Result r = Cli.run("run", "--", script.toString(), "arg");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("from-script arg " + script + "\n");
+    }
+
+    @Test
+    void aRelativeProgramIsFoundInCwdAsEnvDashCFindsIt() throws Exception {
+        Path script = tmp.resolve("rel.sh");
+        Files.writeString(script, "#!/bin/sh\necho rel-ok\n");
+        script.toFile().setExecutable(true);
+        Cli.Result r = Cli.run("run", "--cwd", tmp.toString(), "--", "./rel.sh");
+        assertThat(r.exit()).as(r.err()).isZero();
+        assertThat(r.out()).isEqualTo("rel-ok\n");
+    }
+
+    @Test
     void emptyProgramIs127LikeEnv() throws Exception {
         Cli.Result r = Cli.run("run", "--", "");
         assertThat(r.exit()).isEqualTo(127);
