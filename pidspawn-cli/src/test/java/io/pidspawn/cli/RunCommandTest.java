@@ -73,9 +73,9 @@ class RunCommandTest {
         Cli.Result badCwd = Cli.run("run", "--cwd", "/no/such/dir", "--", Helper.path(), "exit", "0");
         assertThat(badCwd.exit()).isEqualTo(125);
         assertThat(badCwd.err()).contains("cwd").contains("ENOENT");
-        Cli.Result badEnv = Cli.run("run", "--env", "=oops", "--", Helper.path(), "exit", "0");
+        Cli.Result badEnv = Cli.run("run", "--env", "NOEQUALS", "--", Helper.path(), "exit", "0");
         assertThat(badEnv.exit()).isEqualTo(125);
-        assertThat(badEnv.err()).contains("EINVAL");
+        assertThat(badEnv.err()).contains("--env NOEQUALS: expected NAME=value").contains("EINVAL");
         assertThat(Cli.run("run", "--no-such-option", "--", "true").exit()).isEqualTo(125);
         assertThat(Cli.run("run").exit()).isEqualTo(125);
     }
