@@ -121,13 +121,16 @@ public final class Command implements AutoCloseable {
         this.leadsGroup = b.process.leadsGroup();
         this.ownCgroup = b.process.hasOwnCgroup();
         this.killTreeOnClose = b.process.killsTreeOnClose();
+        Object owner = io.pidspawn.internal.spawn.Registry.owner(builderFd);
         FdHandle handle = new FdHandle(builderFd, fd -> {
             for (int h : held) {
                 if (h >= 0) {
                     Libc.close(h);
                 }
             }
-            closeBuilder(fd);
+            // By the owner, not the number: a number closed behind this command's back may be
+            // another file's now, which a late close (the cleaner's) must not take away.
+            io.pidspawn.internal.spawn.Registry.closeIfOwner(fd, owner);
         });
         this.builder = handle;
         this.cleanable = CommandCleaner.register(this, handle, toString(), LeakDetector.ENABLED ? new Throwable("built here") : null);
@@ -464,14 +467,6 @@ public final class Command implements AutoCloseable {
             throw new IllegalArgumentException(where + " cannot be " + refusal + ": " + s);
         }
         return s;
-    }
-
-    private static void closeBuilder(int builderFd) {
-        try {
-            PidfdSpawn.close(builderFd);
-        } catch (ErrnoException e) {
-            throw new IllegalStateException("pidspawn: closing a command's builder: " + e.getMessage() + "; please report", e);
-        }
     }
 
     /**

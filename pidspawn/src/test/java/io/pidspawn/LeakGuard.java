@@ -35,6 +35,7 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
     public void beforeAll(ExtensionContext context) {
         context.getStore(NS).put("fds", Helper.openFds());
         context.getStore(NS).put("children", Helper.children());
+        context.getStore(NS).put("commands", io.pidspawn.internal.reaper.CommandCleaner.openCount());
     }
 
     @Override
@@ -43,6 +44,12 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
         Set<Integer> fdsBefore = (Set<Integer>) context.getStore(NS).get("fds");
         @SuppressWarnings("unchecked")
         Set<Integer> childrenBefore = (Set<Integer>) context.getStore(NS).get("children");
+        // A Command left unclosed is released by the cleaner at some later GC, possibly during
+        // another class; name the class that left it, so that it can close its commands.
+        int commandsLeft = io.pidspawn.internal.reaper.CommandCleaner.openCount() - (Integer) context.getStore(NS).get("commands");
+        if (commandsLeft > 0) {
+            System.err.println("LeakGuard: " + context.getDisplayName() + " left " + commandsLeft + " Command(s) unclosed");
+        }
         // Children that exited are reaped by whoever owns them; give asynchronous reapers a moment.
         Set<Integer> leakedChildren = new TreeSet<>();
         Set<Integer> leakedFds = new TreeSet<>();

@@ -94,6 +94,10 @@ final class ProbeCommand implements Callable<Integer> {
         int seccomp = Libc.seccompActionAvailable(0x00050000); // SECCOMP_RET_ERRNO
         out.add(new Feature("seccomp filters", "3.17", seccomp == 0, -seccomp, "SECCOMP_RET_ERRNO available",
                 "the seccomp.* keys (--net none, --deny-syscall) are refused (EOPNOTSUPP)", false));
+        for (io.pidspawn.internal.linux.KernelFeatures.Feature f : io.pidspawn.internal.linux.KernelFeatures.lifecycleFlags()) {
+            out.add(new Feature(f.name(), f.since(), f.present(), f.errno(),
+                    f.present() ? "clone3 accepted the flag" : "clone3 refused the flag", f.without(), false));
+        }
         String cgroup2 = String.valueOf(Cgroups.mountPoint());
         out.add(new Feature("cgroup2 mount", "4.5", Cgroups.mountPoint() != null, Errno.ENOENT, "at " + cgroup2,
                 "the cgroup key is refused (ENOENT)", false));

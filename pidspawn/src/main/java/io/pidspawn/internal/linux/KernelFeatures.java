@@ -57,6 +57,29 @@ public final class KernelFeatures {
         }
     }
 
+    // linux/sched.h, since 7.1
+    public static final long CLONE_AUTOREAP = 1L << 34, CLONE_NNP = 1L << 35, CLONE_PIDFD_AUTOKILL = 1L << 36;
+    private static final long CLONE_PIDFD = 0x1000L;
+
+    /**
+     * Linux 7.1's clone3 lifecycle flags, probed by {@link Libc#clone3FlagProbe} (present when the
+     * kernel gets past the flags to the cgroup fd: EBADF). pidspawn reports them; it does not use
+     * CLONE_PIDFD_AUTOKILL, which needs CLONE_AUTOREAP, and an auto-reaped child has no waitid and
+     * so no rusage: a child that must die with its owner gets PR_SET_PDEATHSIG instead.
+     */
+    public static Feature[] lifecycleFlags() {
+        return new Feature[] {
+            lifecycle("CLONE_AUTOREAP", CLONE_AUTOREAP, "children are reaped by pidspawn (waitid, with rusage)"),
+            lifecycle("CLONE_NNP", CLONE_NNP, "no_new_privs is set by a prctl step in the child"),
+            lifecycle("CLONE_PIDFD_AUTOKILL", CLONE_PIDFD_AUTOKILL | CLONE_AUTOREAP | CLONE_NNP | CLONE_PIDFD,
+                    "the direct child dies with its owner only by parentDeathSignal (PR_SET_PDEATHSIG)")};
+    }
+
+    private static Feature lifecycle(String name, long flags, String without) {
+        int r = Libc.clone3FlagProbe(flags);
+        return new Feature(name, "7.1", r == -Errno.EBADF ? 0 : -r, without);
+    }
+
     private static Feature probeClone3() {
         int r = Libc.clone3Probe();
         return new Feature("clone3 with CLONE_PIDFD", "5.3", r == -Errno.EINVAL ? 0 : -r, "cannot spawn");

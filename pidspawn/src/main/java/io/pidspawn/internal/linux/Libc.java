@@ -497,6 +497,23 @@ public final class Libc {
         return (int) syscall3(SYS_CLONE3, 0, 0, 0);
     }
 
+    /**
+     * clone3 with {@code flags | CLONE_VM | CLONE_INTO_CGROUP} into a cgroup fd that cannot be open
+     * (INT_MAX, above any RLIMIT_NOFILE): the kernel checks the flags first (EINVAL for one it does
+     * not know) and fails the fd later (EBADF), so no child is ever created. With CLONE_PIDFD in
+     * flags the pidfd goes to a scratch int.
+     */
+    public static int clone3FlagProbe(long flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment args = a.allocate(88, 8); // struct clone_args, CLONE_ARGS_SIZE_VER2
+            MemorySegment pidfd = a.allocate(ValueLayout.JAVA_INT);
+            args.set(ValueLayout.JAVA_LONG, 0, flags | 0x100L | 0x200000000L); // CLONE_VM | CLONE_INTO_CGROUP
+            args.set(ValueLayout.JAVA_LONG, 8, pidfd.address());
+            args.set(ValueLayout.JAVA_LONG, 80, Integer.MAX_VALUE); // cgroup
+            return (int) syscall3(SYS_CLONE3, args.address(), 88, 0);
+        }
+    }
+
     /** close_range(2) on a range nothing is open in: 0, or the errno for an unknown syscall or flag. */
     public static int closeRangeProbe(int flags) {
         return (int) syscall3(SYS_CLOSE_RANGE, Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1, flags);

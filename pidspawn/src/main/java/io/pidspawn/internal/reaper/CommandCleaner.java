@@ -1,10 +1,6 @@
 package io.pidspawn.internal.reaper;
 
-import java.lang.ref.PhantomReference;
-import java.lang.ref.ReferenceQueue;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -30,71 +26,29 @@ public final class CommandCleaner {
     }
 
     private static final List<Consumer<Report>> LISTENERS = new CopyOnWriteArrayList<>();
-    private static final long TICK_NANOS = 1_000_000_000L;
 
-    private static final class Tracked extends PhantomReference<Object> implements Cleanable {
-        final FdHandle builder;
-        final String name;
-        final Throwable builtAt;
-
-        Tracked(Object command, FdHandle builder, String name, Throwable builtAt, ReferenceQueue<Object> q) {
-            super(command, q);
-            this.builder = builder;
-            this.name = name;
-            this.builtAt = builtAt;
-        }
-
-        @Override
-        public void clean() {
-            Chore.INSTANCE.tracked.remove(this);
-            builder.close();
-        }
-    }
-
-    private static final class Chore implements Reaper.Chore {
-        static final Chore INSTANCE = new Chore();
-        static final Reaper REAPER = Reaper.get();
-
-        static {
-            REAPER.addChore(INSTANCE);
-        }
-
-        final ReferenceQueue<Object> queue = new ReferenceQueue<>();
-        final Set<Tracked> tracked = ConcurrentHashMap.newKeySet();
-
-        @Override
-        public long intervalNanos() {
-            return TICK_NANOS;
-        }
-
-        @Override
-        public boolean busy(long now) {
-            return !tracked.isEmpty();
-        }
-
-        @Override
-        public void tick(long now) {
-            for (Tracked t; (t = (Tracked) queue.poll()) != null; ) {
-                if (tracked.remove(t) && t.builder.close() && LeakDetector.ENABLED) {
-                    report(new Report(t.name, t.builtAt));
-                }
-            }
-        }
+    private static final class Holder {
+        static final Unreachables COMMANDS = new Unreachables(Reaper.get());
     }
 
     private CommandCleaner() {}
 
     /** Closes builder once command is unreachable, or when the returned Cleanable is cleaned (close()). */
     public static Cleanable register(Object command, FdHandle builder, String name, Throwable builtAt) {
-        Tracked t = new Tracked(command, builder, name, builtAt, Chore.INSTANCE.queue);
-        Chore.INSTANCE.tracked.add(t);
-        Chore.REAPER.nudge();
-        return t;
+        Unreachables.Tracked t = Holder.COMMANDS.track(command, () -> {
+            if (builder.close() && LeakDetector.ENABLED) {
+                report(new Report(name, builtAt));
+            }
+        });
+        return () -> {
+            t.cancel();
+            builder.close();
+        };
     }
 
     /** How many commands are open (tests). */
     public static int openCount() {
-        return Chore.INSTANCE.tracked.size();
+        return Holder.COMMANDS.size();
     }
 
     public static void addListener(Consumer<Report> l) {

@@ -1,10 +1,6 @@
 package io.pidspawn.internal.reaper;
 
-import java.lang.ref.PhantomReference;
-import java.lang.ref.ReferenceQueue;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -34,52 +30,8 @@ public final class LeakDetector {
 
     private static final List<Consumer<Report>> LISTENERS = new CopyOnWriteArrayList<>();
 
-    private static final long TICK_NANOS = 1_000_000_000L;
-
-    /** A tracked child: enqueued once the child is unreachable, holding what it must release. */
-    private static final class Tracked extends PhantomReference<Object> {
-        final ChildResources resources;
-
-        Tracked(Object child, ChildResources resources, ReferenceQueue<Object> queue) {
-            super(child, queue);
-            this.resources = resources;
-        }
-    }
-
-    /** The reaper's chore: releases the resources of every child the GC found unreachable. */
-    private static final class Unreachables implements Reaper.Chore {
-        static final Unreachables INSTANCE = new Unreachables();
-        static final Reaper REAPER = Reaper.get();
-
-        static {
-            REAPER.addChore(INSTANCE);
-        }
-
-        private final ReferenceQueue<Object> queue = new ReferenceQueue<>();
-        private final Set<Tracked> tracked = ConcurrentHashMap.newKeySet(); // keeps each reference alive until enqueued
-
-        void track(Object child, ChildResources resources) {
-            tracked.add(new Tracked(child, resources, queue));
-            REAPER.nudge();
-        }
-
-        @Override
-        public long intervalNanos() {
-            return TICK_NANOS;
-        }
-
-        @Override
-        public boolean busy(long now) {
-            return !tracked.isEmpty();
-        }
-
-        @Override
-        public void tick(long now) {
-            for (Tracked t; (t = (Tracked) queue.poll()) != null; ) {
-                tracked.remove(t);
-                t.resources.cleanUp();
-            }
-        }
+    private static final class Holder {
+        static final Unreachables CHILDREN = new Unreachables(Reaper.get());
     }
 
     private LeakDetector() {}
@@ -103,7 +55,7 @@ public final class LeakDetector {
      * resources must not refer to the child, or it never becomes unreachable.
      */
     public static void track(Object child, ChildResources resources) {
-        Unreachables.INSTANCE.track(child, resources);
+        Holder.CHILDREN.track(child, resources::cleanUp);
     }
 
     static void report(Report r) {

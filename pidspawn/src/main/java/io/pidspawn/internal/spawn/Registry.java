@@ -131,6 +131,34 @@ public final class Registry {
         }
     }
 
+    /**
+     * The builder now at fd, as a token for {@link #closeIfOwner}: whoever keeps a builder fd for
+     * later (a Command, its cleaner) closes through the token, never by the bare number.
+     */
+    public static Object owner(int fd) {
+        return lookup(fd);
+    }
+
+    /**
+     * Closes fd only if it is still the builder {@code owner} names. If the number was closed
+     * behind the owner's back and reused (by another builder or any other file), nothing is
+     * closed: the owner's state is released and false returned, so that a late close (a dropped
+     * Command's cleaner) can never close a fd someone else now holds.
+     */
+    public static boolean closeIfOwner(int fd, Object owner) {
+        Builder b = lookup(fd);
+        if (b != null && b == owner) {
+            BUILDERS.remove(fd, b);
+            b.close();
+            return true;
+        }
+        if (owner instanceof Builder gone) {
+            BUILDERS.remove(fd, gone);
+            gone.forget();
+        }
+        return false;
+    }
+
     /** Tests only: how long a child may stay stopped before exec before it is killed. */
     public static void setStoppedChildLimitMillis(long millis) {
         StoppedChildWatchdog.setLimitMillis(millis);
