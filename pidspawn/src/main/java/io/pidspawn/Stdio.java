@@ -40,6 +40,42 @@ public sealed interface Stdio {
     /** Stderr goes wherever stdout goes. Stderr only. */
     record MergeWithStdout() implements Stdio {}
 
+    /**
+     * A new pseudo-terminal per spawn, the child's controlling terminal: every one of stdin,
+     * stdout and stderr given a Pty shares the one terminal of the spawn, the child leads a new
+     * session (setsid, then TIOCSCTTY on the replica, as spawn steps), and this process keeps the
+     * primary side as {@link Child#terminal()}. The window is {@code columns} x {@code rows};
+     * cooked mode with echo is the terminal's default, {@link #inRawMode()} is cfmakeraw(3)'s mode.
+     * The first fd's Pty decides the settings.
+     */
+    record Pty(int columns, int rows, boolean raw, boolean echo) implements Stdio {
+        public Pty {
+            checkSize(columns, rows);
+        }
+
+        static void checkSize(int columns, int rows) {
+            if (columns < 1 || columns > 65535 || rows < 1 || rows > 65535) {
+                throw new IllegalArgumentException("terminal size " + columns + "x" + rows
+                        + ": columns and rows must be 1 to 65535");
+            }
+        }
+
+        /** The same terminal with another window size. */
+        public Pty withSize(int columns, int rows) {
+            return new Pty(columns, rows, raw, echo);
+        }
+
+        /** Raw mode: no line editing, no signals from keys, no echo, no output processing (cfmakeraw). */
+        public Pty inRawMode() {
+            return new Pty(columns, rows, true, false);
+        }
+
+        /** With echo (the default in cooked mode) or without. */
+        public Pty withEcho(boolean on) {
+            return new Pty(columns, rows, raw, on);
+        }
+    }
+
     /** A fd of this process; the child gets a copy, so the caller may close theirs once the command is built. */
     record Fd(int fd) implements Stdio {
         public Fd {
@@ -75,6 +111,16 @@ public sealed interface Stdio {
 
     static Stdio mergeWithStdout() {
         return new MergeWithStdout();
+    }
+
+    /** A pseudo-terminal of 80 columns by 24 rows, cooked, with echo. */
+    static Pty pty() {
+        return new Pty(80, 24, false, true);
+    }
+
+    /** A pseudo-terminal of the given size, cooked, with echo. */
+    static Pty pty(int columns, int rows) {
+        return new Pty(columns, rows, false, true);
     }
 
     static Stdio fd(int fd) {

@@ -87,6 +87,31 @@ public sealed interface SpawnAction {
         }
     }
 
+    /**
+     * setsid() for this run: the child leads a new session and process group. pidspawn's own
+     * action, as {@link Setpgid}, so that a pty child gets its session per run.
+     */
+    record Setsid() implements SpawnAction {
+        public String describe() {
+            return "setsid";
+        }
+    }
+
+    /** ioctl(fd, TIOCSCTTY, 0) for this run: the terminal at fd becomes the controlling one (after {@link Setsid}). */
+    record ControllingTerminal(int fd) implements SpawnAction {
+        public String describe() {
+            return "set controlling terminal fd " + fd + " (TIOCSCTTY)";
+        }
+    }
+
+    static SpawnAction setsid() {
+        return new Setsid();
+    }
+
+    static SpawnAction controllingTerminal(int fd) {
+        return new ControllingTerminal(fd);
+    }
+
     static SpawnAction setpgid(int pgid) {
         return new Setpgid(pgid);
     }
