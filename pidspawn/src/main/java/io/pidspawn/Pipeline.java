@@ -3,7 +3,6 @@ package io.pidspawn;
 import io.pidspawn.internal.linux.Libc;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Objects;
 import java.util.OptionalInt;
 
 /**
@@ -47,13 +46,12 @@ public final class Pipeline {
 
     /**
      * Starts every stage, the last one with {@code lastStdout} as its stdout ({@link Stdio#pipe()}
-     * to read it from the last Child, or a file, or inherit). If a stage cannot be started, the
+     * to read it from the last Child, or a file, or inherit; null: what its command says). If a stage cannot be started, the
      * stages already running are killed and reaped and the SpawnException names the stage.
      *
      * @return the children, first to last
      */
     public List<Child> start(Stdio lastStdout) throws SpawnException {
-        Objects.requireNonNull(lastStdout, "lastStdout");
         List<Child> started = new ArrayList<>(stages.size());
         int upstream = -1; // the read end of the pipe from the previous stage
         try {
@@ -70,7 +68,7 @@ public final class Pipeline {
                                 "pipe2 to stage " + (i + 1) + " of the pipeline", -1);
                     }
                     o = o.withStdout(Stdio.fd(p[1]));
-                } else {
+                } else if (lastStdout != null) {
                     o = o.withStdout(lastStdout);
                 }
                 try {
