@@ -100,6 +100,7 @@ public final class Child implements AutoCloseable {
     private final PipeEnd stdoutPipe;
     private final PipeEnd stderrPipe;
     private final ChildResources resources;
+    private final Terminal terminal; // the primary side of its pty, or null
     private final Path cgroup; // the cgroup directory the command started it in, or null
     private WritableByteChannel stdinChannel; // created on demand, guarded by this
     private ReadableByteChannel stdoutChannel;
@@ -109,16 +110,18 @@ public final class Child implements AutoCloseable {
     private InputStream stderr;
 
     Child(String program, ExitWatch watch, PipeEnd stdinPipe, PipeEnd stdoutPipe, PipeEnd stderrPipe, Path cgroup,
-          Throwable spawnSite, boolean killTreeOnClose) {
+          Throwable spawnSite, boolean killTreeOnClose, Terminal terminal) {
         this.program = program;
+        this.terminal = terminal;
         this.cgroup = cgroup;
         this.watch = watch;
         this.stdinPipe = stdinPipe;
         this.stdoutPipe = stdoutPipe;
         this.stderrPipe = stderrPipe;
         List<PipeEnd> pipes = new ArrayList<>(3);
-        for (PipeEnd p : new PipeEnd[] {stdinPipe, stdoutPipe, stderrPipe}) {
-            if (p != null) {
+        PipeEnd primary = terminal == null ? null : terminal.primary();
+        for (PipeEnd p : new PipeEnd[] {stdinPipe, stdoutPipe, stderrPipe, primary}) {
+            if (p != null && !pipes.contains(p)) {
                 pipes.add(p);
             }
         }
@@ -174,13 +177,31 @@ public final class Child implements AutoCloseable {
     }
 
     /**
-     * The child's stdout, when it is a {@link Stdio#pipe()}. Every call returns the same stream;
+     * The child's side of its pseudo-terminal, when one of its stdio fds is a {@link Stdio#pty()}:
+     * read what it shows, write what it reads, resize it.
+     *
+     * @return the terminal, the same one on every call
+     * @throws IllegalStateException if the child has no pty
+     */
+    public Terminal terminal() {
+        if (terminal == null) {
+            throw new IllegalStateException("pid " + pid() + " has no pty: spawn it with Stdio.pty() as stdin, stdout or stderr");
+        }
+        return terminal;
+    }
+
+    /**
+     * The child's stdout, when it is a {@link Stdio#pipe()} (or a {@link Stdio#pty()}: then
+     * {@link Terminal#inputStream()}). Every call returns the same stream;
      * it reads end of file once the child (and whatever inherited the pipe) has closed it.
      *
      * @return a stream reading the pipe
      * @throws IllegalStateException if the child's stdout is not a pipe
      */
     public synchronized InputStream stdout() {
+        if (terminal != null && stdoutPipe == terminal.primary()) {
+            return terminal.inputStream();
+        }
         if (stdout == null) {
             stdout = PipeChannels.inputStream(pipe(stdoutPipe, "stdout"), stdoutChannel());
         }
@@ -194,6 +215,9 @@ public final class Child implements AutoCloseable {
      * @throws IllegalStateException if the child's stderr is not a pipe
      */
     public synchronized InputStream stderr() {
+        if (terminal != null && stderrPipe == terminal.primary()) {
+            return terminal.inputStream();
+        }
         if (stderr == null) {
             stderr = PipeChannels.inputStream(pipe(stderrPipe, "stderr"), stderrChannel());
         }

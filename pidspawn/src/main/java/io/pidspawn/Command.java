@@ -461,6 +461,7 @@ public final class Command implements AutoCloseable {
             case Stdio.WriteTo _ when fd == 0 -> "a file to write";
             case Stdio.Pipe _ when fd > 2 -> "a pipe (pipes are for stdin, stdout and stderr; pass a pipe of your own with Stdio.fd)";
             case Stdio.MergeWithStdout _ when fd != 2 -> "merged with stdout (only stderr can be)";
+            case Stdio.Pty _ when fd > 2 -> "a pty (ptys are for stdin, stdout and stderr)";
             default -> null;
         };
         if (refusal != null) {

@@ -25,6 +25,8 @@ final class Launch implements AutoCloseable {
     private final String program;
     private final List<Integer> lent = new ArrayList<>(); // child ends and temporary copies: closed after the run
     private final PipeEnd[] parentEnds = new PipeEnd[3];
+    private Terminal terminal; // the spawn's pty, if one of its stdio fds asked for one
+    private int replica = -1; // the child's side of it, above the fds the child writes to
     private boolean handedOver;
 
     private Launch(Command command) {
@@ -47,7 +49,7 @@ final class Launch implements AutoCloseable {
         int builder = command.acquireBuilder();
         try (Launch launch = new Launch(command)) {
             List<SpawnAction> actions = launch.actions(o);
-            boolean setpgid = ownGroup && !command.setsGroup();
+            boolean setpgid = ownGroup && !command.setsGroup() && launch.terminal == null; // a pty child leads a session
             if (setpgid) {
                 actions.add(SpawnAction.setpgid(0));
             }
@@ -63,13 +65,13 @@ final class Launch implements AutoCloseable {
             launch.closeLent(); // the child has its copies; ours would keep its pipes from ever ending
             ExitWatch watch;
             try {
-                watch = ExitWatch.start(spawned, setpgid || command.leadsGroup());
+                watch = ExitWatch.start(spawned, setpgid || command.leadsGroup() || launch.terminal != null);
             } catch (ErrnoException e) {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
             }
             launch.handedOver = true;
             return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],
-                    command.cgroup(), site, command.killsTreeOnClose());
+                    command.cgroup(), site, command.killsTreeOnClose(), launch.terminal);
         } finally {
             command.releaseBuilder();
         }
@@ -118,6 +120,7 @@ final class Launch implements AutoCloseable {
                 case null -> { }
                 case Stdio.Inherit _ -> { }
                 case Stdio.Pipe _ -> actions.add(SpawnAction.dup2(pipe(fd), fd));
+                case Stdio.Pty p -> actions.add(SpawnAction.dup2(pty(fd, p), fd));
                 case Stdio.MergeWithStdout _ -> actions.add(SpawnAction.dup2(1, 2));
                 case Stdio.Fd(int parentFd) ->
                         actions.add(SpawnAction.dup2(o.stdio(fd) != null ? source(parentFd) : command.heldStdioFd(fd), fd));
@@ -125,6 +128,14 @@ final class Launch implements AutoCloseable {
                         actions.add(SpawnAction.open(fd, "/dev/null", fd == 0 ? Libc.O_RDONLY : Libc.O_WRONLY, 0));
                 default -> actions.add(openAction(fd, s));
             }
+        }
+        if (terminal != null) {
+            // setsid first, so that the replica becomes this new session's controlling terminal;
+            // a command that chose its session itself did so in the builder's steps already.
+            if (!command.setsGroup()) {
+                actions.addFirst(SpawnAction.setsid());
+            }
+            actions.add(SpawnAction.controllingTerminal(replica));
         }
         actions.addAll(command.fileActions());
         return actions;
@@ -154,6 +165,27 @@ final class Launch implements AutoCloseable {
             throw failure(e.errno(), e.getMessage());
         }
         return source(childEnd);
+    }
+
+    /**
+     * The spawn's pty, opened at the first stdio fd that asks: the primary goes to the Child (as
+     * its stdout stream when stdout is the pty, else stderr's); returns the replica to copy.
+     */
+    private int pty(int fd, Stdio.Pty p) throws SpawnException {
+        if (terminal == null) {
+            int[] peer = new int[1];
+            try {
+                terminal = Terminal.open(p, program, peer);
+            } catch (ErrnoException e) {
+                throw failure(e.errno(), e.getMessage());
+            }
+            lent.add(peer[0]);
+            replica = source(peer[0]);
+        }
+        if (fd == 1 || fd == 2 && parentEnds[1] != terminal.primary()) {
+            parentEnds[fd] = terminal.primary();
+        }
+        return replica;
     }
 
     /**
@@ -187,6 +219,9 @@ final class Launch implements AutoCloseable {
     public void close() {
         closeLent();
         if (!handedOver) {
+            if (terminal != null) {
+                terminal.primary().close();
+            }
             for (PipeEnd p : parentEnds) {
                 if (p != null) {
                     p.close();

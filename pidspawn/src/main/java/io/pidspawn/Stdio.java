@@ -50,6 +50,67 @@ public sealed interface Stdio {
     record MergeWithStdout() implements Stdio {}
 
     /**
+     * A new pseudo-terminal per spawn, the child's controlling terminal: every one of stdin,
+     * stdout and stderr given a Pty shares the one terminal of the spawn, the child leads a new
+     * session (setsid, then TIOCSCTTY on the replica, as spawn steps), and this process keeps the
+     * primary side as {@link Child#terminal()}. The window is {@code columns} x {@code rows};
+     * cooked mode with echo is the terminal's default, {@link #inRawMode()} is cfmakeraw(3)'s mode.
+     * The first fd's Pty decides the settings.
+     *
+     * @param columns the window's width, 1 to 65535
+     * @param rows the window's height, 1 to 65535
+     * @param raw whether the terminal starts in raw mode
+     * @param echo whether the terminal echoes what it reads
+     */
+    record Pty(int columns, int rows, boolean raw, boolean echo) implements Stdio {
+        /**
+         * Checks the size.
+         *
+         * @throws IllegalArgumentException if a dimension is out of range
+         */
+        public Pty {
+            checkSize(columns, rows);
+        }
+
+        static void checkSize(int columns, int rows) {
+            if (columns < 1 || columns > 65535 || rows < 1 || rows > 65535) {
+                throw new IllegalArgumentException("terminal size " + columns + "x" + rows
+                        + ": columns and rows must be 1 to 65535");
+            }
+        }
+
+        /**
+         * The same terminal with another window size.
+         *
+         * @param columns the window's width, 1 to 65535
+         * @param rows the window's height, 1 to 65535
+         * @return a new Pty
+         */
+        public Pty withSize(int columns, int rows) {
+            return new Pty(columns, rows, raw, echo);
+        }
+
+        /**
+         * Raw mode: no line editing, no signals from keys, no echo, no output processing (cfmakeraw).
+         *
+         * @return a new Pty
+         */
+        public Pty inRawMode() {
+            return new Pty(columns, rows, true, false);
+        }
+
+        /**
+         * With echo (the default in cooked mode) or without.
+         *
+         * @param on whether to echo
+         * @return a new Pty
+         */
+        public Pty withEcho(boolean on) {
+            return new Pty(columns, rows, raw, on);
+        }
+    }
+
+    /**
      * A fd of this process; the child gets a copy, so the caller may close theirs once the command is built.
      *
      * @param fd the fd number in this process, 0 or more
@@ -135,6 +196,27 @@ public sealed interface Stdio {
      */
     static Stdio mergeWithStdout() {
         return new MergeWithStdout();
+    }
+
+    /**
+     * A pseudo-terminal of 80 columns by 24 rows, cooked, with echo.
+     *
+     * @return a {@link Pty}
+     */
+    static Pty pty() {
+        return new Pty(80, 24, false, true);
+    }
+
+    /**
+     * A pseudo-terminal of the given size, cooked, with echo.
+     *
+     * @param columns the window's width, 1 to 65535
+     * @param rows the window's height, 1 to 65535
+     * @return a {@link Pty}
+     * @throws IllegalArgumentException if a dimension is out of range
+     */
+    static Pty pty(int columns, int rows) {
+        return new Pty(columns, rows, false, true);
     }
 
     /**

@@ -145,6 +145,46 @@ public sealed interface SpawnAction {
     }
 
     /**
+     * setsid() for this run: the child leads a new session and process group. pidspawn's own
+     * action, as {@link Setpgid}, so that a pty child gets its session per run.
+     */
+    record Setsid() implements SpawnAction {
+        public String describe() {
+            return "setsid";
+        }
+    }
+
+    /**
+     * ioctl(fd, TIOCSCTTY, 0) for this run: the terminal at fd becomes the controlling one (after {@link Setsid}).
+     *
+     * @param fd the terminal's fd in the child
+     */
+    record ControllingTerminal(int fd) implements SpawnAction {
+        public String describe() {
+            return "set controlling terminal fd " + fd + " (TIOCSCTTY)";
+        }
+    }
+
+    /**
+     * setsid() for this run: see {@link Setsid}.
+     *
+     * @return the action
+     */
+    static SpawnAction setsid() {
+        return new Setsid();
+    }
+
+    /**
+     * TIOCSCTTY on fd for this run: see {@link ControllingTerminal}.
+     *
+     * @param fd the terminal's fd in the child
+     * @return the action
+     */
+    static SpawnAction controllingTerminal(int fd) {
+        return new ControllingTerminal(fd);
+    }
+
+    /**
      * setpgid(0, pgid): see {@link Setpgid}.
      *
      * @param pgid the group to join, or 0 for a group of its own

@@ -33,6 +33,9 @@ public final class Libc {
     public static final int F_DUPFD_CLOEXEC = 1030, F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4;
     public static final int F_SETPIPE_SZ = 1031, F_GETPIPE_SZ = 1032;
     public static final long FIONREAD = 0x541B; // asm-generic/ioctls.h: bytes waiting to be read
+    // asm-generic/ioctls.h: terminals; TIOCGPTPEER since 4.13
+    public static final long TCGETS = 0x5401, TCSETS = 0x5402, TIOCGWINSZ = 0x5413, TIOCSWINSZ = 0x5414;
+    public static final long TIOCGPTN = 0x80045430L, TIOCSPTLCK = 0x40045431L, TIOCGPTPEER = 0x5441;
     public static final int FD_CLOEXEC = 1;
     public static final int MFD_CLOEXEC = 1, MFD_ALLOW_SEALING = 2;
     public static final int SEEK_SET = 0; // unistd.h

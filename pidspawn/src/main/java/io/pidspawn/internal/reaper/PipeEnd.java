@@ -23,12 +23,14 @@ public final class PipeEnd implements Reaper.Watch {
     private final FdHandle fd;
     private final String name;
     private final long token;
+    private final boolean terminal; // a pty's primary: EIO once every replica is closed means end of file
     private volatile boolean registered;
     private volatile IntConsumer handler;
 
-    private PipeEnd(int fd, String name) {
+    private PipeEnd(int fd, String name, boolean terminal) {
         this.fd = new FdHandle(fd, this::deregisterAndClose);
         this.name = name;
+        this.terminal = terminal;
         this.token = Reaper.get().newToken();
     }
 
@@ -37,13 +39,26 @@ public final class PipeEnd implements Reaper.Watch {
      * end's open file only: the child's end stays blocking). On failure the fd is closed.
      */
     public static PipeEnd take(int fd, String name) throws ErrnoException {
+        return take(fd, name, false);
+    }
+
+    /**
+     * As {@link #take}, for the primary side of a pty: reads return end of file (0) where the
+     * kernel says EIO, which it does once no process holds the replica and the output it left
+     * has been read.
+     */
+    public static PipeEnd takeTerminal(int fd, String name) throws ErrnoException {
+        return take(fd, name, true);
+    }
+
+    private static PipeEnd take(int fd, String name, boolean terminal) throws ErrnoException {
         int flags = Libc.fcntl(fd, Libc.F_GETFL, 0);
         int r = flags < 0 ? flags : Libc.fcntl(fd, Libc.F_SETFL, flags | Libc.O_NONBLOCK);
         if (r < 0) {
             Libc.close(fd);
             throw new ErrnoException("fcntl", -r, "O_NONBLOCK on the " + name + " pipe");
         }
-        return new PipeEnd(LongLivedFds.move(fd), name);
+        return new PipeEnd(LongLivedFds.move(fd), name, terminal);
     }
 
     /** What messages call it: {@code stdout of pid 1234}. */
@@ -57,10 +72,19 @@ public final class PipeEnd implements Reaper.Watch {
             return -Errno.EBADF;
         }
         try {
-            return Libc.readNonBlocking(fd.fd(), into, offset, len);
+            return endOfFile(Libc.readNonBlocking(fd.fd(), into, offset, len));
         } finally {
             fd.release();
         }
+    }
+
+    private long endOfFile(long n) {
+        return terminal && n == -Errno.EIO ? 0 : n;
+    }
+
+    /** The fd number while open, else -1: borrowed, for a caller's own ioctls. */
+    public int fdNumber() {
+        return fd.isClosed() ? -1 : fd.fd();
     }
 
     /** How many bytes the pipe holds now (FIONREAD); 0 once it is closed. */
@@ -101,7 +125,7 @@ public final class PipeEnd implements Reaper.Watch {
             return -Errno.EBADF;
         }
         try {
-            return Libc.read(fd.fd(), buf, len);
+            return endOfFile(Libc.read(fd.fd(), buf, len));
         } finally {
             fd.release();
         }

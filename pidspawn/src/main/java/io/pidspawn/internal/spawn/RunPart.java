@@ -85,6 +85,11 @@ final class RunPart {
                     c.that(x.pgid() >= 0, "process group " + x.pgid());
                     ops.add(SpawnStep.SETPGID.code(), x.pgid(), 0, 0, null, 0, 0, a.describe());
                 }
+                case SpawnAction.Setsid _ -> ops.add(SpawnStep.SETSID.code(), 0, 0, 0, null, 0, 0, a.describe());
+                case SpawnAction.ControllingTerminal x -> {
+                    c.fd(x.fd());
+                    ops.add(SpawnStep.SETCTTY.code(), x.fd(), 0, 0, null, 0, 0, a.describe());
+                }
             }
         }
         return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()), args.ownCgroup());

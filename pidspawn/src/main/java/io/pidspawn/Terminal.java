@@ -1,0 +1,259 @@
+package io.pidspawn;
+
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.reaper.PipeChannels;
+import io.pidspawn.internal.reaper.PipeEnd;
+import java.io.FilterOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * This process's side of a child's pseudo-terminal ({@link Stdio#pty()}): the primary end of the
+ * pair whose replica the child has as its controlling terminal. What the child writes to the
+ * terminal is read from {@link #inputStream()}; what is written to {@link #outputStream()} is
+ * what the child reads, as if typed, line discipline and all (in cooked mode {@code \003} is
+ * Ctrl-C and sends SIGINT to the foreground group, {@code \004} at the start of a line is end
+ * of file).
+ *
+ * <pre>{@code
+ * try (Child c = Command.builder("python3", "-i").build()
+ *         .spawn(SpawnOverrides.none().withStdin(Stdio.pty()).withStdout(Stdio.pty()).withStderr(Stdio.pty()))) {
+ *     c.terminal().outputStream().write("print(6*7)\n\004".getBytes());
+ *     String screen = new String(c.terminal().inputStream().readAllBytes());
+ * }
+ * }</pre>
+ *
+ * Reading ends (end of stream, never an error) once the child and everything that inherited the
+ * replica have closed it; what they wrote before is read first. The Child owns the primary: it is
+ * closed with the Child, and its streams are then closed too. Closing {@link #outputStream()}
+ * does not close the terminal (the child would lose its output too): send {@link #EOF} instead.
+ */
+public final class Terminal {
+    /** The byte that, written at the start of a line in cooked mode, makes the child's read return end of file. */
+    public static final byte EOF = 4;
+
+    private static final int TERMIOS_SIZE = 36; // asm-generic/termbits.h: 4 flag words, c_line, c_cc[19]
+    private static final int ICRNL = 0400, IXON = 02000, IGNBRK = 01, BRKINT = 02, PARMRK = 010, ISTRIP = 040,
+            INLCR = 0100, IGNCR = 0200, OPOST = 01, CSIZE = 060, CS8 = 060, PARENB = 0400,
+            ISIG = 01, ICANON = 02, ECHO = 010, ECHONL = 0100, IEXTEN = 0100000;
+
+    private final PipeEnd primary;
+    private final String name;
+    private ReadableByteChannel reads; // created on demand, guarded by this
+    private WritableByteChannel writes;
+    private InputStream in;
+    private OutputStream out;
+
+    private Terminal(PipeEnd primary, String name) {
+        this.primary = primary;
+        this.name = name;
+    }
+
+    /**
+     * Opens a new pty as {@code pty} asks: {@code [primary, replica]} as a Terminal and the
+     * replica's fd (close-on-exec, which the spawn dup2s onto the child's fds). On failure
+     * nothing is left open.
+     */
+    static Terminal open(Stdio.Pty pty, String program, int[] replica) throws ErrnoException {
+        int ptmx = Libc.openat(Libc.AT_FDCWD, "/dev/ptmx", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        if (ptmx < 0) {
+            throw new ErrnoException("open", -ptmx, "/dev/ptmx for the pty of " + program);
+        }
+        int peer = -1;
+        boolean taken = false;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment n = a.allocate(ValueLayout.JAVA_INT);
+            check(Libc.ioctl(ptmx, Libc.TIOCSPTLCK, n), "TIOCSPTLCK (unlockpt)"); // n is 0: unlock
+            check(Libc.ioctl(ptmx, Libc.TIOCGPTN, n), "TIOCGPTN (ptsname)");
+            String name = "/dev/pts/" + n.get(ValueLayout.JAVA_INT, 0);
+            // TIOCGPTPEER opens the replica through the primary, so no other pts mount can be
+            // confused for ours (4.13); its int argument is the open flags, passed as the pointer.
+            peer = Libc.ioctl(ptmx, Libc.TIOCGPTPEER,
+                    MemorySegment.ofAddress(Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC));
+            if (peer < 0) {
+                peer = Libc.openat(Libc.AT_FDCWD, name, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+            }
+            check(peer, "open " + name);
+            setSize(ptmx, pty.columns(), pty.rows(), a);
+            if (pty.raw() || !pty.echo()) {
+                MemorySegment t = a.allocate(TERMIOS_SIZE);
+                check(Libc.ioctl(peer, Libc.TCGETS, t), "TCGETS");
+                int iflag = t.get(ValueLayout.JAVA_INT, 0), oflag = t.get(ValueLayout.JAVA_INT, 4);
+                int cflag = t.get(ValueLayout.JAVA_INT, 8), lflag = t.get(ValueLayout.JAVA_INT, 12);
+                if (pty.raw()) { // as cfmakeraw(3)
+                    iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
+                    oflag &= ~OPOST;
+                    lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
+                    cflag = (cflag & ~(CSIZE | PARENB)) | CS8;
+                }
+                if (!pty.echo()) {
+                    lflag &= ~ECHO;
+                }
+                t.set(ValueLayout.JAVA_INT, 0, iflag);
+                t.set(ValueLayout.JAVA_INT, 4, oflag);
+                t.set(ValueLayout.JAVA_INT, 8, cflag);
+                t.set(ValueLayout.JAVA_INT, 12, lflag);
+                check(Libc.ioctl(peer, Libc.TCSETS, t), "TCSETS");
+            }
+            taken = true; // takeTerminal owns ptmx from here, and closes it if it fails
+            Terminal t = new Terminal(PipeEnd.takeTerminal(ptmx, "pty " + name + " of " + program), name);
+            replica[0] = peer;
+            return t;
+        } catch (ErrnoException | RuntimeException e) {
+            if (peer >= 0) {
+                Libc.close(peer);
+            }
+            if (!taken) {
+                Libc.close(ptmx);
+            }
+            throw e;
+        }
+    }
+
+    private static void check(int r, String what) throws ErrnoException {
+        if (r < 0) {
+            throw new ErrnoException("ioctl", -r, what + " on a new pty");
+        }
+    }
+
+    private static void setSize(int fd, int columns, int rows, Arena a) throws ErrnoException {
+        MemorySegment ws = a.allocate(8); // struct winsize: ws_row, ws_col, ws_xpixel, ws_ypixel
+        ws.set(ValueLayout.JAVA_SHORT, 0, (short) rows);
+        ws.set(ValueLayout.JAVA_SHORT, 2, (short) columns);
+        check(Libc.ioctl(fd, Libc.TIOCSWINSZ, ws), "TIOCSWINSZ");
+    }
+
+    /**
+     * The replica's name as the child sees it: {@code /dev/pts/3}.
+     *
+     * @return the device path
+     */
+    public String name() {
+        return name;
+    }
+
+    /**
+     * Sets the window size (TIOCSWINSZ); the kernel sends SIGWINCH to the terminal's foreground
+     * process group when it changes.
+     *
+     * @param columns the new width, 1 to 65535
+     * @param rows the new height, 1 to 65535
+     * @throws ErrnoException if the ioctl fails
+     * @throws IllegalArgumentException if a size is not 1 to 65535
+     * @throws IllegalStateException if the terminal is closed
+     */
+    public void resize(int columns, int rows) throws ErrnoException {
+        Stdio.Pty.checkSize(columns, rows);
+        int fd = fd();
+        try (Arena a = Arena.ofConfined()) {
+            setSize(fd, columns, rows, a);
+        }
+    }
+
+    /**
+     * The window size (TIOCGWINSZ).
+     *
+     * @return {@code {columns, rows}}
+     * @throws ErrnoException if the ioctl fails
+     */
+    public int[] size() throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment ws = a.allocate(8);
+            int r = Libc.ioctl(fd(), Libc.TIOCGWINSZ, ws);
+            if (r < 0) {
+                throw new ErrnoException("ioctl", -r, "TIOCGWINSZ on " + name);
+            }
+            return new int[] {Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 2)),
+                    Short.toUnsignedInt(ws.get(ValueLayout.JAVA_SHORT, 0))};
+        }
+    }
+
+    /**
+     * The primary's fd, borrowed: it is non-blocking, owned by the Child and closed with it. For
+     * ioctls of your own (termios); reading it yourself races the streams.
+     *
+     * @return the fd number
+     * @throws IllegalStateException if the terminal is closed
+     */
+    public int fd() {
+        int fd = primary.fdNumber();
+        if (fd < 0) {
+            throw new IllegalStateException(name + " is closed");
+        }
+        return fd;
+    }
+
+    /**
+     * What the child writes to the terminal, CR/LF as the terminal made them; end of stream once every writer closed it.
+     *
+     * @return the stream, the same one on every call
+     */
+    public synchronized InputStream inputStream() {
+        if (in == null) {
+            in = PipeChannels.inputStream(primary, readChannel());
+        }
+        return in;
+    }
+
+    /**
+     * What the child reads from the terminal. Its close() flushes and leaves the terminal open.
+     *
+     * @return the stream, the same one on every call
+     */
+    public synchronized OutputStream outputStream() {
+        if (out == null) {
+            out = new FilterOutputStream(Channels.newOutputStream(writeChannel())) {
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    out.write(b, off, len);
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+        }
+        return out;
+    }
+
+    /**
+     * {@link #inputStream()} as a channel (the same primary).
+     *
+     * @return the channel, the same one on every call
+     */
+    public synchronized ReadableByteChannel readChannel() {
+        if (reads == null) {
+            reads = PipeChannels.source(primary, this);
+        }
+        return reads;
+    }
+
+    /**
+     * {@link #outputStream()} as a channel; closing it closes the terminal.
+     *
+     * @return the channel, the same one on every call
+     */
+    public synchronized WritableByteChannel writeChannel() {
+        if (writes == null) {
+            writes = PipeChannels.sink(primary, this);
+        }
+        return writes;
+    }
+
+    PipeEnd primary() {
+        return primary;
+    }
+
+    @Override
+    public String toString() {
+        return "Terminal[" + name + "]";
+    }
+}
