@@ -271,6 +271,49 @@ public final class Child implements AutoCloseable {
         return p;
     }
 
+    /**
+     * Hands the piped stdout and stderr to {@code listener} as they arrive, on the library's
+     * callback thread ({@code pidspawn-exit}, shared by every child: keep the listener quick, or
+     * give an executor). See {@link #onOutput(OutputListener, Executor)}.
+     */
+    public CompletableFuture<Void> onOutput(OutputListener listener) {
+        return onOutput(listener, io.pidspawn.internal.reaper.ExitDispatcher.executor());
+    }
+
+    /**
+     * Hands the piped stdout and stderr (whichever are {@link Stdio#pipe()}s) to {@code listener}
+     * as they arrive, without a thread per child: the reaper reads, and the listener runs on
+     * {@code executor}, one call at a time for this child, chunks in the order they were read
+     * (stdout and stderr interleaved as they came, each tagged). The pipe is read again only
+     * once the listener returned, so a slow listener slows the child down rather than this
+     * process buffering its output. Do not read {@link #stdout()} or {@link #stderr()} as well.
+     *
+     * @return completes once both streams have ended and the listener's {@code onEnd} returned;
+     *     fails with what a read or the listener threw
+     * @throws IllegalStateException if neither stdout nor stderr is a pipe
+     */
+    public CompletableFuture<Void> onOutput(OutputListener listener, java.util.concurrent.Executor executor) {
+        java.util.Objects.requireNonNull(listener, "listener");
+        java.util.Objects.requireNonNull(executor, "executor");
+        if (stdoutPipe == null && stderrPipe == null) {
+            throw new IllegalStateException("pid " + pid() + " has neither stdout nor stderr as a pipe: spawn it with "
+                    + "stdout(Stdio.pipe()) to stream its output");
+        }
+        StdStream[] tags = StdStream.values();
+        return io.pidspawn.internal.reaper.Relay.start(new PipeEnd[] {stdoutPipe, stderrPipe},
+                new io.pidspawn.internal.reaper.Relay.Sink() {
+                    @Override
+                    public void chunk(int pipe, byte[] bytes) {
+                        listener.onChunk(tags[pipe], bytes);
+                    }
+
+                    @Override
+                    public void end(int pipe) {
+                        listener.onEnd(tags[pipe]);
+                    }
+                }, executor);
+    }
+
     // ---- signals ----
 
     /**
