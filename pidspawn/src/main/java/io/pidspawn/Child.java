@@ -274,7 +274,10 @@ public final class Child implements AutoCloseable {
     /**
      * Hands the piped stdout and stderr to {@code listener} as they arrive, on the library's
      * callback thread ({@code pidspawn-exit}, shared by every child: keep the listener quick, or
-     * give an executor). See {@link #onOutput(OutputListener, Executor)}.
+     * give an executor). See {@link #onOutput(OutputListener, java.util.concurrent.Executor)}.
+     *
+     * @param listener receives the chunks
+     * @return completes once both streams have ended and the listener's {@code onEnd} returned
      */
     public CompletableFuture<Void> onOutput(OutputListener listener) {
         return onOutput(listener, io.pidspawn.internal.reaper.ExitDispatcher.executor());
@@ -288,6 +291,8 @@ public final class Child implements AutoCloseable {
      * once the listener returned, so a slow listener slows the child down rather than this
      * process buffering its output. Do not read {@link #stdout()} or {@link #stderr()} as well.
      *
+     * @param listener receives the chunks
+     * @param executor runs the listener
      * @return completes once both streams have ended and the listener's {@code onEnd} returned;
      *     fails with what a read or the listener threw
      * @throws IllegalStateException if neither stdout nor stderr is a pipe

@@ -24,6 +24,12 @@ public final class LineListener implements OutputListener {
     /** Receives one line (without its terminator) or one piece of a long line. */
     @FunctionalInterface
     public interface Lines {
+        /**
+         * One line or piece.
+         *
+         * @param stream which output it came from
+         * @param line the text, without its line terminator
+         */
         void line(StdStream stream, String line);
     }
 
@@ -45,11 +51,26 @@ public final class LineListener implements OutputListener {
         }
     }
 
-    /** UTF-8 lines of at most {@value #DEFAULT_MAX_LENGTH} chars. */
+    /**
+     * UTF-8 lines of at most {@value #DEFAULT_MAX_LENGTH} chars.
+     *
+     * @param lines receives each line
+     * @return the listener, for {@link Child#onOutput}
+     */
     public static LineListener of(Lines lines) {
         return new LineListener(StandardCharsets.UTF_8, DEFAULT_MAX_LENGTH, lines);
     }
 
+    /**
+     * Lines in {@code charset} (malformed input replaced, never thrown), a line longer than
+     * {@code maxLength} chars delivered in pieces of that length.
+     *
+     * @param charset the output's encoding
+     * @param maxLength the longest line delivered whole, 1 or more
+     * @param lines receives each line or piece
+     * @return the listener, for {@link Child#onOutput}
+     * @throws IllegalArgumentException if {@code maxLength} is not positive
+     */
     public static LineListener of(Charset charset, int maxLength, Lines lines) {
         return new LineListener(charset, maxLength, lines);
     }

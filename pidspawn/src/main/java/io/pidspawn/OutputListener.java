@@ -8,9 +8,18 @@ package io.pidspawn;
  * pipes are closed and the future of {@link Child#onOutput} fails with it.
  */
 public interface OutputListener {
-    /** A chunk as read from the pipe (at most 64 KiB); the array is the listener's to keep. */
+    /**
+     * A chunk as read from the pipe (at most 64 KiB); the array is the listener's to keep.
+     *
+     * @param stream which output it came from
+     * @param bytes the bytes read, never empty
+     */
     void onChunk(StdStream stream, byte[] bytes);
 
-    /** The stream reached its end (every process holding the pipe closed it); after its last chunk. */
+    /**
+     * The stream reached its end (every process holding the pipe closed it); after its last chunk.
+     *
+     * @param stream which output ended
+     */
     default void onEnd(StdStream stream) {}
 }

@@ -32,12 +32,14 @@ public final class Relay {
     private final Sink sink;
     private final Serial serial;
     private final AtomicInteger open = new AtomicInteger();
+    private final boolean[] ended; // reaper thread only: the pipe's end was handed to the sink
     private final CompletableFuture<Void> done = new CompletableFuture<>();
 
     private Relay(PipeEnd[] pipes, Sink sink, Executor executor) {
         this.pipes = pipes;
         this.sink = sink;
         this.serial = new Serial(executor);
+        this.ended = new boolean[pipes.length];
     }
 
     /**
@@ -67,6 +69,9 @@ public final class Relay {
     /** On the reaper thread: one read, then the chunk goes to the sink, or the pipe is watched again. */
     private void read(int which) {
         PipeEnd pipe = pipes[which];
+        if (ended[which]) {
+            return; // closing the pipe at its end wakes its last handler once more: the end is told once
+        }
         if (done.isDone()) {
             pipe.close();
             return;
@@ -83,6 +88,7 @@ public final class Relay {
         } else if (n == -Errno.EAGAIN || n == -Errno.EINTR) {
             arm(which);
         } else if (n == 0 || n == -Errno.EBADF && pipe.isClosed()) {
+            ended[which] = true;
             pipe.close();
             serial.execute(() -> {
                 if (deliver(() -> sink.end(which)) && open.decrementAndGet() == 0) {
