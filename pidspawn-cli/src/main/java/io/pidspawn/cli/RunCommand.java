@@ -69,7 +69,8 @@ final class RunCommand implements Callable<Integer> {
             "or a copy of pidspawn's own fd M (repeatable)."})
     List<String> fds = new ArrayList<>();
 
-    @Option(names = "--inherit-fds", description = "Keep every fd pidspawn has open without close-on-exec.")
+    @Option(names = "--inherit-fds", description = {"Pass the child every fd pidspawn was started with (its caller's,",
+            "without close-on-exec), as timeout(1) and env(1) do; never the JVM's own."})
     boolean inheritFds;
 
     @Option(names = "--setsid", description = "Start a new session.")
@@ -299,7 +300,7 @@ final class RunCommand implements Callable<Integer> {
         for (String spec : fds) {
             mapFd(b, spec);
         }
-        flag(b, KEY_INHERIT_FDS, inheritFds);
+        inheritCallerFds(b);
         flag(b, "setsid", setsid);
         flag(b, "no-new-privs", noNewPrivs);
         string(b, "pgid", pgid == null ? null : pgid.toString());
@@ -337,6 +338,27 @@ final class RunCommand implements Callable<Integer> {
         io.pidspawn.Sandbox s = sandbox.sandbox();
         if (s != null) {
             s.configure(b);
+        }
+    }
+
+    /**
+     * --inherit-fds: bin/pidspawn lists the fds its caller gave it (pidspawn.cli.callerFds); each
+     * one above 2 that no --fd names is passed on under its own number. Without that list (Main run
+     * by hand), every fd without close-on-exec is kept, the JVM's own included.
+     */
+    private void inheritCallerFds(int b) throws ErrnoException {
+        if (!inheritFds) {
+            return;
+        }
+        String listed = System.getProperty("pidspawn.cli.callerFds");
+        if (listed == null) {
+            flag(b, KEY_INHERIT_FDS, true);
+            return;
+        }
+        for (String n : listed.split(",")) {
+            if (!n.isEmpty() && Integer.parseInt(n) > 2 && fds.stream().noneMatch(f -> f.startsWith(n + "="))) {
+                mapFd(b, n + "=&" + n);
+            }
         }
     }
 
