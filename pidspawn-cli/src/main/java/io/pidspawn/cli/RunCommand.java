@@ -128,7 +128,8 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SandboxOptions sandbox = new SandboxOptions();
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = "Send --signal after DURATION (e.g. 10s, 500ms, 2m) and exit 124.")
+    @Option(names = "--timeout", paramLabel = "DURATION", description = {"Send --signal after DURATION (e.g. 10s, 500ms, 2m) to the program's process group",
+            "(it leads one of its own, as under timeout(1)) and exit 124."})
     String timeout;
 
     @Option(names = "--kill-after", paramLabel = "DURATION", description = "With --timeout: send SIGKILL this long after the first signal.")
@@ -196,7 +197,7 @@ final class RunCommand implements Callable<Integer> {
             builder = -1;
             closeOpened();
             forwarder.childStarted(child.pidfd());
-            Waited w = waitFor(child, limit, grace, sig);
+            Waited w = waitFor(child, limit, grace, sig, pgid == null || pgid == 0);
             forwarder.childReaped();
             PidfdSpawn.close(child.pidfd());
             long lifetime = System.nanoTime() - started;
@@ -303,7 +304,9 @@ final class RunCommand implements Callable<Integer> {
         inheritCallerFds(b);
         flag(b, "setsid", setsid);
         flag(b, "no-new-privs", noNewPrivs);
-        string(b, "pgid", pgid == null ? null : pgid.toString());
+        // With --timeout the child leads a process group of its own, as timeout(1) makes one, so that
+        // the timeout's signals end everything it started but what left the group (setsid).
+        string(b, "pgid", pgid != null ? pgid.toString() : timeout != null && !setsid ? "0" : null);
         if (ctty) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, 0);
         }
@@ -427,14 +430,14 @@ final class RunCommand implements Callable<Integer> {
     private record Waited(ExitStatus status, boolean timedOut, boolean killed, long userMicros, long systemMicros) {}
 
     /** Waits, enforcing --timeout as timeout(1) does, and reaps with the kernel's rusage. */
-    private static Waited waitFor(Spawned child, Duration limit, Duration grace, int sig) throws ErrnoException {
+    private static Waited waitFor(Spawned child, Duration limit, Duration grace, int sig, boolean leadsGroup) throws ErrnoException {
         boolean timedOut = false;
         boolean killed = false;
         if (limit != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(limit))) {
             timedOut = true;
-            sendQuietly(child, sig);
+            sendQuietly(child, sig, leadsGroup);
             if (grace != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(grace))) {
-                sendQuietly(child, 9);
+                sendQuietly(child, 9, leadsGroup);
                 killed = true;
             }
         }
@@ -462,7 +465,15 @@ final class RunCommand implements Callable<Integer> {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, d.toMillis()));
     }
 
-    private static void sendQuietly(Spawned child, int sig) {
+    /**
+     * The timeout's signal: to the child's process group when it leads one (its pid names the
+     * group until it is reaped, so no other group can be hit), then to the child itself through
+     * its pidfd, in case it left the group.
+     */
+    private static void sendQuietly(Spawned child, int sig, boolean leadsGroup) {
+        if (leadsGroup) {
+            Libc.kill(-child.pid(), sig); // ESRCH: the group is gone already
+        }
         try {
             PidfdSpawn.pidfd_send_signal(child.pidfd(), sig, 0);
         } catch (ErrnoException exited) {
