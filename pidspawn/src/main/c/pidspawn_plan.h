@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PS_ABI_VERSION 5
+#define PS_ABI_VERSION 6
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -50,7 +50,8 @@
 #define PS_STEP_MOUNT_PROPAGATION 40 /* mount(NULL, "/", NULL, flags, NULL): MS_REC|MS_PRIVATE, _SLAVE or _SHARED */
 /* 50-54: containment and lifetime */
 #define PS_STEP_CGROUP_JOIN 50  /* write(fd, "0", 1): fd is a cgroup v1 cgroup.procs; "0" names the writer */
-#define PS_STEP_MAX         50
+#define PS_STEP_TCSETPGRP   55  /* tcsetpgrp(fd, getpgrp()): the child's group gets the terminal */
+#define PS_STEP_MAX         55
 
 /* Which op list a failure came from. */
 #define PS_LIST_NONE 0          /* no op: clone or exec */

@@ -257,6 +257,13 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		r = move_kept(k, op->newfd);
 		if (r < 0)
 			return r;
+		/*
+		 * Close the target first, as POSIX says: with the fd table full the
+		 * open then takes its number, and a device that allows one open at
+		 * a time can be reopened onto the same fd.
+		 */
+		if (op->fd != op->newfd)
+			sys1(__NR_close, op->newfd);
 		r = sys4(__NR_openat, op->fd, op->arg, op->flags, op->arg2);
 		if (r < 0 || r == op->newfd)
 			return r;
@@ -294,6 +301,11 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		return sys2(__NR_setpgid, 0, op->fd);
 	case PS_STEP_SETCTTY:
 		return sys3(__NR_ioctl, op->fd, TIOCSCTTY, 0);
+	case PS_STEP_TCSETPGRP: {
+		/* Every signal is still blocked here, so no SIGTTOU stops a background child. */
+		int pgrp = (int)sys1(__NR_getpgid, 0);
+		return sys3(__NR_ioctl, op->fd, TIOCSPGRP, &pgrp);
+	}
 	case PS_STEP_SETRLIMIT:
 		return sys4(__NR_prlimit64, 0, op->fd, op->arg, 0);
 	case PS_STEP_UMASK:

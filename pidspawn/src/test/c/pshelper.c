@@ -442,6 +442,9 @@ static int run(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
+		/* What the kernel gave a program started without arguments (argc 0 becomes 1, argv[0] ""). */
+		printf("argc %d argv0 [%s]\n", argc, argc > 0 ? argv[0] : "(none)");
+		fflush(stdout);
 		fprintf(stderr, "usage: pshelper COMMAND [ARGS] [';' COMMAND [ARGS]]...\n");
 		return 98;
 	}

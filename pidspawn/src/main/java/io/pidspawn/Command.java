@@ -459,7 +459,8 @@ public final class Command implements AutoCloseable {
     // ---- validation shared with SpawnOverrides ----
 
     static void checkEnvName(String name) {
-        if (name == null || name.isEmpty() || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
+        // The empty name is a name: "=value" reaches the child, as the JDK passes it.
+        if (name == null || name.indexOf('=') >= 0 || name.indexOf('\0') >= 0) {
             throw new IllegalArgumentException("not an environment variable name: \"" + name + "\"");
         }
     }

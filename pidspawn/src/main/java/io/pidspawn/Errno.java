@@ -47,6 +47,8 @@ public final class Errno {
     public static final int EISDIR = 21;
     /** errno 22, described by the C library as "Invalid argument". */
     public static final int EINVAL = 22;
+    /** errno 23, described by the C library as "Too many open files in system". */
+    public static final int ENFILE = 23;
     /** errno 24, described by the C library as "Too many open files". */
     public static final int EMFILE = 24;
     /** errno 25, described by the C library as "Inappropriate ioctl for device". */

@@ -66,7 +66,9 @@ public enum SpawnStep {
     /** Mount propagation in a new mount namespace, made private (or slave, shared) before anything else. */
     MOUNT_PROPAGATION(40, "mount propagation"),
     /** Joining the child's cgroup v1 hierarchies (cgroup v2 needs no step: the clone puts it there). */
-    CGROUP_JOIN(50, "join cgroup");
+    CGROUP_JOIN(50, "join cgroup"),
+    /** A run's tcsetpgrp action: the child's process group becomes the terminal's foreground group. */
+    TCSETPGRP(55, "tcsetpgrp");
 
     private final int code;
     private final String label;

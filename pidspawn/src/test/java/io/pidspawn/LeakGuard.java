@@ -24,6 +24,8 @@ public final class LeakGuard implements BeforeAllCallback, AfterAllCallback {
             new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress()).close();
             // Likewise the reaper's epoll fd and eventfd, opened by the first Child.
             io.pidspawn.internal.reaper.Reaper.get();
+            // And the fds posix_spawn keeps in reserve for a full fd table.
+            io.pidspawn.internal.spawn.FdReserve.fill();
         } catch (java.io.IOException e) {
             throw new ExceptionInInitializerError(e);
         }

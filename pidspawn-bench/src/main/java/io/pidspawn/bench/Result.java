@@ -34,7 +34,8 @@ public record Result(String name, String description, String rate, String ratioO
         out.println();
         out.println("== " + name + ": " + description);
         out.printf("%-26s %11s %11s %12s %13s%n", "contender", "median µs", "p99 µs", rate, "parent CPU µs");
-        contenders.forEach((c, s) -> out.printf("%-26s %11.1f %11.1f %12.1f %13.1f%s%n", c, s.medianUs(), s.p99Us(), s.perS(), s.parentCpuUs(),
+        contenders.forEach((c, s) -> out.printf("%-26s %11.1f %11.1f %12.1f %13s%s%n", c, s.medianUs(), s.p99Us(), s.perS(),
+                s.parentCpuUs() > 0 ? String.format("%.1f", s.parentCpuUs()) : "-",
                 s.extra().isEmpty() ? "" : "   " + s.extra()));
         ratios.forEach((r, v) -> out.printf("ratio %-40s %.3f%n", r + " (" + ratioOf + ")", v));
         checks.forEach(c -> out.println("target " + c));

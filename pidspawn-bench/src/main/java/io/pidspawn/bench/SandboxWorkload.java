@@ -101,7 +101,7 @@ final class SandboxWorkload implements Workload {
             long[] s = samples.get(way).clone();
             Arrays.sort(s);
             stats.put(way, new Stats(s[s.length / 2] / 1e3, s[(int) Math.ceil(0.99 * s.length) - 1] / 1e3,
-                    s.length / (elapsed.get(way) / 1e9), s.length));
+                    s.length / (elapsed.get(way) / 1e9), s.length, 0, Map.of()));
         }
         double vsUnconfined = stats.get("sandboxed").medianUs() / stats.get("unconfined").medianUs();
         double vsBwrap = stats.get("sandboxed").medianUs() / stats.get("bwrap").medianUs();

@@ -41,7 +41,8 @@ import picocli.CommandLine.Parameters;
                 "  line, a program not found) and error says why. stdout and stderr hold what",
                 "  the job wrote, or with --output the names of the files it went to.",
                 "The summary: {\"summary\": {\"total\", \"ok\", \"failed\", \"timed_out\", \"errors\",",
-                "           \"duration_ms\"}}",
+                "           \"duration_ms\", \"interrupted\"}}",
+                "  interrupted is there, true, only when a signal or a reader gone stopped the batch.",
                 ""},
         footer = {"",
                 "Each job leads a process group of its own: a job that times out is killed",
@@ -59,7 +60,7 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn batch -j 16 --timeout 30s jobs.jsonl > results.jsonl",
                 "  echo '{\"argv\": [\"make\", \"-C\", \"lib\"], \"timeout\": \"5m\"}' | pidspawn batch",
                 "  find . -name '*.c' | jq -Rc '{argv: [\"cc\", \"-c\", .]}' | pidspawn batch -j 8",
-                "  pidspawn batch --output logs jobs.jsonl | jq -c 'select(.exit != 0)'",
+                "  pidspawn batch --output logs jobs.jsonl | jq -c 'select(.argv and .exit != 0)'",
                 "  pidspawn batch jobs.jsonl | jq -r 'select(.summary) | .summary.failed'"})
 final class BatchCommand implements Callable<Integer> {
     @Option(names = {"-j", "--jobs"}, paramLabel = "N", description = "How many jobs run at once (default: the number of cores, ${DEFAULT-VALUE}).")
@@ -135,6 +136,10 @@ final class BatchCommand implements Callable<Integer> {
     private static BufferedReader open(String file) {
         if (file.equals("-")) {
             return new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+        }
+        Path path = Path.of(file);
+        if (Files.isDirectory(path)) {
+            throw new IllegalArgumentException(file + ": cannot read the jobs: is a directory");
         }
         try {
             // A reader that replaces malformed UTF-8, as for stdin: a bad line fails alone, as JSON.

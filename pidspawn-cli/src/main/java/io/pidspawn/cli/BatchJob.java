@@ -28,7 +28,13 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
      * @throws IllegalArgumentException saying what is wrong with the line
      */
     static BatchJob parse(String line, Duration defaultTimeout) {
-        if (!(Json.parse(line) instanceof Map<?, ?> job)) {
+        Object parsed;
+        try {
+            parsed = Json.parse(line);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getMessage().replaceFirst("^invalid JSON ", ""), e);
+        }
+        if (!(parsed instanceof Map<?, ?> job)) {
             throw new IllegalArgumentException("a job is a JSON object, such as {\"argv\": [\"make\", \"all\"]}");
         }
         for (Object key : job.keySet()) {

@@ -23,7 +23,9 @@ public final class Main {
         cli.setExitCodeExceptionMapper(t -> 125);
         cli.setParameterExceptionHandler((ex, a) -> {
             ex.getCommandLine().getErr().println("pidspawn: " + ex.getMessage());
-            ex.getCommandLine().usage(ex.getCommandLine().getErr());
+            // The one thing that is wrong and where to read more, as coreutils does; not the whole usage.
+            CommandLine c = ex.getCommandLine();
+            c.getErr().println("Try '" + c.getCommandSpec().qualifiedName() + " --help' for more information.");
             return 125;
         });
         return cli.execute(args);

@@ -33,18 +33,20 @@ import picocli.CommandLine.Parameters;
 @Command(name = "run", sortOptions = false, mixinStandardHelpOptions = true,
         description = {"Run PROG with ARGS through a pidfd_spawn builder, passing stdio through, and exit with its status.",
                 "Every builder key is an option named after it."},
-        footer = {"", "Exit status: the program's own; 128+N if signal N killed it; 124 if --timeout expired;",
+        footer = {"", "Exit status: the program's own; 128+N if signal N killed it; 124 if --timeout expired,",
+                "but 137 if SIGKILL was sent (--signal KILL or --kill-after), as timeout(1) does;",
                 "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
                 "(the error is on stderr, naming the step and errno).",
                 "", "Examples:",
                 "  pidspawn run -- ls -l /",
                 "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
                 "  pidspawn run --clear-env --env PATH=/usr/bin --search -- env",
-                "  pidspawn run --fd 3=/tmp/log:a --fd 4=&1 -- sh -c 'echo to-log >&3; echo to-stdout >&4'",
+                "  pidspawn run --fd 3=/tmp/log:a --fd '4=&1' -- sh -c 'echo a >&3; echo b >&4'",
                 "  pidspawn run --timeout 2s --kill-after 1s --json -- sleep 10",
+                "  pidspawn run --json --json-file /tmp/result.json -- echo hi",
                 "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
-                "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal,abstract-unix -- make test",
-                "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$'"})
+                "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal -- make test",
+                "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$$$'"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--cwd", paramLabel = "DIR", description = {"Working directory of the program.",
             "Also its PWD, unless --env, --unset or --clear-env decide PWD."})
@@ -85,7 +87,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--sigdefault", paramLabel = "SIG,...", description = "Signals reset to their default action.")
     String sigdefault;
 
-    @Option(names = "--rlimit", paramLabel = "NAME=SOFT[:HARD]", description = "A resource limit, such as NOFILE=1024 (repeatable).")
+    @Option(names = "--rlimit", paramLabel = "NAME=SOFT[:HARD]", description = {"A resource limit, such as NOFILE=1024 (repeatable).",
+            "NAME=SOFT sets the hard limit to SOFT too, as ulimit does; NAME=SOFT:HARD sets both."})
     List<String> rlimits = new ArrayList<>();
 
     @Option(names = "--umask", paramLabel = "OOO", description = "The file mode creation mask, in octal.")
@@ -133,14 +136,20 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--signal", paramLabel = "SIG", defaultValue = "TERM", description = "The signal --timeout sends (default: ${DEFAULT-VALUE}).")
     String timeoutSignal;
 
-    @Option(names = "--json", arity = "0..1", paramLabel = "FILE", fallbackValue = "-",
-            description = "Write a JSON result (pid, status, durations, resource usage) to FILE, or stderr.")
-    String json;
+    @Option(names = "--json", description = {"Print a JSON result (pid, status, timings, resource usage) to stderr.",
+            "wall_ms is the child's lifetime from the spawn call to its reaping; spawn_us is the spawn call alone."})
+    boolean json;
+
+    @Option(names = "--json-file", paramLabel = "FILE", description = "Write the --json result to FILE instead (implies --json).")
+    Path jsonFile;
 
     @Parameters(arity = "1..*", paramLabel = "PROG ARGS", description = "The program and its arguments.")
     List<String> command;
 
     private final List<Integer> openedFds = new ArrayList<>();
+
+    /** Set when PROG had no {@code #!} and no binary format: /bin/sh runs it, as execvp does. */
+    private boolean viaShell;
 
     @Override
     public Integer call() {
@@ -151,13 +160,36 @@ final class RunCommand implements Callable<Integer> {
             if (limit != null && limit.isZero()) {
                 limit = null; // as timeout(1): a duration of 0 disables the timeout
             }
+            if (killAfter != null && timeout == null) {
+                throw new IllegalArgumentException("--kill-after " + killAfter + ": needs --timeout");
+            }
             Duration grace = killAfter == null ? null : Durations.parse("--kill-after", killAfter);
+            if (command.get(0).isEmpty()) {
+                System.err.println("pidspawn: '': No such file or directory"); // as env(1) and execvp say it
+                return 127;
+            }
             int sig = signal("--signal", timeoutSignal);
             builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
             configure(builder);
             SignalForwarder forwarder = new SignalForwarder();
             long beforeSpawn = System.nanoTime();
-            Spawned child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            started = beforeSpawn;
+            Spawned child;
+            try {
+                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            } catch (SpawnException e) {
+                if (e.step() != SpawnStep.EXEC || e.errno() != Errno.ENOEXEC || !command.get(0).contains("/") || viaShell) {
+                    throw e;
+                }
+                // execvp's rule, which env(1) and timeout(1) follow: a file the kernel cannot exec is a shell script
+                PidfdSpawn.close(builder);
+                builder = -1;
+                closeOpened();
+                viaShell = true;
+                builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+                configure(builder);
+                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+            }
             long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
@@ -166,14 +198,14 @@ final class RunCommand implements Callable<Integer> {
             Waited w = waitFor(child, limit, grace, sig);
             forwarder.childReaped();
             PidfdSpawn.close(child.pidfd());
-            int code = w.timedOut && !w.killed ? 124 : w.status.shellCode();
-            report(child.pid(), w, spawnNanos, System.nanoTime() - started, code, null);
-            return code;
+            long lifetime = System.nanoTime() - started;
+            // timeout(1) exits 124 on expiry, but the SIGKILL it sends its process group kills it too: 137
+            int code = w.timedOut ? (w.killed ? 137 : 124) : w.status.shellCode();
+            return report(child.pid(), w, spawnNanos, lifetime, code, null) ? code : 125;
         } catch (ErrnoException e) {
             System.err.println("pidspawn: " + e.getMessage());
             int code = exitCodeFor(e);
-            report(-1, null, 0, System.nanoTime() - started, code, e.getMessage());
-            return code;
+            return report(-1, null, 0, 0, code, e.getMessage()) ? code : 125;
         } catch (IllegalArgumentException e) {
             System.err.println("pidspawn: " + e.getMessage());
             return 125;
@@ -236,8 +268,15 @@ final class RunCommand implements Callable<Integer> {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_ENV_UNSET, name, 0);
         }
         String prog = command.get(0);
-        if (prog.contains("/")) {
-            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, prog, AT_FDCWD);
+        List<String> argv = command;
+        if (viaShell) {
+            argv = new ArrayList<>(command);
+            argv.add(0, "sh");
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, "/bin/sh", AT_FDCWD);
+        } else if (prog.contains("/")) {
+            // A relative PROG is found in --cwd, as env -C finds it: the directory changes before exec.
+            String path = cwd != null && !prog.startsWith("/") ? cwd.resolve(prog).toString() : prog;
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);
         } else if (search) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
         } else {
@@ -248,7 +287,7 @@ final class RunCommand implements Callable<Integer> {
             }
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, prog, 0);
         }
-        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(command), 0);
+        PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(argv), 0);
         if (cwd != null) {
             String dir = cwd.toAbsolutePath().normalize().toString();
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_CWD, dir, 0);
@@ -274,7 +313,11 @@ final class RunCommand implements Callable<Integer> {
             if (eq <= 0) {
                 throw new IllegalArgumentException("--rlimit " + r + ": expected NAME=SOFT[:HARD]");
             }
-            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, "rlimit." + r.substring(0, eq), r.substring(eq + 1), 0);
+            String limits = r.substring(eq + 1);
+            if (!limits.contains(":")) {
+                limits = limits + ":" + limits; // as ulimit: one value is both limits
+            }
+            PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_STRING, "rlimit." + r.substring(0, eq), limits, 0);
         }
         string(b, "umask", umask);
         string(b, "namespaces", unshare); // before the ids: inside a new user namespace they need no privilege
@@ -389,7 +432,7 @@ final class RunCommand implements Callable<Integer> {
                     : ExitStatus.killed(value, code == Libc.CLD_DUMPED);
             long user = usage.get(ValueLayout.JAVA_LONG, 0) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 8);
             long system = usage.get(ValueLayout.JAVA_LONG, 16) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 24);
-            return new Waited(status, timedOut, killed && status.signal() == 9, user, system);
+            return new Waited(status, timedOut, killed || (timedOut && sig == 9), user, system);
         }
     }
 
@@ -405,9 +448,10 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    private void report(int pid, Waited w, long spawnNanos, long wallNanos, int exitCode, String error) {
-        if (json == null) {
-            return;
+    /** Prints the --json result; false if its file could not be written (said on stderr). */
+    private boolean report(int pid, Waited w, long spawnNanos, long wallNanos, int exitCode, String error) {
+        if (!json && jsonFile == null) {
+            return true;
         }
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("argv", command);
@@ -424,15 +468,27 @@ final class RunCommand implements Callable<Integer> {
         // No max RSS: a CLONE_VM child's ru_maxrss includes the whole JVM's, which it shared until exec.
         r.put("error", error);
         String line = Json.write(r);
-        if (json.equals("-")) {
+        if (jsonFile == null) {
             System.err.println(line);
-        } else {
-            try {
-                Files.writeString(Path.of(json), line + "\n", StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                System.err.println("pidspawn: --json " + json + ": " + e.getMessage());
-            }
+            return true;
         }
+        try {
+            Files.writeString(jsonFile, line + "\n", StandardCharsets.UTF_8);
+            return true;
+        } catch (IOException e) {
+            System.err.println("pidspawn: --json-file " + jsonFile + ": " + reason(e));
+            return false;
+        }
+    }
+
+    /** The strerror-like reason of a failed file write, as coreutils prints it. */
+    static String reason(IOException e) {
+        return switch (e) {
+            case java.nio.file.NoSuchFileException x -> "No such file or directory";
+            case java.nio.file.AccessDeniedException x -> "Permission denied";
+            case java.nio.file.FileSystemException x when x.getReason() != null -> x.getReason();
+            default -> String.valueOf(e.getMessage());
+        };
     }
 
     /** coreutils env/timeout conventions: 127 not found, 126 cannot execute, 125 our own failure. */

@@ -133,7 +133,7 @@ class RunOptionsTest {
     @Test
     void jsonResultDescribesTheRun() throws Exception {
         Path file = tmp.resolve("result.json");
-        Cli.Result r = Cli.run("run", "--json=" + file, "--timeout", "200ms", "--", Helper.path(), "sleep", "5");
+        Cli.Result r = Cli.run("run", "--json-file", file.toString(), "--timeout", "200ms", "--", Helper.path(), "sleep", "5");
         assertThat(r.exit()).isEqualTo(124);
         @SuppressWarnings("unchecked")
         Map<String, Object> json = (Map<String, Object>) Json.parse(Files.readString(file));

@@ -125,8 +125,8 @@ public final class PidspawnProcessBuilder {
 
     /**
      * The child's environment, a mutable copy of this process's made at the first call. As the
-     * JDK's, it refuses null, names with {@code =} or NUL and values with NUL; it also refuses
-     * the empty name, which the JDK accepts.
+     * JDK's, it refuses null, names with {@code =} or NUL and values with NUL, and accepts the
+     * empty name (the child gets {@code =value}).
      *
      * @return the environment map, the same one on every call
      */
@@ -135,6 +135,20 @@ public final class PidspawnProcessBuilder {
             environment = new CheckedEnvironment();
         }
         return environment;
+    }
+
+    /**
+     * The environment from {@code NAME=value} strings, as {@link Runtime#exec(String[], String[])}
+     * takes it: each is cut at a NUL, split at its first {@code =} (so {@code =X=1} is the empty
+     * name with value {@code X=1}), a later one of the same name wins, and one without {@code =}
+     * is ignored. Null leaves this process's environment.
+     *
+     * @param envp the environment strings, or null
+     * @return this builder
+     */
+    PidspawnProcessBuilder environment(String[] envp) {
+        environment = envp == null ? null : CheckedEnvironment.ofEnvp(envp);
+        return this;
     }
 
     /**

@@ -21,6 +21,10 @@ final class ProgramLookup {
 
     /** @param base the directory the child starts in, absolute */
     static Path find(String program, Path base) throws ErrnoException {
+        if (program.isEmpty()) {
+            // execvp("") is ENOENT; searching would find each PATH directory itself (EACCES)
+            throw new ErrnoException("exec", Errno.ENOENT, "empty program name");
+        }
         if (program.indexOf('/') >= 0) {
             return base.resolve(program);
         }

@@ -12,6 +12,9 @@
  *         new PidspawnProcessBuilder("head", "-3")));
  * }</pre>
  *
+ * <p>{@link io.pidspawn.compat.PidspawnRuntime} has {@code Runtime.exec}'s six forms (a command
+ * string split at whitespace, or an array; envp strings; a directory).
+ *
  * <p>{@link io.pidspawn.compat.PidspawnProcessBuilder} takes the JDK's {@code Redirect}s and
  * starts {@link io.pidspawn.compat.PidspawnProcess}es, which behave as the JDK's: the same exit
  * values (128 + N for a child killed by signal N), the same exceptions and messages for the same
@@ -29,7 +32,11 @@
  * <li><b>Where the program is looked up.</b> The same rules, but applied in this process just
  *     before the spawn rather than by the child after its {@code chdir}; the file found is then
  *     opened and executed as found. An empty or relative {@code PATH} entry still means the
- *     child's directory, as in the JDK.
+ *     child's directory, as in the JDK. The builder pins the file before the child exists, so
+ *     no other file of that name can run in its place. A {@code #!} script is exec'd by its
+ *     absolute real path (its interpreter opens it by name), so its {@code $0} is that path,
+ *     where the JDK's is the path as searched ({@code dir1/prog} for the PATH entry
+ *     {@code dir1}, {@code ./rel.sh} for {@code ./rel.sh}): not done yet.
  * <li><b>Failure causes.</b> The message of the IOException and of its cause are the JDK's; the
  *     cause's own cause is pidspawn's {@link io.pidspawn.SpawnException} or
  *     {@link io.pidspawn.ErrnoException}, naming the step that failed (open, chdir, exec...).
@@ -41,7 +48,8 @@
  * <li><b>Environment.</b> Without {@code environment()}, the child gets this process's
  *     environment as Java sees it ({@link System#getenv()}, read at startup); variables native
  *     code set later with setenv(3) are not passed, where the JDK passes the C library's current
- *     environment. The empty variable name is refused with IllegalArgumentException.
+ *     environment. {@code environment()} and {@link io.pidspawn.compat.PidspawnRuntime}'s envp
+ *     give the child what they hold, the empty name ({@code =value}) included, as the JDK's do.
  * <li><b>Supervision and signals.</b> One library thread reaps every child as it exits; there is
  *     no thread per process. {@code destroy()} and {@code destroyForcibly()} signal through the
  *     child's pidfd, so they can never reach a process that reused the pid.

@@ -110,6 +110,21 @@ public final class FileActions {
     }
 
     /**
+     * Make the child's process group the foreground group of the terminal open at {@code tcfd},
+     * as tcsetpgrp(tcfd, getpgrp()) in the child (glibc's addtcsetpgrp_np). It runs in order with
+     * the other actions, after POSIX_SPAWN_SETSID and SETPGROUP, with every signal blocked.
+     *
+     * @param tcfd the terminal's fd in the child
+     * @return these file actions
+     * @throws ErrnoException EBADF if the fd is negative or not below RLIMIT_NOFILE
+     */
+    public FileActions addtcsetpgrp_np(int tcfd) throws ErrnoException {
+        checkFd("posix_spawn_file_actions_addtcsetpgrp_np", tcfd);
+        actions.add(new SpawnAction.Tcsetpgrp(tcfd));
+        return this;
+    }
+
+    /**
      * Close every fd from {@code lowfildes} up, as if by closefrom() (glibc's addclosefrom_np).
      *
      * @param lowfildes the lowest fd to close
@@ -120,6 +135,10 @@ public final class FileActions {
         checkFd("posix_spawn_file_actions_addclosefrom", lowfildes);
         actions.add(new SpawnAction.CloseRange(lowfildes, -1, 0));
         return this;
+    }
+
+    boolean changesDirectory() {
+        return actions.stream().anyMatch(a -> a instanceof SpawnAction.Chdir || a instanceof SpawnAction.Fchdir);
     }
 
     List<SpawnAction> actions() {

@@ -5,10 +5,11 @@ import static io.pidspawn.uapi.PidfdSpawn.*;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.spawn.FdReserve;
+import io.pidspawn.internal.spawn.Registry;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -23,22 +24,21 @@ import java.util.Map;
  *         List.of("grep", "-r", "TODO", "."), List.of("PATH=/usr/bin:/bin"));
  * }</pre>
  *
- * <h2>Where POSIX and the builder differ, and what this layer does</h2>
+ * <h2>What this layer does on top of the builder</h2>
  * <ul>
  * <li>The child inherits every fd the caller has open without close-on-exec (the builder closes
  *     them by default; here inherit-fds is set).</li>
  * <li>The child's signal mask is the calling thread's, unless POSIX_SPAWN_SETSIGMASK gives one
  *     (the builder starts programs with an empty mask). Signals the caller ignores stay ignored
  *     unless POSIX_SPAWN_SETSIGDEF lists them; handled ones are reset by exec.</li>
- * <li>A failure anywhere, in the parent or in the child before exec, is thrown as the errno
- *     posix_spawn would return, and no child is left. Success returns the pid and, beyond POSIX,
- *     a pidfd the caller must close.</li>
- * <li>Limits of the builder apply: at most 256 file actions (E2BIG); environment entries must be
- *     {@code NAME=value} with a non-empty name (EINVAL). A relative {@code path} is resolved
- *     against the caller's working directory when posix_spawn is called, even when a file
- *     action changes directory (glibc resolves it in the child, after the actions). posix_spawnp
- *     skips empty and relative PATH entries, where glibc would search the working directory.</li>
+ * <li>argv and envp reach exec as given (order, duplicates, an empty argv, which the kernel
+ *     turns into argc 1 with argv[0] ""), and any number of file actions is taken: the
+ *     builder's 256 per run is the UAPI's limit, not posix_spawn's.</li>
+ * <li>With the fd table full, a spawn borrows the few fds it needs from a reserve this layer
+ *     holds, so it succeeds where glibc's does.</li>
  * </ul>
+ * The differences from glibc that remain, and why, are listed in the
+ * {@linkplain io.pidspawn.posix package documentation}.
  */
 public final class PosixSpawn {
     private PosixSpawn() {}
@@ -79,6 +79,39 @@ public final class PosixSpawn {
     }
 
     /**
+     * pidfd_spawn() (glibc 2.39): as posix_spawn, returning only the child's pidfd (close-on-exec),
+     * which the caller waits on and closes.
+     *
+     * @param path the executable's path
+     * @param fileActions may be null (no actions)
+     * @param attr may be null (no flags)
+     * @param argv the argument vector, argv[0] included
+     * @param envp the environment, {@code NAME=value} strings
+     * @return the child's pidfd
+     * @throws ErrnoException with the errno posix_spawn would return
+     */
+    public static int pidfd_spawn(String path, FileActions fileActions, SpawnAttributes attr, List<String> argv,
+                                  List<String> envp) throws ErrnoException {
+        return posix_spawn(path, fileActions, attr, argv, envp).pidfd();
+    }
+
+    /**
+     * pidfd_spawnp() (glibc 2.39): as posix_spawnp, returning only the child's pidfd.
+     *
+     * @param file the executable: a path, or a name searched for in PATH
+     * @param fileActions may be null (no actions)
+     * @param attr may be null (no flags)
+     * @param argv the argument vector, argv[0] included
+     * @param envp the environment, {@code NAME=value} strings
+     * @return the child's pidfd
+     * @throws ErrnoException with the errno posix_spawnp would return
+     */
+    public static int pidfd_spawnp(String file, FileActions fileActions, SpawnAttributes attr, List<String> argv,
+                                   List<String> envp) throws ErrnoException {
+        return posix_spawnp(file, fileActions, attr, argv, envp).pidfd();
+    }
+
+    /**
      * posix_spawnp with the environment as a map, in iteration order.
      *
      * @param file the executable: a path, or a name searched for in PATH
@@ -100,6 +133,28 @@ public final class PosixSpawn {
         if (path == null || path.isEmpty()) {
             throw new ErrnoException("posix_spawn", Errno.ENOENT, "empty path");
         }
+        FdReserve.fill();
+        try {
+            return spawnOnce(path, search, fileActions, attr, argv, envp);
+        } catch (ErrnoException e) {
+            if (e.errno() != Errno.EMFILE) {
+                throw e;
+            }
+            // The fd table is full: glibc's posix_spawn needs no fd, this one needs a few for
+            // the spawn's duration. Lend it the reserve, and take it back after.
+            synchronized (FdReserve.class) {
+                FdReserve.lend();
+                try {
+                    return spawnOnce(path, search, fileActions, attr, argv, envp);
+                } finally {
+                    FdReserve.fill();
+                }
+            }
+        }
+    }
+
+    private static Spawned spawnOnce(String path, boolean search, FileActions fileActions, SpawnAttributes attr,
+                                     List<String> argv, List<String> envp) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
         try {
             if (search) {
@@ -109,20 +164,26 @@ public final class PosixSpawn {
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH,
                         callerPath != null ? callerPath : "/usr/local/bin:/usr/bin:/bin", 0);
                 pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
+            } else if (!path.startsWith("/") && fileActions != null && fileActions.changesDirectory()) {
+                Registry.execInChild(b, path); // relative to where the actions lead, as in glibc
             } else {
                 pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, path, AT_FDCWD);
             }
-            pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ARGV, nulList(argv), 0);
-            pidfd_config(b, PIDFD_CONFIG_SET_BINARY, KEY_ENV, nulList(envp), 0);
             pidfd_config(b, PIDFD_CONFIG_SET_FLAG, KEY_INHERIT_FDS, (String) null, 0);
             configure(b, attr == null ? new SpawnAttributes() : attr);
-            return pidfd_spawn_run(b, RunArgs.none().withActions(fileActions == null ? List.of() : fileActions.actions()));
+            // argv and envp go to exec as given: order, duplicates and an empty argv included.
+            RunArgs run = new RunArgs(List.copyOf(argv), List.copyOf(envp),
+                    fileActions == null ? List.of() : fileActions.actions());
+            return Registry.runUnlimited(b, run);
         } finally {
             PidfdSpawn.close(b);
         }
     }
 
     private static void configure(int b, SpawnAttributes attr) throws ErrnoException {
+        if (attr.has(SpawnAttributes.POSIX_SPAWN_SETCGROUP)) {
+            pidfd_config(b, PIDFD_CONFIG_SET_FD, "cgroup", (String) null, attr.cgroup);
+        }
         if (attr.has(SpawnAttributes.POSIX_SPAWN_SETSID)) {
             pidfd_config(b, PIDFD_CONFIG_SET_FLAG, "setsid", (String) null, 0);
         }
@@ -162,13 +223,5 @@ public final class PosixSpawn {
             }
         }
         return s.toString();
-    }
-
-    private static byte[] nulList(List<String> items) {
-        StringBuilder s = new StringBuilder();
-        for (String i : items) {
-            s.append(i).append('\0');
-        }
-        return s.toString().getBytes(StandardCharsets.UTF_8);
     }
 }

@@ -15,7 +15,7 @@ import io.pidspawn.ErrnoException;
  * }</pre>
  */
 public final class SpawnAttributes {
-    // spawn.h (glibc values)
+    // spawn.h (glibc values; SETCGROUP since glibc 2.39)
     /** The child's effective ids become its real ones. */
     public static final short POSIX_SPAWN_RESETIDS = 0x01;
     /** The child joins the process group of {@link #setpgroup}. */
@@ -30,8 +30,13 @@ public final class SpawnAttributes {
     public static final short POSIX_SPAWN_SETSCHEDULER = 0x20;
     /** The child starts a new session (POSIX.1-2024). */
     public static final short POSIX_SPAWN_SETSID = 0x80;
+    /** The child starts in the cgroup of {@link #setcgroup_np} (glibc 2.39). */
+    public static final short POSIX_SPAWN_SETCGROUP = 0x100;
+    /** Accepted and without effect, as in glibc, whose posix_spawn always starts the child vfork-style. */
+    public static final short POSIX_SPAWN_USEVFORK = 0x40;
     private static final short ALL = POSIX_SPAWN_RESETIDS | POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF
-            | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSID;
+            | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSCHEDPARAM | POSIX_SPAWN_SETSCHEDULER | POSIX_SPAWN_SETSID
+            | POSIX_SPAWN_USEVFORK | POSIX_SPAWN_SETCGROUP;
 
     // sched.h
     /** The default time-sharing policy. */
@@ -54,6 +59,7 @@ public final class SpawnAttributes {
     long sigdefault;
     int schedpolicy = SCHED_OTHER;
     int schedpriority;
+    int cgroup;
 
     /**
      * Sets the flags; an unknown bit is EINVAL, as posix_spawnattr_setflags says.
@@ -140,12 +146,79 @@ public final class SpawnAttributes {
     }
 
     /**
+     * With POSIX_SPAWN_SETCGROUP: the child starts in the cgroup v2 directory open at
+     * {@code cgroupFd} (clone3 CLONE_INTO_CGROUP, Linux 5.7), as glibc 2.39's
+     * posix_spawnattr_setcgroup_np. The fd is only borrowed, and must stay open until the spawn.
+     *
+     * @param cgroupFd an fd of the cgroup v2 directory
+     * @return these attributes
+     */
+    public SpawnAttributes setcgroup_np(int cgroupFd) {
+        cgroup = cgroupFd;
+        return this;
+    }
+
+    /**
      * The flags, as posix_spawnattr_getflags.
      *
      * @return the POSIX_SPAWN_* bits set
      */
     public short getflags() {
         return flags;
+    }
+
+    /**
+     * The process group of {@link #setpgroup}, as posix_spawnattr_getpgroup.
+     *
+     * @return the process group id, 0 for a group of its own
+     */
+    public int getpgroup() {
+        return pgroup;
+    }
+
+    /**
+     * The signal mask of {@link #setsigmask}, as posix_spawnattr_getsigmask.
+     *
+     * @return the mask, bit {@code n - 1} for signal {@code n}
+     */
+    public long getsigmask() {
+        return sigmask;
+    }
+
+    /**
+     * The signals {@link #setsigdefault} resets, as posix_spawnattr_getsigdefault.
+     *
+     * @return the set, bit {@code n - 1} for signal {@code n}
+     */
+    public long getsigdefault() {
+        return sigdefault;
+    }
+
+    /**
+     * The scheduling policy of {@link #setschedpolicy}, as posix_spawnattr_getschedpolicy.
+     *
+     * @return a SCHED_* policy
+     */
+    public int getschedpolicy() {
+        return schedpolicy;
+    }
+
+    /**
+     * The scheduling priority of {@link #setschedparam}, as posix_spawnattr_getschedparam.
+     *
+     * @return the priority
+     */
+    public int getschedparam() {
+        return schedpriority;
+    }
+
+    /**
+     * The cgroup fd of {@link #setcgroup_np}, as glibc 2.39's posix_spawnattr_getcgroup_np.
+     *
+     * @return the fd, 0 if none was set
+     */
+    public int getcgroup_np() {
+        return cgroup;
     }
 
     boolean has(short flag) {

@@ -1,6 +1,8 @@
 /**
- * posix_spawn(3) and posix_spawnp(3) with their file actions and attributes, implemented on the
- * pidfd_spawn builder, for code ported from C or written against POSIX.
+ * posix_spawn(3) and posix_spawnp(3) with glibc's extensions ({@link io.pidspawn.posix.PosixSpawn},
+ * {@link io.pidspawn.posix.FileActions}, {@link io.pidspawn.posix.SpawnAttributes}), built on the
+ * pidfd_spawn builder. For the same inputs they return the errno glibc's return and the child
+ * sees what glibc's child sees; the tests run each case through both, glibc called through FFM.
  *
  * <pre>{@code
  * FileActions fa = new FileActions()
@@ -13,8 +15,34 @@
  * PidfdSpawn.close(child.pidfd());
  * }</pre>
  *
- * <p>{@link io.pidspawn.posix.PosixSpawn} lists where POSIX and the builder differ and what this
- * layer does about it. Beyond POSIX, a spawn returns a pidfd the caller must close, and a failure
- * in the child before exec is reported as posix_spawn's errno, with no child left.
+ * <h2>Differences from glibc that remain</h2>
+ * <ul>
+ * <li><b>A pidfd besides the pid.</b> Success returns a {@link io.pidspawn.uapi.Spawned} whose
+ *     pidfd the caller must close; glibc's posix_spawn holds no fd for the child. The pidfd is
+ *     how pidspawn names a process without a pid-reuse race, and the builder's run creates it
+ *     with the child (clone3 CLONE_PIDFD); {@code pidfd_spawn} returns only it, as glibc 2.39's.</li>
+ * <li><b>fds the library keeps.</b> While a spawn runs, the builder, the pinned executable and
+ *     its directory are open above fd 1023; a file action that names one of them is EBADF, as
+ *     for any fd the caller never opened. Other fds the library keeps for its lifetime (pidfds of
+ *     supervised children, the reaper's epoll and eventfd, posix_spawn's reserve of four fds on
+ *     /dev/null) are open in the process, also above 1023 and close-on-exec, and an action
+ *     naming one gets it, as glibc's posix_spawn gives any open fd. They cannot be hidden from a
+ *     caller who names them: they are fds of this process like any other.</li>
+ * <li><b>Where a program is resolved.</b> An absolute {@code path}, or a relative one with no
+ *     chdir or fchdir action, is opened by this process before the child exists and pinned (the
+ *     child execs that very file, or the spawn fails with ESTALE if it was replaced): the same
+ *     file glibc's child would find, without its race. A relative {@code path} with such an
+ *     action is resolved in the child after the actions, as glibc does, and is not pinned.
+ *     posix_spawnp searches in this process and skips empty and relative PATH entries, where
+ *     glibc's would search the child's working directory: not done yet.</li>
+ * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
+ *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
+ * <li><b>A full fd table.</b> A spawn needs a few fds while it runs (the builder, the pinned
+ *     executable) and keeps one (the pidfd); with none free it borrows them from the reserve,
+ *     which the first posix_spawn of the JVM takes. That first one, made with no fd free, fails
+ *     with EMFILE (and the next call, with fds free, works); glibc's needs none.</li>
+ * <li><b>envp entries</b> need an {@code =} (EINVAL otherwise; the empty name, {@code =value},
+ *     is accepted); glibc passes any string.</li>
+ * </ul>
  */
 package io.pidspawn.posix;

@@ -59,7 +59,7 @@ import java.util.List;
  *     through the fd; {@code #!} scripts by their absolute path, so the interpreter can open them.</td></tr>
  * <tr><td>{@value #KEY_SEARCH}</td><td>SET_STRING (a name without a slash)</td><td>the program,
  *     found as execvp finds it, once, now: the first entry of the search PATH holding a file the
- *     caller may execute (entries holding one it may not are skipped; if only such were found,
+ *     caller may execute (entries holding one it may not, or a directory, are skipped; if only such were found,
  *     EACCES; unlike execvp, empty and relative entries are skipped, so nothing in the working
  *     directory is run by accident). The search PATH is {@value #KEY_SEARCH_PATH} if set, else the child's PATH, else
  *     this process's, else {@code /usr/local/bin:/usr/bin:/bin}. When the file found changes, the

@@ -134,6 +134,17 @@ public sealed interface SpawnAction {
     }
 
     /**
+     * tcsetpgrp(fd, getpgrp()): the child's process group becomes the foreground group of the terminal at fd.
+     *
+     * @param fd the terminal's fd in the child
+     */
+    record Tcsetpgrp(int fd) implements SpawnAction {
+        public String describe() {
+            return "tcsetpgrp fd " + fd;
+        }
+    }
+
+    /**
      * setpgid(0, pgid): see {@link Setpgid}.
      *
      * @param pgid the group to join, or 0 for a group of its own

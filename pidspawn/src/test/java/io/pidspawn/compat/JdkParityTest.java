@@ -16,9 +16,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.TreeMap;
@@ -214,7 +216,64 @@ class JdkParityTest {
                 new Case("bad environment value", "Invalid environment variable value", (s, d) -> {
                     s.builder(H).environment().put("A", "a\0b");
                     return null;
-                }));
+                }),
+                new Case("empty program name", "error: 2 (No such file or directory)", (s, d) -> finish(s.builder("").start())),
+                envView("keySet().remove(TRUE)", "ClassCastException", env -> env.keySet().remove(Boolean.TRUE)),
+                envView("values().remove(TRUE)", "ClassCastException", env -> env.values().remove(Boolean.TRUE)),
+                envView("entrySet().remove(TRUE)", "ClassCastException", env -> env.entrySet().remove(Boolean.TRUE)),
+                envView("entrySet().contains(TRUE)", "ClassCastException", env -> env.entrySet().contains(Boolean.TRUE)),
+                envView("entrySet().contains((TRUE, \"\"))", "ClassCastException",
+                        env -> env.entrySet().contains(new AbstractMap.SimpleImmutableEntry<>(Boolean.TRUE, ""))),
+                envView("entrySet().contains(null)", "NullPointerException", env -> env.entrySet().contains(null)),
+                envView("keySet().contains(null)", "NullPointerException", env -> env.keySet().contains(null)),
+                envView("values().contains(TRUE)", "ClassCastException", env -> env.values().contains(Boolean.TRUE)),
+                envView("entrySet().remove((PATH, null))", "NullPointerException",
+                        env -> env.entrySet().remove(new AbstractMap.SimpleImmutableEntry<>("PATH", null))),
+                envView("entrySet().contains a real entry", "returned true",
+                        env -> env.entrySet().contains(Map.entry("PATH", env.get("PATH")))),
+                new Case("the empty environment name", "stdout==v\nA=1", (s, d) -> {
+                    AnyBuilder b = s.builder(H, "env");
+                    b.environment().clear();
+                    b.environment().put("A", "1");
+                    b.environment().put("", "v");
+                    return sorted(finish(b.start()));
+                }),
+                new Case("Runtime.exec envp with =-names, NULs and junk", "stdout==x\nA=1\nB=2", (s, d) ->
+                        sorted(finish(exec(s, new String[] {H, "env"}, new String[] {"=ExitValue=3", "A=1", "junk", "=x", "B=2\0junk"},
+                                null)))),
+                new Case("Runtime.exec envp with a =-name alone", "stdout==ExitValue=3", (s, d) ->
+                        finish(exec(s, new String[] {H, "env"}, new String[] {"=ExitValue=3"}, null))),
+                new Case("Runtime.exec of a command string in a directory", "stdout=" + shared + "\ntwo", (s, d) ->
+                        finish(s == Side.JDK ? Runtime.getRuntime().exec(H + " cwd ;\tout  two", null, shared.toFile())
+                                : PidspawnRuntime.exec(H + " cwd ;\tout  two", null, shared.toFile()))),
+                new Case("Runtime.exec of an empty command string", "Empty command", (s, d) ->
+                        finish(s == Side.JDK ? Runtime.getRuntime().exec("") : PidspawnRuntime.exec(""))),
+                new Case("Runtime.exec of a missing program", "error: 2", (s, d) ->
+                        finish(exec(s, new String[] {"no-such-program-pidspawn"}, null, null))));
+    }
+
+    /** Runtime.exec on either side. */
+    private static Process exec(Side side, String[] cmd, String[] envp, File dir) throws IOException {
+        return side == Side.JDK ? Runtime.getRuntime().exec(cmd, envp, dir) : PidspawnRuntime.exec(cmd, envp, dir);
+    }
+
+    /** The environment's lines in order, for sides whose maps iterate differently. */
+    private static Outcome sorted(Outcome o) {
+        return new Outcome(o.exit(), String.join("\n", o.stdout().lines().sorted().toList()), o.stderr(), o.files(), o.failure());
+    }
+
+    /**
+     * A call on a builder's environment map or its views: what it returned, or the type of what
+     * it threw (the messages of helpful NullPointerExceptions name each side's own variables).
+     */
+    private static Case envView(String name, String jdkShows, java.util.function.Predicate<Map<String, String>> call) {
+        return new Case("environment " + name, jdkShows, (s, d) -> {
+            try {
+                return new Outcome("", "", "", "", "returned " + call.test(s.builder(H).environment()));
+            } catch (RuntimeException e) {
+                return new Outcome("", "", "", "", e.getClass().getName());
+            }
+        });
     }
 
     @ParameterizedTest(name = "{0}")

@@ -25,6 +25,7 @@ final class GlibcSpawn {
     private static final MethodHandle FA_DUP2 = fn("posix_spawn_file_actions_adddup2", P, I, I);
     private static final MethodHandle FA_CHDIR = fn("posix_spawn_file_actions_addchdir_np", P, P);
     private static final MethodHandle FA_FCHDIR = fn("posix_spawn_file_actions_addfchdir_np", P, I);
+    private static final MethodHandle FA_TCSETPGRP = fn("posix_spawn_file_actions_addtcsetpgrp_np", P, I);
     private static final MethodHandle FA_CLOSEFROM = fn("posix_spawn_file_actions_addclosefrom_np", P, I);
     private static final MethodHandle AT_INIT = fn("posix_spawnattr_init", P);
     private static final MethodHandle AT_DESTROY = fn("posix_spawnattr_destroy", P);
@@ -47,6 +48,7 @@ final class GlibcSpawn {
         record Chdir(String path) implements Op {}
         record Fchdir(int fd) implements Op {}
         record Closefrom(int fd) implements Op {}
+        record Tcsetpgrp(int fd) implements Op {}
     }
 
     /** The attributes, applied to both implementations. */
@@ -72,6 +74,7 @@ final class GlibcSpawn {
                         case Op.Chdir c -> (int) FA_CHDIR.invokeExact(fa, a.allocateFrom(c.path()));
                         case Op.Fchdir c -> (int) FA_FCHDIR.invokeExact(fa, c.fd());
                         case Op.Closefrom c -> (int) FA_CLOSEFROM.invokeExact(fa, c.fd());
+                        case Op.Tcsetpgrp c -> (int) FA_TCSETPGRP.invokeExact(fa, c.fd());
                     };
                     if (r != 0) {
                         return new Result(r, -1);

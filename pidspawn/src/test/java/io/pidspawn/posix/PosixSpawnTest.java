@@ -81,6 +81,7 @@ class PosixSpawnTest {
                     case Op.Chdir c -> fa.addchdir(c.path());
                     case Op.Fchdir c -> fa.addfchdir(c.fd());
                     case Op.Closefrom c -> fa.addclosefrom(c.fd());
+                    case Op.Tcsetpgrp c -> fa.addtcsetpgrp_np(c.fd());
                 }
             }
             SpawnAttributes sa = new SpawnAttributes().setflags(attr.flags()).setpgroup(attr.pgroup())
@@ -104,9 +105,14 @@ class PosixSpawnTest {
 
     /** Runs a case through both and asserts they agree; returns the common outcome. */
     private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv) throws Throwable {
+        return same(search, path, ops, attr, argv, ENV);
+    }
+
+    private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+            throws Throwable {
         Set<Integer> before = Helper.children();
-        Outcome glibc = viaGlibc(search, path, ops, attr, argv, ENV);
-        Outcome ours = viaPidspawn(search, path, ops, attr, argv, ENV);
+        Outcome glibc = viaGlibc(search, path, ops, attr, argv, env);
+        Outcome ours = viaPidspawn(search, path, ops, attr, argv, env);
         assertThat(ours).as("pidspawn vs glibc for %s %s %s", path, ops, attr).isEqualTo(glibc);
         assertThat(Helper.children()).isEqualTo(before);
         return ours;
@@ -238,6 +244,281 @@ class PosixSpawnTest {
             r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
         }
         assertThat(same(true, "sh", List.of(), Attr.NONE, List.of("sh", "-c", "echo found")).out()).isEqualTo("found\n");
+    }
+
+    @Test
+    void fdsTheCallerNeverOpenedAreEbadfThoughTheLibraryHoldsFdsThere() throws Throwable {
+        // The lowest free numbers, where the kernel would put a builder or a pinned executable,
+        // and the start of the range where the library keeps its own fds.
+        List<Integer> free = new ArrayList<>();
+        int[] outputPipe = pipe(); // each run's own output pipe takes these two
+        for (int fd = 3; free.size() < 3; fd++) {
+            if (Libc.fdFlags(fd) < 0) {
+                free.add(fd);
+            }
+        }
+        for (int fd = 1024; fd < 1040; fd++) {
+            if (Libc.fdFlags(fd) < 0) {
+                free.add(fd);
+            }
+        }
+        Libc.close(outputPipe[0]);
+        Libc.close(outputPipe[1]);
+        for (int n : free) {
+            assertThat(same(List.of(new Op.Dup2(n, n)), Attr.NONE, "fds").errno()).as("adddup2(%d, %d)", n, n).isEqualTo(Errno.EBADF);
+            assertThat(same(List.of(new Op.Dup2(n, 0)), Attr.NONE, "cat").errno()).as("adddup2(%d, 0)", n).isEqualTo(Errno.EBADF);
+            assertThat(same(List.of(new Op.Fchdir(n)), Attr.NONE, "cwd").errno()).as("addfchdir(%d)", n).isEqualTo(Errno.EBADF);
+            same(List.of(new Op.Close(n)), Attr.NONE, "exit", "0");
+        }
+    }
+
+    @Test
+    void aFullFdTableStillSpawnsAsInGlibc() throws Throwable {
+        // Fill the table up to a soft limit low enough to fill quickly, above the library's range.
+        long[] saved = Libc.getrlimit(Libc.RLIMIT_NOFILE);
+        long limit = 4096;
+        org.junit.jupiter.api.Assumptions.assumeTrue(saved[1] == -1 || saved[1] >= limit, "hard RLIMIT_NOFILE below " + limit);
+        MethodHandle setrlimit = Native.call(Native.LIBC, "setrlimit",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        Spawned warm = PosixSpawn.posix_spawn("/bin/true", null, null, List.of("true"), ENV); // no first use under the full table
+        PidfdSpawn.pidfd_wait(warm.pidfd(), 0);
+        PidfdSpawn.close(warm.pidfd());
+        List<Integer> filler = new ArrayList<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment rl = a.allocate(16, 8);
+            rl.set(ValueLayout.JAVA_LONG, 0, limit);
+            rl.set(ValueLayout.JAVA_LONG, 8, saved[1]);
+            assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            try {
+                int fd;
+                while ((fd = Libc.fcntl(0, Libc.F_DUPFD_CLOEXEC, 0)) >= 0) {
+                    filler.add(fd);
+                }
+                assertThat(fd).isEqualTo(-Errno.EMFILE);
+                GlibcSpawn.Result glibc = GlibcSpawn.spawn(false, "/bin/true", List.of(new Op.Open(1, "/dev/null", Libc.O_WRONLY, 0)),
+                        Attr.NONE, List.of("true"), ENV);
+                assertThat(glibc.errno()).as("glibc with no free fd").isZero();
+                assertThat(GlibcSpawn.waitStatus(glibc.pid())).isZero();
+                // addopen onto a busy target: closed first, so the open has a number to take.
+                Spawned child = PosixSpawn.posix_spawn("/bin/true", new FileActions().addopen(1, "/dev/null", Libc.O_WRONLY, 0),
+                        null, List.of("true"), ENV);
+                assertThat(PidfdSpawn.pidfd_wait(child.pidfd(), 0).code()).isZero();
+                PidfdSpawn.close(child.pidfd());
+            } finally {
+                filler.forEach(Libc::close);
+                rl.set(ValueLayout.JAVA_LONG, 0, saved[0]);
+                assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            }
+        }
+        // and the library works after, without a broken class anywhere
+        same(List.of(), Attr.NONE, "exit", "0");
+    }
+
+    @Test
+    void addopenOntoABusyTargetClosesItFirstSoItWorksWithNoFreeFd() throws Throwable {
+        // Fill every hole below some X, so that a limit of X leaves no fd to open.
+        List<Integer> filler = new ArrayList<>();
+        int x = 3;
+        for (int fd = 3; fd < 1000; fd++) {
+            if (Libc.fdFlags(fd) >= 0) {
+                x = fd + 1;
+            }
+        }
+        int fd;
+        while ((fd = Libc.fcntl(0, Libc.F_DUPFD_CLOEXEC, 0)) < x) {
+            filler.add(fd);
+        }
+        Libc.close(fd);
+        long[] saved = Libc.getrlimit(Libc.RLIMIT_NOFILE);
+        MethodHandle setrlimit = Native.call(Native.LIBC, "setrlimit",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        try (Arena a = Arena.ofConfined()) {
+            // glibc: the caller's limit is X, its table full below it.
+            MemorySegment rl = a.allocate(16, 8);
+            rl.set(ValueLayout.JAVA_LONG, 0, x);
+            rl.set(ValueLayout.JAVA_LONG, 8, saved[1]);
+            GlibcSpawn.Result glibc;
+            assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            try {
+                // (then fds from 3 up are closed, for the dynamic loader to have some)
+                glibc = GlibcSpawn.spawn(false, "/bin/true", List.of(new Op.Open(1, "/dev/null", Libc.O_WRONLY, 0),
+                        new Op.Closefrom(3)), Attr.NONE, List.of("true"), ENV);
+            } finally {
+                rl.set(ValueLayout.JAVA_LONG, 0, saved[0]);
+                assertThat((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl)).isZero();
+            }
+            assertThat(glibc.errno()).isZero();
+            assertThat(GlibcSpawn.waitStatus(glibc.pid())).isZero();
+            // pidspawn: the child's limit is X (set before the actions run), its table as full.
+            int b = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
+            try {
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, "/bin/true", 0);
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_FLAG, PidfdSpawn.KEY_INHERIT_FDS, (String) null, 0);
+                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, "rlimit.NOFILE", Integer.toString(x), 0);
+                Spawned child = PidfdSpawn.pidfd_spawn_run(b, io.pidspawn.uapi.RunArgs.of(
+                        io.pidspawn.uapi.SpawnAction.open(1, "/dev/null", Libc.O_WRONLY, 0),
+                        io.pidspawn.uapi.SpawnAction.closeRange(3, -1)));
+                assertThat(PidfdSpawn.pidfd_wait(child.pidfd(), 0).code()).isZero();
+                PidfdSpawn.close(child.pidfd());
+            } finally {
+                PidfdSpawn.close(b);
+            }
+        } finally {
+            filler.forEach(Libc::close);
+        }
+    }
+
+    @Test
+    void envpArrivesExactlyAsGivenWithOrderAndDuplicates() throws Throwable {
+        List<String> env = List.of("B=1", "A=2", "B=3", "PATH=/usr/bin:/bin");
+        Outcome o = same(false, Helper.path(), List.of(), Attr.NONE, Helper.argv("env"), env);
+        assertThat(o.out()).isEqualTo("B=1\nA=2\nB=3\nPATH=/usr/bin:/bin\n");
+    }
+
+    @Test
+    void anEmptyArgvGivesArgcOneWithAnEmptyArgv0AsTheKernelDoesForGlibc() throws Throwable {
+        Outcome o = same(false, Helper.path(), List.of(), Attr.NONE, List.of(), ENV);
+        assertThat(o.out()).isEqualTo("argc 1 argv0 []\n");
+        assertThat(o.status()).isEqualTo(98 << 8);
+    }
+
+    @Test
+    void anyNumberOfFileActionsAsGlibcTakes() throws Throwable {
+        List<Op> ops = new ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            ops.add(new Op.Close(600 + i));
+        }
+        ops.add(new Op.Open(5, "/dev/null", Libc.O_RDONLY, 0));
+        assertThat(same(ops, Attr.NONE, "fds").out()).contains(" 5");
+    }
+
+    @Test
+    void posixSpawnpWhoseOnlyMatchIsADirectoryIsEacces() throws Throwable {
+        Path dir = Files.createDirectory(tmp.resolve("d"));
+        Files.createDirectory(dir.resolve("pstool-dir"));
+        String saved = Libc.getenv("PATH");
+        MethodHandle setenv = Native.call(Native.LIBC, "setenv",
+                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+        try (Arena a = Arena.ofConfined()) {
+            int r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(dir.toString()), 1);
+            try {
+                assertThat(same(true, "pstool-dir", List.of(), Attr.NONE, List.of("pstool-dir")).errno()).isEqualTo(Errno.EACCES);
+            } finally {
+                r = (int) setenv.invokeExact(a.allocateFrom("PATH"), a.allocateFrom(saved), 1);
+            }
+        }
+    }
+
+    @Test
+    void usevforkIsTheNoOpItIsInGlibcAndTheGettersReturnWhatWasSet() throws Throwable {
+        same(List.of(), new Attr(SpawnAttributes.POSIX_SPAWN_USEVFORK, 0, 0, 0, 0, 0), "exit", "4");
+        short flags = (short) (SpawnAttributes.POSIX_SPAWN_SETPGROUP | SpawnAttributes.POSIX_SPAWN_SETSIGMASK);
+        SpawnAttributes a = new SpawnAttributes().setflags(flags).setpgroup(7).setsigmask(1L << 9).setsigdefault(1L << 14)
+                .setschedpolicy(SpawnAttributes.SCHED_RR).setschedparam(5).setcgroup_np(42);
+        assertThat(List.of(a.getflags(), a.getpgroup(), a.getsigmask(), a.getsigdefault(), a.getschedpolicy(), a.getschedparam(),
+                a.getcgroup_np())).containsExactly(flags, 7, 1L << 9, 1L << 14, SpawnAttributes.SCHED_RR, 5, 42);
+    }
+
+    @Test
+    void pidfdSpawnReturnsAPidfdForTheChild() throws Throwable {
+        int pidfd = PosixSpawn.pidfd_spawn(Helper.path(), null, null, Helper.argv("exit", "5"), ENV);
+        try {
+            assertThat(PidfdSpawn.pidfd_wait(pidfd, 0).code()).isEqualTo(5);
+        } finally {
+            PidfdSpawn.close(pidfd);
+        }
+        pidfd = PosixSpawn.pidfd_spawnp("sh", null, null, List.of("sh", "-c", "exit 6"), ENV);
+        try {
+            assertThat(PidfdSpawn.pidfd_wait(pidfd, 0).code()).isEqualTo(6);
+        } finally {
+            PidfdSpawn.close(pidfd);
+        }
+    }
+
+    @Test
+    void setcgroupStartsTheChildInTheCgroup() throws Throwable {
+        Path root = Path.of("/sys/fs/cgroup/unified");
+        if (!Helper.ROOT || !Files.isRegularFile(root.resolve("cgroup.procs"))) {
+            System.out.println("setcgroupStartsTheChildInTheCgroup: skipped, needs root and cgroup2 at " + root);
+            return;
+        }
+        Path cg = Files.createDirectory(root.resolve("pidspawn-conform-" + ProcessHandle.current().pid()));
+        int dir = Libc.openat(Libc.AT_FDCWD, cg.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            int[] pipe = pipe();
+            Spawned child;
+            try {
+                child = PosixSpawn.posix_spawn(Helper.path(), new FileActions().adddup2(pipe[1], 1),
+                        new SpawnAttributes().setflags(SpawnAttributes.POSIX_SPAWN_SETCGROUP).setcgroup_np(dir),
+                        Helper.argv("cgroup"), ENV);
+            } finally {
+                Libc.close(pipe[1]);
+            }
+            String out = read(pipe[0]);
+            Libc.close(pipe[0]);
+            PidfdSpawn.pidfd_wait(child.pidfd(), 0);
+            PidfdSpawn.close(child.pidfd());
+            assertThat(out).contains("0::/" + cg.getFileName());
+        } finally {
+            Libc.close(dir);
+            Files.delete(cg);
+        }
+    }
+
+    @Test
+    void aFirstSpawnWithNoFreeFdFailsWithEmfileAndTheNextOneWorks() throws Throwable {
+        // A JVM of its own, where nothing of the library is initialised yet.
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                FirstSpawnWithNoFreeFd.class.getName()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).as(out).contains("full: true\nfirst: EMFILE\nagain: EMFILE\nfreed: exit 0\n");
+    }
+
+    @Test
+    void aRelativePathAfterAChdirActionIsResolvedInTheNewDirectory() throws Throwable {
+        // sub/prog exists only under the directory the actions change to, not where the caller is.
+        Path dir = Files.createDirectories(tmp.resolve("there/sub")).getParent();
+        Files.copy(Path.of(Helper.path()), dir.resolve("sub/prog"));
+        assertThat(Files.exists(Path.of("sub/prog"))).isFalse();
+        int dirFd = Libc.openat(Libc.AT_FDCWD, dir.toString(), Libc.O_RDONLY | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        try {
+            String cwd = dir.toRealPath() + "\n";
+            assertThat(same(false, "sub/prog", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("prog", "cwd")).out())
+                    .isEqualTo(cwd);
+            assertThat(same(false, "./sub/prog", List.of(new Op.Fchdir(dirFd)), Attr.NONE, List.of("prog", "cwd")).out())
+                    .isEqualTo(cwd);
+            assertThat(same(false, "sub/none", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("x")).errno())
+                    .isEqualTo(Errno.ENOENT);
+            Files.writeString(dir.resolve("sub/data"), "not a program");
+            assertThat(same(false, "sub/data", List.of(new Op.Chdir(dir.toString())), Attr.NONE, List.of("x")).errno())
+                    .isEqualTo(Errno.EACCES);
+        } finally {
+            Libc.close(dirFd);
+        }
+    }
+
+    @Test
+    void addtcsetpgrpFailsAndSucceedsAsGlibcs() throws Throwable {
+        int devnull = Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0);
+        try {
+            assertThat(same(List.of(new Op.Tcsetpgrp(devnull)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.ENOTTY);
+            assertThat(same(List.of(new Op.Tcsetpgrp(900)), Attr.NONE, "exit", "0").errno()).isEqualTo(Errno.EBADF);
+        } finally {
+            Libc.close(devnull);
+        }
+        int tty = Libc.openat(Libc.AT_FDCWD, "/dev/tty", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+        if (tty < 0) {
+            System.out.println("addtcsetpgrpFailsAndSucceedsAsGlibcs: no controlling terminal, success case skipped");
+            return;
+        }
+        try {
+            // glibc's tst-spawn6: a child in a group of its own takes the terminal ("ctty" prints its foreground group).
+            same(List.of(new Op.Tcsetpgrp(tty)), new Attr(SpawnAttributes.POSIX_SPAWN_SETPGROUP, 0, 0, 0, 0, 0), "ctty");
+        } finally {
+            Libc.close(tty);
+        }
     }
 
     @Test

@@ -65,6 +65,16 @@ class FaultInjectionTest {
                 case CHDIR -> actions.add(SpawnAction.chdir("/"));
                 case CLOSE_RANGE -> actions.add(SpawnAction.closeRange(900, 901));
                 case SIGMASK -> actions.add(SpawnAction.sigmask(10));
+                case TCSETPGRP -> {
+                    // the pty as controlling terminal of the child's session, whose group then takes it
+                    int master = Libc.openat(Libc.AT_FDCWD, "/dev/ptmx", Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_CLOEXEC, 0);
+                    Assumptions.assumeTrue(master >= 0, "no /dev/ptmx");
+                    extraFds.add(master);
+                    int slave = Ptys.openSlave(master);
+                    extraFds.add(slave);
+                    pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, slave);
+                    actions.add(new SpawnAction.Tcsetpgrp(slave));
+                }
                 case SIGDEFAULT -> actions.set(0, SpawnAction.sigmask(12)); // then #1 below
                 default -> asAction = false;
             }

@@ -1,6 +1,7 @@
 package io.pidspawn.internal.linux;
 
 import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
 
 /**
  * The kernel features every spawn needs, probed once by calling them (never by parsing uname).
@@ -17,20 +18,38 @@ public final class KernelFeatures {
         }
     }
 
-    private static final class Probed {
-        static final Feature CLONE3 = probeClone3();
-        static final Feature PIDFD_OPEN = probePidfdOpen();
-        static final Feature CLOSE_RANGE_CLOEXEC = probeCloseRange();
-    }
+    /** The answer once every probe has one; null until then (a probe short of fds has none). */
+    private static volatile Feature[] probed;
 
-    /** The features pidspawn cannot spawn without. */
+    /**
+     * The features pidspawn cannot spawn without. A probe that failed for want of a free fd
+     * (EMFILE, ENFILE) reports that errno and is made again on the next call.
+     */
     public static Feature[] required() {
-        return new Feature[] {Probed.CLONE3, Probed.PIDFD_OPEN, Probed.CLOSE_RANGE_CLOEXEC};
+        Feature[] p = probed;
+        if (p != null) {
+            return p.clone();
+        }
+        Feature[] now = {probeClone3(), probePidfdOpen(), probeCloseRange()};
+        for (Feature f : now) {
+            if (f.errno() == Errno.EMFILE || f.errno() == Errno.ENFILE) {
+                return now;
+            }
+        }
+        probed = now;
+        return now.clone();
     }
 
-    /** Throws unless every required feature is present. */
-    public static void require() {
+    /**
+     * Throws unless every required feature is present: ErrnoException EMFILE or ENFILE when a
+     * probe could not be made for want of a fd (the next call probes again), else
+     * UnsupportedOperationException naming the missing feature.
+     */
+    public static void require() throws ErrnoException {
         for (Feature f : required()) {
+            if (f.errno() == Errno.EMFILE || f.errno() == Errno.ENFILE) {
+                throw new ErrnoException("pidfd_spawn_open", f.errno(), "no free fd to probe " + f.name());
+            }
             if (!f.present()) {
                 throw new UnsupportedOperationException("pidspawn needs " + f.name() + " (Linux " + f.since()
                         + "); this kernel answered the probe with " + Errno.describe(f.errno()));

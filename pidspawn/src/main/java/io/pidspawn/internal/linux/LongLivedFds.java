@@ -1,8 +1,9 @@
 package io.pidspawn.internal.linux;
 
 /**
- * Where the library keeps fds that live long (pidfds of supervised children, the reaper's epoll
- * and eventfd, pipe ends it drains): at or above a floor, by default 1024, so that the fds a
+ * Where the library keeps its own fds (pidfds of supervised children, the reaper's epoll and
+ * eventfd, pipe ends it drains, builders and their pinned executables, posix_spawn's reserve):
+ * at or above a floor, by default 1024, out of the low numbers callers choose, so that the fds a
  * spawn hands to its child, which the kernel allocates lowest-first, stay below them. A spawn
  * then copies only the low part of the fd table (see the trampoline's files_limit), however many
  * children are supervised.

@@ -318,9 +318,25 @@ final class Builder {
         }
     }
 
+    /** The program is {@code path} as the child resolves it when it execs, after the run's actions. */
+    void execInChild(String path) {
+        lock.writeLock().lock();
+        try {
+            if (executable != null) {
+                executable.release();
+            }
+            executable = Executable.inChild(path);
+            searchName = null;
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     // ---- run ----
 
-    Spawned run(RunArgs args) throws ErrnoException {
+    /** Runs once; {@code maxActions} limits the run's actions (-1: no limit). */
+    Spawned run(RunArgs args, int maxActions) throws ErrnoException {
         researchIfReplaced();
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
@@ -339,7 +355,8 @@ final class Builder {
             Spawned child;
             try {
                 // Everything that can be refused is refused here, before any child exists.
-                RunPart part = RunPart.validate(args, executable.display());
+                RunPart part = RunPart.validate(args, executable.display(), maxActions);
+                refuseHeldSources(args.actions());
                 child = spawn(compiled(), part);
             } catch (SpawnException e) {
                 if (kind == Kind.EMPTY_PIDFD) {
@@ -350,6 +367,28 @@ final class Builder {
             return kind == Kind.EMPTY_PIDFD ? becomeChild(child) : child;
         } finally {
             l.unlock();
+        }
+    }
+
+    /**
+     * An action may not read from a fd the builder holds (itself, the pinned executable, its
+     * directory, the cwd, a mapped fd's reference): the caller never opened those numbers, so
+     * for the caller they are not open, EBADF, as in glibc's posix_spawn.
+     */
+    private void refuseHeldSources(List<SpawnAction> actions) throws SpawnException {
+        for (int i = 0; i < actions.size(); i++) {
+            int source = switch (actions.get(i)) {
+                case SpawnAction.Dup2 x -> x.fd();
+                case SpawnAction.Fchdir x -> x.fd();
+                case SpawnAction.Tcsetpgrp x -> x.fd();
+                case SpawnAction.Open x -> x.dirfd();
+                default -> -1;
+            };
+            if (source >= 0 && (source == fd || source == executable.fd() || source == executable.dirfd()
+                    || source == cwdFd || fdMap.containsValue(source))) {
+                throw new SpawnException(executable.display(), SpawnStep.PREPARE, Errno.EBADF,
+                        actions.get(i).describe() + ": fd " + source + " is not open (pidspawn holds it for this spawn)", i);
+            }
         }
     }
 

@@ -124,9 +124,9 @@ record ConfigValue(String key, int cmd, byte[] bytes, int aux) {
     }
 
     String envName(String entry) throws ConfigError {
-        int eq = entry.indexOf('=');
-        if (eq <= 0) {
-            String problem = eq == 0 ? "an empty name; expected NAME=value" : "expected NAME=value";
+        int eq = entry.indexOf('='); // 0: the empty name, which exec passes like any other
+        if (eq < 0) {
+            String problem = "expected NAME=value";
             throw ConfigError.of(key, Errno.EINVAL, cmd == PidfdSpawn.PIDFD_CONFIG_SET_STRING
                     ? problem : "environment entry \"" + entry + "\": " + problem);
         }

@@ -2,6 +2,7 @@ package io.pidspawn.internal.spawn;
 
 import io.pidspawn.Errno;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -28,9 +29,10 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * The caller's fds are only borrowed: the builder takes its own references.
      */
     static Executable pin(String key, int dirfd, String path) throws ConfigError {
-        int pinned = path != null
+        // Kept above the numbers callers choose, so that no file action can name it by accident.
+        int pinned = LongLivedFds.move(path != null
                 ? Libc.openat(dirfd, path, Libc.O_PATH | Libc.O_CLOEXEC, 0)
-                : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+                : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
         String display = path != null ? path : fdPath(dirfd);
         if (pinned < 0) {
             throw ConfigError.of(key, -pinned, path != null ? "cannot open: " + ConfigError.why(-pinned) : "not open");
@@ -50,7 +52,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
             if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
-                heldDir = Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3);
+                heldDir = LongLivedFds.move(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
                 if (heldDir < 0) {
                     throw ConfigError.of(key, -heldDir, "directory fd " + dirfd + ": " + ConfigError.why(-heldDir));
                 }
@@ -72,6 +74,14 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     /**
+     * A program exec'd by a path the child resolves, after its actions (a relative path after a
+     * chdir action, as posix_spawn does): nothing is opened or pinned here.
+     */
+    static Executable inChild(String path) {
+        return new Executable(-1, null, path, -1, null, path);
+    }
+
+    /**
      * The errno that makes this executable unusable now: ESTALE when the pinned file changed or
      * another file took its path, or 0 while it is still the file that was configured.
      *
@@ -81,6 +91,9 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * the identity answers both questions. Without a path, the fd itself is stat'ed.
      */
     int staleness(Arena arena) {
+        if (fd < 0) {
+            return 0; // resolved in the child: nothing was pinned
+        }
         MemorySegment scratch = FileIdentity.scratch(arena);
         int[] err = {0};
         FileIdentity now = path != null
@@ -90,7 +103,9 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     void release() {
-        Libc.close(fd);
+        if (fd >= 0) {
+            Libc.close(fd);
+        }
         if (dirfd >= 0) {
             Libc.close(dirfd);
         }

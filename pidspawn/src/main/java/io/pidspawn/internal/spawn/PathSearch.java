@@ -9,8 +9,9 @@ import java.util.Map;
 
 /**
  * execvp's PATH search, done once at config time: the first PATH entry holding a regular file
- * the caller may execute wins; entries that hold a file it may not execute are skipped, and are
- * remembered so the search fails with EACCES rather than ENOENT. Unlike execvp, empty and
+ * the caller may execute wins; entries that hold a file it may not execute (or a directory, or
+ * another file that is not regular) are skipped, and are remembered so the search fails with
+ * EACCES rather than ENOENT, as execvp's does. Unlike execvp, empty and
  * relative entries are skipped: a program in the working directory is never run by accident.
  */
 public final class PathSearch {
@@ -53,10 +54,12 @@ public final class PathSearch {
             String candidate = dir + "/" + name;
             int[] err = {0};
             FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, candidate, err);
-            if (id == null || !id.isRegular()) {
+            if (id == null) {
                 continue;
             }
-            if (!Executable.executableByUs(id)) {
+            if (!id.isRegular() || !Executable.executableByUs(id)) {
+                // execve answers EACCES for a directory or another non-regular file too
+
                 denied = Errno.EACCES;
                 continue;
             }

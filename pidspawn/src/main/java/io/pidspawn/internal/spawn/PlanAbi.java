@@ -13,7 +13,7 @@ import java.lang.foreign.StructLayout;
  * against the loaded library.
  */
 final class PlanAbi {
-    static final int VERSION = 5;
+    static final int VERSION = 6;
 
     static final int LIST_NONE = 0, LIST_PLAN = 1, LIST_RUN = 2;
 

@@ -4,6 +4,8 @@ import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.KernelFeatures;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
+import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
 import java.util.List;
@@ -25,6 +27,10 @@ public final class Registry {
         int fd = Libc.memfdCreate(name, cloexec ? Libc.MFD_CLOEXEC : 0);
         if (fd < 0) {
             throw new ErrnoException(emptyPidfd ? "pidfd_open" : "pidfd_spawn_open", -fd, "memfd_create");
+        }
+        if (cloexec) {
+            // Out of the low numbers callers choose for file actions (an inheritable one keeps its number).
+            fd = LongLivedFds.move(fd);
         }
         int[] err = {0};
         FileIdentity id = FileIdentity.ofFd(fd, err);
@@ -68,7 +74,21 @@ public final class Registry {
     }
 
     public static Spawned run(int fd, RunArgs args) throws ErrnoException {
-        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args);
+        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+    }
+
+    /**
+     * posix_spawn of a relative path after a chdir action: the program is the path as the child
+     * resolves it when it execs, not pinned by this process (glibc's rule; there is no file here
+     * to pin, for the path names one only in the directory the actions lead to).
+     */
+    public static void execInChild(int fd, String path) throws ErrnoException {
+        require("posix_spawn", fd).execInChild(path);
+    }
+
+    /** A run without the UAPI's limit on actions: posix_spawn takes any number, as glibc's does. */
+    public static Spawned runUnlimited(int fd, RunArgs args) throws ErrnoException {
+        return require("posix_spawn", fd).run(args, -1);
     }
 
     /**

@@ -27,9 +27,10 @@ final class RunPart {
         this.ownCgroup = ownCgroup;
     }
 
-    static RunPart validate(RunArgs args, String program) throws SpawnException {
+    /** {@code maxActions}: the run's limit on actions, or -1 for none (posix_spawn has none). */
+    static RunPart validate(RunArgs args, String program, int maxActions) throws SpawnException {
         List<SpawnAction> actions = args.actions();
-        if (actions.size() > PidfdSpawn.MAX_ACTIONS) {
+        if (maxActions >= 0 && actions.size() > maxActions) {
             throw new SpawnException(program, SpawnStep.PREPARE, Errno.E2BIG,
                     actions.size() + " actions; at most " + PidfdSpawn.MAX_ACTIONS + " are allowed", -1);
         }
@@ -76,6 +77,10 @@ final class RunPart {
                 case SpawnAction.Sigmask x -> ops.add(SpawnStep.SIGMASK.code(), 0, 0, 0, null, x.set(), 0, a.describe());
                 case SpawnAction.Sigdefault x ->
                         ops.add(SpawnStep.SIGDEFAULT.code(), 0, 0, 0, null, x.set(), 0, a.describe());
+                case SpawnAction.Tcsetpgrp x -> {
+                    c.fd(x.fd());
+                    ops.add(SpawnStep.TCSETPGRP.code(), x.fd(), 0, 0, null, 0, 0, a.describe());
+                }
                 case SpawnAction.Setpgid x -> {
                     c.that(x.pgid() >= 0, "process group " + x.pgid());
                     ops.add(SpawnStep.SETPGID.code(), x.pgid(), 0, 0, null, 0, 0, a.describe());
@@ -95,9 +100,9 @@ final class RunPart {
             if (s.indexOf('\0') >= 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL, what + "[" + i + "] contains a NUL", -1);
             }
-            if (what.equals("envp") && s.indexOf('=') <= 0) {
+            if (what.equals("envp") && s.indexOf('=') < 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL,
-                        "envp[" + i + "] \"" + s + "\" is not NAME=value with a non-empty name", -1);
+                        "envp[" + i + "] \"" + s + "\" is not NAME=value", -1);
             }
             byte[] b = s.getBytes(StandardCharsets.UTF_8);
             if (b.length >= ArgLimits.MAX_STRING) {

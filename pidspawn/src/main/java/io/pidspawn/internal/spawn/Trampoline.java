@@ -1,5 +1,6 @@
 package io.pidspawn.internal.spawn;
 
+import io.pidspawn.Errno;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.Native;
 import java.io.IOException;
@@ -26,18 +27,26 @@ final class Trampoline {
 
     static final String RESOURCE = resource(System.getProperty("os.name"), System.getProperty("os.arch"));
 
-    private static final MethodHandle SPAWN;
-
-    static {
-        SymbolLookup lib = load();
-        MethodHandle abi = Native.call(lib, "ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        checkAbi(abi);
-        // Not Linker.Option.critical: the calling thread sleeps until the child execs, and a
-        // critical call would hold off safepoints for that long.
-        SPAWN = Native.call(lib, "ps_spawn", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-    }
+    /** ps_spawn, once loaded; loaded by the first spawn, again after a load short of fds. */
+    private static volatile MethodHandle spawnHandle;
 
     private Trampoline() {}
+
+    /** ps_spawn, or null when it could not be loaded for want of a free fd (EMFILE, ENFILE). */
+    private static synchronized MethodHandle handle() {
+        if (spawnHandle == null) {
+            SymbolLookup lib = load();
+            if (lib == null) {
+                return null;
+            }
+            MethodHandle abi = Native.call(lib, "ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            checkAbi(abi);
+            // Not Linker.Option.critical: the calling thread sleeps until the child execs, and a
+            // critical call would hold off safepoints for that long.
+            spawnHandle = Native.call(lib, "ps_spawn", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+        }
+        return spawnHandle;
+    }
 
     /**
      * The jar's trampoline for a platform, or an error naming the platforms there are: the
@@ -53,8 +62,12 @@ final class Trampoline {
 
     /** Runs ps_spawn: 0 when a child was created (it runs, or failed and was reaped), else -errno. */
     static int spawn(MemorySegment request) {
+        MethodHandle h = spawnHandle != null ? spawnHandle : handle();
+        if (h == null) {
+            return -Errno.EMFILE;
+        }
         try {
-            return (int) SPAWN.invokeExact(request);
+            return (int) h.invokeExact(request);
         } catch (Throwable t) {
             throw new AssertionError("pidspawn: ps_spawn failed unexpectedly; please report", t);
         }
@@ -94,6 +107,9 @@ final class Trampoline {
             throw new UncheckedIOException("pidspawn: reading " + RESOURCE, e);
         }
         int fd = Libc.memfdCreate("libpidspawn.so", Libc.MFD_CLOEXEC);
+        if (fd == -Errno.EMFILE || fd == -Errno.ENFILE) {
+            return null; // the next spawn tries again
+        }
         if (fd >= 0) {
             try {
                 if (writeAll(fd, image)) {
