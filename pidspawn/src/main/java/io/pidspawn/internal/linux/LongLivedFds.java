@@ -22,7 +22,7 @@ public final class LongLivedFds {
      */
     private static volatile boolean roomy;
 
-        private LongLivedFds() {}
+    private LongLivedFds() {}
 
     /**
      * Moves a fd the caller owns to the long-lived range and returns its new number (the old one

@@ -122,7 +122,7 @@ public final class Registry {
          * @throws ErrnoException as {@code pidfd_spawn_run} fails
          */
         public Spawned run(RunArgs args) throws ErrnoException {
-            return builder.run(args == null ? RunArgs.none() : args);
+            return builder.run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
         }
     }
 
