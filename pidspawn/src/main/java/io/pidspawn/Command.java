@@ -5,7 +5,10 @@ import io.pidspawn.internal.reaper.FdHandle;
 import io.pidspawn.internal.reaper.CommandCleaner;
 import io.pidspawn.internal.reaper.LeakDetector;
 import io.pidspawn.internal.spawn.PathSearch;
+import io.pidspawn.internal.spawn.Registry;
 import io.pidspawn.uapi.PidfdSpawn;
+import io.pidspawn.uapi.RunArgs;
+import io.pidspawn.uapi.Spawned;
 import io.pidspawn.uapi.SpawnAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -103,6 +106,7 @@ public final class Command implements AutoCloseable {
     private final CommandCleaner.Cleanable cleanable;
     private final Object repinLock = new Object();
     private volatile long pins; // how often the executable was pinned again
+    private volatile Registry.Runner runner; // the builder behind the builder fd, once resolved
 
     private Command(Builder b, Path program, Map<String, String> env, int builderFd, int[] held, List<SpawnAction> fileActions,
                     int lowestSource) {
@@ -384,6 +388,18 @@ public final class Command implements AutoCloseable {
 
     void releaseBuilder() {
         builder.release();
+    }
+
+    /**
+     * Runs the builder at builderFd (taken with acquireBuilder): looked up in the registry at the
+     * first spawn only, since the command owns that fd for its whole life.
+     */
+    Spawned run(int builderFd, RunArgs args) throws ErrnoException {
+        Registry.Runner r = runner;
+        if (r == null) {
+            runner = r = Registry.runner(builderFd);
+        }
+        return r.run(args);
     }
 
     Stdio stdio(int fd) {

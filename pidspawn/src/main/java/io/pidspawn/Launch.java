@@ -4,7 +4,6 @@ import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.reaper.ExitWatch;
 import io.pidspawn.internal.reaper.LeakDetector;
 import io.pidspawn.internal.reaper.PipeEnd;
-import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.SpawnAction;
 import io.pidspawn.uapi.Spawned;
@@ -56,7 +55,7 @@ final class Launch implements AutoCloseable {
             RunArgs run = new RunArgs(launch.argv(o), launch.envp(o), actions, ownCgroup);
             Spawned spawned;
             try {
-                spawned = PidfdSpawn.pidfd_spawn_run(builder, run);
+                spawned = command.run(builder, run);
             } catch (SpawnException e) {
                 throw e;
             } catch (ErrnoException e) {

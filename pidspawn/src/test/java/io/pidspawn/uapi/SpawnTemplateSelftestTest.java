@@ -281,7 +281,7 @@ class SpawnTemplateSelftestTest {
         }
     }
 
-    private static void assertStale(int builder) {
+    static void assertStale(int builder) {
         var before = Helper.children();
         assertThatThrownBy(() -> pidfd_spawn_run(builder, RunArgs.none()))
                 .isInstanceOfSatisfying(SpawnException.class, e -> {

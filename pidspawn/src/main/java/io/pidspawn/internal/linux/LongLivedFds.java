@@ -14,6 +14,14 @@ package io.pidspawn.internal.linux;
 public final class LongLivedFds {
     private static final int FLOOR = Integer.getInteger("pidspawn.longLivedFdFloor", 1024);
 
+    /**
+     * Whether RLIMIT_NOFILE was once at least twice the floor. The JVM raises the soft limit to
+     * the hard one at start, and a limit lowered later only makes the move fail (EINVAL below the
+     * floor), which leaves the fd where it is: so the limit is read only until it leaves room,
+     * not per spawn.
+     */
+    private static volatile boolean roomy;
+
     private LongLivedFds() {}
 
     /**
@@ -24,13 +32,18 @@ public final class LongLivedFds {
         if (fd < 0 || fd >= FLOOR || FLOOR <= 0) {
             return fd;
         }
-        long limit = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
-        if (limit > 0 && limit < 2L * FLOOR) {
-            return fd;
+        if (!roomy) { // until RLIMIT_NOFILE was seen to leave room: then it is not read again
+            long limit = Libc.getrlimitSoft(Libc.RLIMIT_NOFILE);
+            if (limit > 0 && limit < 2L * FLOOR) {
+                return fd;
+            }
+            roomy = true;
         }
         int moved = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, FLOOR);
         if (moved < 0) {
-            return fd; // EMFILE: the range is full; a low fd still works, it only costs spawns a little
+            // EMFILE: the range is full; EINVAL: the limit was lowered below the floor since it
+            // was read. A low fd still works, it only costs spawns a little.
+            return fd;
         }
         Libc.close(fd);
         return moved;

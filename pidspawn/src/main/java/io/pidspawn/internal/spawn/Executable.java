@@ -84,6 +84,11 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     /**
      * The errno that makes this executable unusable now: ESTALE when the pinned file changed or
      * another file took its path, or 0 while it is still the file that was configured.
+     *
+     * <p>One statx per run. With a path, the file at the path is stat'ed: if its device and inode
+     * are the pinned ones it is the pinned inode (which the O_PATH fd keeps alive, so its number
+     * cannot be reused), and what statx returns is that file's metadata now, so equality with
+     * the identity answers both questions. Without a path, the fd itself is stat'ed.
      */
     int staleness(Arena arena) {
         if (fd < 0) {
@@ -91,17 +96,10 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
         }
         MemorySegment scratch = FileIdentity.scratch(arena);
         int[] err = {0};
-        FileIdentity now = FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
-        if (!identity.equals(now)) {
-            return Errno.ESTALE;
-        }
-        if (path != null) {
-            FileIdentity atPath = FileIdentity.stat(dirfd, arena.allocateFrom(path), 0, scratch, err);
-            if (!identity.equals(atPath)) {
-                return Errno.ESTALE;
-            }
-        }
-        return 0;
+        FileIdentity now = path != null
+                ? FileIdentity.stat(dirfd, arena.allocateFrom(path), 0, scratch, err)
+                : FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
+        return identity.equals(now) ? 0 : Errno.ESTALE;
     }
 
     void release() {

@@ -91,6 +91,41 @@ public final class Registry {
         return require("posix_spawn", fd).run(args, -1);
     }
 
+    /**
+     * The builder at fd, resolved once for an owner that keeps fd open for as long as it runs it
+     * (a {@code Command}): its runs then skip the per-call check that fd still holds that builder.
+     * The check guards a number against being closed and reused behind the library's back; a
+     * runner does not go through the number at all, so a run reaches the same builder state
+     * whatever happened to it, and a closed builder refuses with EBADF as before.
+     *
+     * @param fd a builder this caller opened and owns
+     * @return the runner of that builder
+     * @throws ErrnoException EBADF when fd is not a builder
+     */
+    public static Runner runner(int fd) throws ErrnoException {
+        return new Runner(require("pidfd_spawn_run", fd));
+    }
+
+    /** Runs one builder without looking its fd up again; see {@link #runner(int)}. */
+    public static final class Runner {
+        private final Builder builder;
+
+        private Runner(Builder builder) {
+            this.builder = builder;
+        }
+
+        /**
+         * As {@code pidfd_spawn_run} on the builder's fd.
+         *
+         * @param args what this run adds to the configuration, or null for nothing
+         * @return the started child
+         * @throws ErrnoException as {@code pidfd_spawn_run} fails
+         */
+        public Spawned run(RunArgs args) throws ErrnoException {
+            return builder.run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+        }
+    }
+
     public static List<String> log(int fd) throws ErrnoException {
         return require("pidfd_config_log", fd).log();
     }
