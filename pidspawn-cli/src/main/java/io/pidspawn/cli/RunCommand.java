@@ -9,6 +9,7 @@ import io.pidspawn.ExitStatus;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
@@ -92,6 +93,16 @@ final class RunCommand implements Callable<Integer> {
             "NAME=SOFT sets the hard limit to SOFT too, as ulimit does; NAME=SOFT:HARD sets both."})
     List<String> rlimits = new ArrayList<>();
 
+    @Option(names = "--memory-max", paramLabel = "SIZE", description = {"Limit the program and everything it starts to SIZE bytes of memory",
+            "(such as 512M or 2G), in a cgroup of its own; over it, the kernel's OOM killer ends it."})
+    String memoryMax;
+
+    @Option(names = "--pids-max", paramLabel = "N", description = "Let the program's cgroup hold at most N tasks (processes and threads).")
+    String pidsMax;
+
+    @Option(names = "--cpu-max", paramLabel = "CPUS", description = "Let the program's cgroup use at most CPUS CPUs' time (such as 0.5).")
+    String cpuMax;
+
     @Option(names = "--umask", paramLabel = "OOO", description = "The file mode creation mask, in octal.")
     String umask;
 
@@ -139,7 +150,9 @@ final class RunCommand implements Callable<Integer> {
     String timeoutSignal;
 
     @Option(names = "--json", description = {"Print a JSON result (pid, status, timings, resource usage) to stderr.",
-            "wall_ms is the child's lifetime from the spawn call to its reaping; spawn_us is the spawn call alone."})
+            "wall_ms is the child's lifetime from the spawn call to its reaping; spawn_us is the spawn call alone;",
+            "cpu_user_ms and cpu_sys_ms are its CPU time (its waited-for children's included); with --memory-max",
+            "and the like, memory_peak_bytes is its cgroup's peak and oom_killed whether the OOM killer fired."})
     boolean json;
 
     @Option(names = "--json-file", paramLabel = "FILE", description = "Write the --json result to FILE instead (implies --json).")
@@ -199,6 +212,7 @@ final class RunCommand implements Callable<Integer> {
             forwarder.childStarted(child.pidfd());
             Waited w = waitFor(child, limit, grace, sig, pgid == null || pgid == 0);
             forwarder.childReaped();
+            w = w.withCgroup(child.cgroup());
             PidfdSpawn.close(child.pidfd());
             long lifetime = System.nanoTime() - started;
             // timeout(1) exits 124 on expiry, but the SIGKILL it sends its process group kills it too: 137
@@ -255,6 +269,9 @@ final class RunCommand implements Callable<Integer> {
             case "namespaces" -> "--unshare " + v;
             case "ctty" -> "--ctty";
             case "setsid", "no-new-privs" -> "--" + key;
+            case "memory.max" -> "--memory-max " + v;
+            case "pids.max" -> "--pids-max " + v;
+            case "cpu.max" -> "--cpu-max " + v;
             default -> "--" + key + (v.isEmpty() ? "" : " " + v);
         };
     }
@@ -310,6 +327,9 @@ final class RunCommand implements Callable<Integer> {
         if (ctty) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, 0);
         }
+        string(b, "memory.max", memoryMax);
+        string(b, "pids.max", pidsMax);
+        string(b, "cpu.max", cpuMax);
         string(b, "sigmask", sigmask);
         string(b, "sigdefault", sigdefault);
         for (String r : rlimits) {
@@ -427,7 +447,23 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** How the wait ended, with the child's resource usage. */
-    private record Waited(ExitStatus status, boolean timedOut, boolean killed, long userMicros, long systemMicros) {}
+    private record Waited(ExitStatus status, boolean timedOut, boolean killed, long userMicros, long systemMicros,
+                          Long memoryPeakBytes, boolean oomKilled) {
+        /** With what the child's own cgroup (--memory-max and the like) measured; the cgroup is then removed. */
+        Waited withCgroup(ChildCgroup cgroup) {
+            if (cgroup == null) {
+                return this;
+            }
+            long peak = cgroup.memoryPeakBytes();
+            boolean oom = cgroup.oomKilled();
+            try {
+                cgroup.remove(); // false while what the program left behind still runs in it
+            } catch (ErrnoException e) {
+                System.err.println("pidspawn: removing the program's cgroup: " + e.getMessage());
+            }
+            return new Waited(status, timedOut, killed, userMicros, systemMicros, peak >= 0 ? peak : null, oom);
+        }
+    }
 
     /** Waits, enforcing --timeout as timeout(1) does, and reaps with the kernel's rusage. */
     private static Waited waitFor(Spawned child, Duration limit, Duration grace, int sig, boolean leadsGroup) throws ErrnoException {
@@ -457,7 +493,7 @@ final class RunCommand implements Callable<Integer> {
                     : ExitStatus.killed(value, code == Libc.CLD_DUMPED);
             long user = usage.get(ValueLayout.JAVA_LONG, 0) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 8);
             long system = usage.get(ValueLayout.JAVA_LONG, 16) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 24);
-            return new Waited(status, timedOut, killed || (timedOut && sig == 9), user, system);
+            return new Waited(status, timedOut, killed || (timedOut && sig == 9), user, system, null, false);
         }
     }
 
@@ -496,8 +532,12 @@ final class RunCommand implements Callable<Integer> {
         r.put("exit_code", exitCode);
         r.put("spawn_us", spawnNanos / 1000);
         r.put("wall_ms", wallNanos / 1_000_000.0);
-        r.put("user_ms", w == null ? null : w.userMicros / 1000.0);
-        r.put("system_ms", w == null ? null : w.systemMicros / 1000.0);
+        r.put("cpu_user_ms", w == null ? null : w.userMicros / 1000.0);
+        r.put("cpu_sys_ms", w == null ? null : w.systemMicros / 1000.0);
+        if (w != null && w.memoryPeakBytes != null) {
+            r.put("memory_peak_bytes", w.memoryPeakBytes);
+        }
+        r.put("oom_killed", w != null && w.oomKilled);
         // No max RSS: a CLONE_VM child's ru_maxrss includes the whole JVM's, which it shared until exec.
         r.put("error", error);
         String line = Json.write(r);
