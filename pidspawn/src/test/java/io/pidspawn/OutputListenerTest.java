@@ -132,6 +132,8 @@ class OutputListenerTest {
     void aThousandChildrenStreamOnTheLibrarysTwoThreads() throws Exception {
         AtomicInteger lines = new AtomicInteger();
         AtomicInteger maxThreads = new AtomicInteger();
+        AtomicInteger maxOthers = new AtomicInteger();
+        int othersBefore = otherLibraryThreads();
         ExecutorService caller = Executors.newSingleThreadExecutor();
         List<CompletableFuture<Void>> all = new ArrayList<>();
         List<Child> children = new ArrayList<>();
@@ -142,6 +144,7 @@ class OutputListenerTest {
                 all.add(child.onOutput(LineListener.of((s, l) -> {
                     lines.incrementAndGet();
                     maxThreads.accumulateAndGet(libraryThreads(), Math::max);
+                    maxOthers.accumulateAndGet(otherLibraryThreads(), Math::max);
                 }), i % 2 == 0 ? caller : io.pidspawn.internal.reaper.ExitDispatcher.executor()));
             }
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
@@ -154,7 +157,15 @@ class OutputListenerTest {
         }
         assertThat(lines.get()).isEqualTo(3000);
         // the reaper reads, pidspawn-exit runs the callbacks: no thread per child
-        assertThat(maxThreads.get()).isBetween(1, 2);
+        assertThat(maxThreads.get() - maxOthers.get()).isBetween(1, 2);
+        // and no other library thread started for them (earlier tests may have left the spawner or idmap ones)
+        assertThat(maxOthers.get()).isLessThanOrEqualTo(othersBefore);
+    }
+
+    /** Library threads but the reaper and the callback thread: ones a streaming child must not need. */
+    private static int otherLibraryThreads() {
+        return (int) Thread.getAllStackTraces().keySet().stream().filter(t -> t.getName().startsWith("pidspawn-"))
+                .filter(t -> !t.getName().equals("pidspawn-reaper") && !t.getName().equals("pidspawn-exit")).count();
     }
 
     private static int libraryThreads() {
