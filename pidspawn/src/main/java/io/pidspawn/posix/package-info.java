@@ -35,8 +35,6 @@
  *     action is resolved in the child after the actions, as glibc does, and is not pinned.
  *     posix_spawnp searches in this process and skips empty and relative PATH entries, where
  *     glibc's would search the child's working directory: not done yet.</li>
- * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
- *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
  * <li><b>A full fd table.</b> A spawn needs a few fds while it runs (the builder, the pinned
  *     executable) and keeps one (the pidfd); with none free it borrows them from the reserve,
  *     which the first posix_spawn of the JVM takes. That first one, made with no fd free, fails

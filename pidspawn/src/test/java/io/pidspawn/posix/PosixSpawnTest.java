@@ -247,6 +247,22 @@ class PosixSpawnTest {
     }
 
     @Test
+    void aScriptSeesAsDollar0ThePathAsPassedNotItsRealPath() throws Throwable {
+        Path script = Files.writeString(tmp.resolve("dollar0.sh"), "#!/bin/sh\necho \"$0\"\n");
+        Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path link = Files.createSymbolicLink(tmp.resolve("dollar0-link"), script);
+        String viaLink = link.toString();
+        assertThat(same(false, viaLink, List.of(), Attr.NONE, List.of("x")).out()).isEqualTo(viaLink + "\n");
+        // Relative to the caller's directory, "./" kept as given.
+        String relative = "./" + Path.of("").toAbsolutePath().relativize(link);
+        assertThat(same(false, relative, List.of(), Attr.NONE, List.of("x")).out()).isEqualTo(relative + "\n");
+        // After a chdir action, relative to where it leads; an absolute name is kept as given too.
+        Op intoTmp = new Op.Chdir(tmp.toString());
+        assertThat(same(false, "./dollar0-link", List.of(intoTmp), Attr.NONE, List.of("x")).out()).isEqualTo("./dollar0-link\n");
+        assertThat(same(false, viaLink, List.of(intoTmp), Attr.NONE, List.of("x")).out()).isEqualTo(viaLink + "\n");
+    }
+
+    @Test
     void fdsTheCallerNeverOpenedAreEbadfThoughTheLibraryHoldsFdsThere() throws Throwable {
         // The lowest free numbers, where the kernel would put a builder or a pinned executable,
         // and the start of the range where the library keeps its own fds.
