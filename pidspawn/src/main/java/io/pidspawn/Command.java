@@ -276,6 +276,18 @@ public final class Command implements AutoCloseable {
         }
     }
 
+    /**
+     * Pins the program: a relative path as given (relative to this process's directory), so that a
+     * {@code #!} script sees it as {@code $0}, as with execve; else the absolute path.
+     */
+    private static void configureExecutable(int b, String name, Path program) throws ErrnoException {
+        if (name.indexOf('/') > 0) {
+            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_PATH, PidfdSpawn.KEY_EXECUTABLE, name, Libc.AT_FDCWD);
+        } else {
+            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+        }
+    }
+
     /** Pins the file now at the executable's path, unless another spawn already did since {@code seen}. */
     private void repin(long seen, SpawnException stale) throws SpawnException {
         synchronized (repinLock) {
@@ -284,7 +296,7 @@ public final class Command implements AutoCloseable {
             }
             int b = acquireBuilder();
             try {
-                PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+                configureExecutable(b, name, program);
                 pins++;
             } catch (ErrnoException e) {
                 SpawnException failed = new SpawnException(program.toString(), SpawnStep.PREPARE, e.errno(),
@@ -1166,6 +1178,9 @@ public final class Command implements AutoCloseable {
                 return "Command.Builder." + call;
             }
             String given = "Command.builder(" + ConfigException.quote(name) + ")";
+            if (v != null && v.equals(name) && key.equals(PidfdSpawn.KEY_EXECUTABLE)) {
+                v = Path.of(name).toAbsolutePath().normalize().toString(); // a relative path, configured as given: name the file too
+            }
             return v == null || v.equals(name) ? given : given + " (" + v + ")";
         }
 
@@ -1180,7 +1195,7 @@ public final class Command implements AutoCloseable {
         }
 
         private void configure(int b, Path program) throws ErrnoException {
-            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+            configureExecutable(b, name, program);
             PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_BINARY, PidfdSpawn.KEY_ARGV, nulList(argv()), 0);
             for (String[] op : envOps) {
                 switch (op.length) {

@@ -122,7 +122,9 @@ final class Launcher implements AutoCloseable {
     private Path program() throws IOException {
         Path base = startDirectory();
         try {
-            return ProgramLookup.find(cmd[0], base);
+            Path named = ProgramLookup.find(cmd[0], base);
+            // Relative to this process's directory, the child's too; else made absolute against the child's.
+            return directory == null ? named : base.resolve(named);
         } catch (ErrnoException e) {
             throw execFailed(e);
         }

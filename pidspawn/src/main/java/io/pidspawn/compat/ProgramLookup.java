@@ -19,14 +19,19 @@ final class ProgramLookup {
 
     private ProgramLookup() {}
 
-    /** @param base the directory the child starts in, absolute */
+    /**
+     * The program as the JDK's child names it when it execs: relative (to base) where the name or
+     * the PATH entry it was found through is, so a {@code #!} script sees that as {@code $0}.
+     *
+     * @param base the directory the child starts in, absolute
+     */
     static Path find(String program, Path base) throws ErrnoException {
         if (program.isEmpty()) {
             // execvp("") is ENOENT; searching would find each PATH directory itself (EACCES)
             throw new ErrnoException("exec", Errno.ENOENT, "empty program name");
         }
         if (program.indexOf('/') >= 0) {
-            return base.resolve(program);
+            return Path.of(program);
         }
         String path = System.getenv("PATH");
         if (path == null) {
@@ -34,9 +39,10 @@ final class ProgramLookup {
         }
         boolean denied = false;
         for (String entry : path.split(":", -1)) {
-            Path candidate = base.resolve(entry).resolve(program);
+            Path named = Path.of(entry).resolve(program);
+            Path candidate = base.resolve(named);
             if (Files.isRegularFile(candidate) && Files.isExecutable(candidate)) {
-                return candidate;
+                return named;
             }
             denied |= Files.exists(candidate); // execve would say EACCES, and the search goes on
         }

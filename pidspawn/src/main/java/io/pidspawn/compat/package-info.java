@@ -33,10 +33,12 @@
  *     before the spawn rather than by the child after its {@code chdir}; the file found is then
  *     opened and executed as found. An empty or relative {@code PATH} entry still means the
  *     child's directory, as in the JDK. The builder pins the file before the child exists, so
- *     no other file of that name can run in its place. A {@code #!} script is exec'd by its
- *     absolute real path (its interpreter opens it by name), so its {@code $0} is that path,
- *     where the JDK's is the path as searched ({@code dir1/prog} for the PATH entry
- *     {@code dir1}, {@code ./rel.sh} for {@code ./rel.sh}): not done yet.
+ *     no other file of that name can run in its place. A {@code #!} script is exec'd by the
+ *     path as the JDK's child names it, which it sees as {@code $0} ({@code dir1/prog} for the
+ *     PATH entry {@code dir1}, {@code ./rel.sh} for {@code ./rel.sh}, a symlink's name), except
+ *     with {@code directory()} set: then a relative one is exec'd by its absolute path (the
+ *     builder pins it relative to this process's directory and cannot yet name it relative to
+ *     the child's).
  * <li><b>Failure causes.</b> The message of the IOException and of its cause are the JDK's; the
  *     cause's own cause is pidspawn's {@link io.pidspawn.SpawnException} or
  *     {@link io.pidspawn.ErrnoException}, naming the step that failed (open, chdir, exec...).

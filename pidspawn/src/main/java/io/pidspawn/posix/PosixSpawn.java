@@ -41,6 +41,12 @@ import java.util.Map;
  * {@linkplain io.pidspawn.posix package documentation}.
  */
 public final class PosixSpawn {
+    static {
+        // Probed and reserved when the class is initialised, so that even the first posix_spawn
+        // finds the fds it needs with the caller's fd table full.
+        FdReserve.prepare();
+    }
+
     private PosixSpawn() {}
 
     /**

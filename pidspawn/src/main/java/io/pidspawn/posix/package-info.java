@@ -24,7 +24,7 @@
  * <li><b>fds the library keeps.</b> While a spawn runs, the builder, the pinned executable and
  *     its directory are open above fd 1023; a file action that names one of them is EBADF, as
  *     for any fd the caller never opened. Other fds the library keeps for its lifetime (pidfds of
- *     supervised children, the reaper's epoll and eventfd, posix_spawn's reserve of four fds on
+ *     supervised children, the reaper's epoll and eventfd, posix_spawn's reserve of eight fds on
  *     /dev/null) are open in the process, also above 1023 and close-on-exec, and an action
  *     naming one gets it, as glibc's posix_spawn gives any open fd. They cannot be hidden from a
  *     caller who names them: they are fds of this process like any other.</li>
@@ -35,12 +35,13 @@
  *     action is resolved in the child after the actions, as glibc does, and is not pinned.
  *     posix_spawnp searches in this process and skips empty and relative PATH entries, where
  *     glibc's would search the child's working directory: not done yet.</li>
- * <li><b>{@code $0} of a {@code #!} script</b> is the script's absolute real path, by which the
- *     builder execs scripts (the interpreter opens the script by name), not the path as passed.</li>
  * <li><b>A full fd table.</b> A spawn needs a few fds while it runs (the builder, the pinned
  *     executable) and keeps one (the pidfd); with none free it borrows them from the reserve,
- *     which the first posix_spawn of the JVM takes. That first one, made with no fd free, fails
- *     with EMFILE (and the next call, with fds free, works); glibc's needs none.</li>
+ *     which is taken (with the kernel probes and the trampoline's load) when {@code PosixSpawn}
+ *     is initialised, so that even a first posix_spawn works with the table full, as glibc's.
+ *     Only if the class is first initialised when no fd is free (or the fd limit is lowered
+ *     below the reserve afterwards) does the first call fail with EMFILE; the next one, with
+ *     fds free, works: the fds must exist before they can be set aside.</li>
  * <li><b>envp entries</b> need an {@code =} (EINVAL otherwise; the empty name, {@code =value},
  *     is accepted); glibc passes any string.</li>
  * </ul>

@@ -56,7 +56,10 @@ import java.util.List;
  *     pinned at once: the builder opens it O_PATH and records its identity (device, inode, size,
  *     mode, owner, ctime, mtime). A run whose file changed or was replaced at its path fails with
  *     ESTALE before any child exists. Writing to the file is never denied. ELF programs are exec'd
- *     through the fd; {@code #!} scripts by their absolute path, so the interpreter can open them.</td></tr>
+ *     through the fd; {@code #!} scripts by a path, so the interpreter can open them: the path as
+ *     configured (so it is the script's {@code $0}, as with execve) once each run has checked that it
+ *     still names the pinned file, or the script's real path where the configured one would not
+ *     (relative to a dirfd, or relative with a run that changes directory first).</td></tr>
  * <tr><td>{@value #KEY_SEARCH}</td><td>SET_STRING (a name without a slash)</td><td>the program,
  *     found as execvp finds it, once, now: the first entry of the search PATH holding a file the
  *     caller may execute (entries holding one it may not, or a directory, are skipped; if only such were found,

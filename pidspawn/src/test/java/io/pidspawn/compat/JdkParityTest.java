@@ -52,6 +52,9 @@ class JdkParityTest {
         Path script = Files.writeString(shared.resolve("no-shebang"), "echo run by sh: $0 $1\n");
         Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.writeString(shared.resolve("not-executable"), "#!/bin/sh\n");
+        Path dollar0 = Files.writeString(shared.resolve("dollar0.sh"), "#!/bin/sh\necho \"$0\"\n");
+        Files.setPosixFilePermissions(dollar0, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.createSymbolicLink(shared.resolve("dollar0-link"), dollar0);
     }
 
     /** What one side did: every field as text, so a difference reads plainly. */
@@ -156,6 +159,10 @@ class JdkParityTest {
                 new Case("directory", "stdout=" + shared, (s, d) -> finish(s.builder(H, "cwd").directory(shared.toFile()).start())),
                 new Case("relative program in the directory", "stdout=here", (s, d) ->
                         finish(s.builder("./pshelper-copy", "out", "here").directory(shared.toFile()).start())),
+                new Case("a script's $0 is its path as given, relative", "stdout=./", (s, d) ->
+                        finish(s.builder("./" + Path.of("").toAbsolutePath().relativize(shared.resolve("dollar0.sh"))).start())),
+                new Case("a script's $0 is a symlink's name", "dollar0-link", (s, d) ->
+                        finish(s.builder(shared.resolve("dollar0-link").toString()).start())),
                 new Case("bare name found in PATH", "stdout=sh", (s, d) -> finish(s.builder("sh", "-c", "echo $0").start())),
                 new Case("file without #! is run by /bin/sh", "run by sh", (s, d) ->
                         finish(s.builder(shared.resolve("no-shebang").toString(), "arg").start())),

@@ -18,7 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Run in a JVM of its own by {@link PosixSpawnTest}: the first posix_spawn of the JVM is made
- * with no fd free, then again after fds are freed. Prints one line per attempt.
+ * with no fd free, then again after fds are freed. Prints one line per attempt. With the argument
+ * {@code initialised}, PosixSpawn is initialised before the fd table is filled.
  */
 public final class FirstSpawnWithNoFreeFd {
     public static void main(String[] args) throws Throwable {
@@ -46,6 +47,10 @@ public final class FirstSpawnWithNoFreeFd {
             if ((int) setrlimit.invokeExact(Libc.RLIMIT_NOFILE, rl) != 0) {
                 throw new IllegalStateException("setrlimit");
             }
+            if (args.length > 0 && args[0].equals("initialised")) {
+                // Under the limit the table is then filled to, as in a process that never changes it.
+                Class.forName(PosixSpawn.class.getName(), true, FirstSpawnWithNoFreeFd.class.getClassLoader());
+            }
             int fd;
             while ((fd = Libc.fcntl(0, Libc.F_DUPFD_CLOEXEC, 0)) >= 0) {
                 filler.add(fd);
@@ -65,7 +70,7 @@ public final class FirstSpawnWithNoFreeFd {
             PidfdSpawn.close(child.pidfd());
             return "exit " + code;
         } catch (ErrnoException e) {
-            return e.errnoName();
+            return e.errnoName() + (System.getenv("PS_DEBUG") != null ? " " + e.getMessage() : "");
         } catch (Throwable t) {
             return t.toString();
         }

@@ -514,7 +514,8 @@ final class Builder {
     private Spawned spawn(Arena arena, CompiledPlan p, RunPart part, ChildCgroup cgroup) throws SpawnException {
         {
             MemorySegment rq = arena.allocate(PlanAbi.REQUEST);
-            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_EXEC_PATH, p.execPath.address());
+            rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_EXEC_PATH,
+                    (part.changesDirectory ? p.execPathAfterChdir : p.execPath).address());
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_ARGV,
                     (part.argv != null ? CompiledPlan.strings(arena, part.argv) : p.argv).address());
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_ENVP,
@@ -690,7 +691,8 @@ final class Builder {
         int tail = ops.size();
         sandbox.compile(ops);
         boolean script = executable.scriptPath() != null;
-        return new CompiledPlan(executable.display(), ops, tail, args, envp, executable.scriptPath(),
+        return new CompiledPlan(executable.display(), ops, tail, args, envp,
+                script ? executable.scriptExecPath(cwdPath != null || cwdFd >= 0) : null, script ? executable.scriptExecPath(true) : null,
                 script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
     }
 

@@ -29,6 +29,8 @@ final class CompiledPlan implements AutoCloseable {
     final int envc;
     final long envpBytes;
     final MemorySegment execPath;
+    /** The path for a run whose own actions change directory first (a script's real path when its given one is relative). */
+    final MemorySegment execPathAfterChdir;
     /** The filename exec copies onto the new stack, its NUL included (see ArgLimits). */
     final long filenameBytes;
     final int execFd;
@@ -40,7 +42,8 @@ final class CompiledPlan implements AutoCloseable {
     /** The highest fd a plan op writes to in the child (a mapping's target), or 2. */
     final int highestTarget;
 
-    CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptPath, int execFd,
+    CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptName,
+                 String scriptAfterChdir, int execFd,
                  int execFlags, boolean shareFdTable) {
         this.program = program;
         this.ops = ops.write(arena);
@@ -53,9 +56,11 @@ final class CompiledPlan implements AutoCloseable {
         this.envp = strings(arena, envp);
         this.envc = envp.size();
         this.envpBytes = ArgLimits.stringBytes(envp);
-        this.execPath = arena.allocateFrom(scriptPath != null ? scriptPath : "");
+        this.execPath = arena.allocateFrom(scriptName != null ? scriptName : "");
+        this.execPathAfterChdir = scriptAfterChdir != null && !scriptAfterChdir.equals(scriptName)
+                ? arena.allocateFrom(scriptAfterChdir) : execPath;
         this.execFd = execFd;
-        this.filenameBytes = ArgLimits.filenameBytes(scriptPath, execFd);
+        this.filenameBytes = Math.max(ArgLimits.filenameBytes(scriptName, execFd), ArgLimits.filenameBytes(scriptAfterChdir, execFd));
         this.execFlags = execFlags;
         this.shareFdTable = shareFdTable;
         this.highestFd = Math.max(ops.highestFd(), execFd);

@@ -12,8 +12,12 @@ import java.lang.foreign.ValueLayout;
  * and how to find the path again to notice a file renamed over it.
  *
  * <p>ELF programs are exec'd through the fd (execveat AT_EMPTY_PATH), so no path race can swap
- * them. {@code #!} scripts are exec'd by their absolute path instead: the interpreter opens the
- * script by name, and a close-on-exec fd would leave it only a {@code /dev/fd/N} it cannot open.
+ * them. {@code #!} scripts are exec'd by a path instead: the interpreter opens the script by name,
+ * and a close-on-exec fd would leave it only a {@code /dev/fd/N} it cannot open. The path is the
+ * one the caller gave (relative, or a symlink's name), which the script sees as {@code $0} as with
+ * execve; each run first checks that it still names the pinned file (else ESTALE). Where the
+ * caller's path cannot be used (relative, with a run that changes directory first; or relative
+ * to a directory fd), the script's absolute real path is exec'd.
  *
  * @param fd the O_PATH fd (owned; close-on-exec)
  * @param identity the file when it was pinned
@@ -21,8 +25,11 @@ import java.lang.foreign.ValueLayout;
  * @param dirfd the directory fd a path is relative to (owned), AT_FDCWD, or -1 when configured by fd
  * @param path the path to re-check at each run, or null when configured by fd
  * @param scriptPath the absolute path to exec a {@code #!} script by, or null for exec by fd
+ * @param scriptName the caller's path to exec a script by while the child's directory is the
+ *     caller's (any directory if absolute), or null to use scriptPath
  */
-record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath) {
+record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath,
+                  String scriptName) {
 
     /**
      * Pins the file at path (relative to dirfd) or, with a null path, the file open at dirfd.
@@ -59,7 +66,9 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             } else if (path != null) {
                 heldDir = Libc.AT_FDCWD;
             }
-            Executable e = new Executable(pinned, id, display, heldDir, path, script);
+            // The caller's path names the pinned file wherever staleness() checks it: from the cwd.
+            String name = script != null && path != null && (path.startsWith("/") || dirfd == Libc.AT_FDCWD) ? path : null;
+            Executable e = new Executable(pinned, id, display, heldDir, path, script, name);
             pinned = -1;
             heldDir = -1;
             return e;
@@ -78,7 +87,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * chdir action, as posix_spawn does): nothing is opened or pinned here.
      */
     static Executable inChild(String path) {
-        return new Executable(-1, null, path, -1, null, path);
+        return new Executable(-1, null, path, -1, null, path, path);
     }
 
     /**
@@ -100,6 +109,15 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
                 ? FileIdentity.stat(dirfd, arena.allocateFrom(path), 0, scratch, err)
                 : FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
         return identity.equals(now) ? 0 : Errno.ESTALE;
+    }
+
+    /**
+     * The path a {@code #!} script is exec'd by.
+     *
+     * @param changesDirectory whether the child changes directory before it execs
+     */
+    String scriptExecPath(boolean changesDirectory) {
+        return scriptName != null && (fd < 0 || !changesDirectory || scriptName.startsWith("/")) ? scriptName : scriptPath;
     }
 
     void release() {

@@ -1,5 +1,6 @@
 package io.pidspawn.internal.spawn;
 
+import io.pidspawn.internal.linux.KernelFeatures;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.LongLivedFds;
 
@@ -11,14 +12,29 @@ import io.pidspawn.internal.linux.LongLivedFds;
  * opened again after: the one fd the pidfd keeps is the caller's to give back by closing it.
  *
  * <p>The reserve is {@value #SIZE} fds on /dev/null, close-on-exec, in the long-lived range
- * (see {@link LongLivedFds}), taken on the first posix_spawn.
+ * (see {@link LongLivedFds}), taken when posix_spawn is first used (see {@link #prepare()}).
  */
 public final class FdReserve {
-    static final int SIZE = 4;
-    private static final int[] HELD = {-1, -1, -1, -1};
+    static final int SIZE = 8;
+    private static final int[] HELD = {-1, -1, -1, -1, -1, -1, -1, -1};
     private static volatile boolean full;
 
     private FdReserve() {}
+
+    /**
+     * Makes now what a first spawn would otherwise need fds for (the kernel probes, the
+     * trampoline's load) and fills the reserve. A failure here is left for the first spawn to
+     * report, with its errno, and to try again.
+     */
+    public static void prepare() {
+        try {
+            KernelFeatures.required();
+            Trampoline.handle();
+        } catch (RuntimeException | LinkageError e) {
+            // reported by the first spawn, which loads again
+        }
+        fill();
+    }
 
     /** Opens what is missing of the reserve, as far as fds allow. */
     public static void fill() {

@@ -17,11 +17,14 @@ final class RunPart {
     final List<byte[]> argv;
     final List<byte[]> envp;
     final boolean ownCgroup;
+    /** Whether an action changes the child's directory (chdir, fchdir) before it execs. */
+    final boolean changesDirectory;
     /** How many ops the library put before the caller's actions (joining cgroups). */
     int prepended;
 
-    private RunPart(CompiledPlan.Ops ops, List<byte[]> argv, List<byte[]> envp, boolean ownCgroup) {
+    private RunPart(CompiledPlan.Ops ops, List<byte[]> argv, List<byte[]> envp, boolean ownCgroup, boolean changesDirectory) {
         this.ops = ops;
+        this.changesDirectory = changesDirectory;
         this.argv = argv;
         this.envp = envp;
         this.ownCgroup = ownCgroup;
@@ -92,7 +95,8 @@ final class RunPart {
                 }
             }
         }
-        return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()), args.ownCgroup());
+        return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()), args.ownCgroup(),
+                actions.stream().anyMatch(a -> a instanceof SpawnAction.Chdir || a instanceof SpawnAction.Fchdir));
     }
 
     private static List<byte[]> strings(String program, String what, List<String> list) throws SpawnException {

@@ -33,7 +33,7 @@ final class Trampoline {
     private Trampoline() {}
 
     /** ps_spawn, or null when it could not be loaded for want of a free fd (EMFILE, ENFILE). */
-    private static synchronized MethodHandle handle() {
+    static synchronized MethodHandle handle() {
         if (spawnHandle == null) {
             SymbolLookup lib = load();
             if (lib == null) {
