@@ -87,7 +87,10 @@ class PtyTest {
 
     @Test
     void ctrlCKillsTheForegroundSleep() throws Exception {
-        try (Command c = onPty(sh("echo ready; exec sleep 30"), Stdio.pty()).build(); Child child = c.spawn()) {
+        // SIGINT back to its default: a test JVM started in the background by a non-interactive shell
+        // inherits it ignored, and an ignored signal stays ignored across exec.
+        try (Command c = onPty(sh("echo ready; exec sleep 30"), Stdio.pty()).defaultSignals(Signals.SIGINT).build();
+             Child child = c.spawn()) {
             InputStream in = child.terminal().inputStream();
             StringBuilder seen = new StringBuilder();
             while (!seen.toString().contains("ready\r\n")) {
@@ -95,8 +98,13 @@ class PtyTest {
             }
             Thread.sleep(100); // let exec replace the shell; ^C is for whoever is in the foreground
             child.terminal().outputStream().write(3);
-            assertThat(child.waitFor(Duration.ofSeconds(10))).isTrue();
-            assertThat(child.waitFor().signal()).isEqualTo(Signals.SIGINT);
+            try {
+                assertThat(child.waitFor(Duration.ofSeconds(10))).isTrue();
+                assertThat(child.waitFor().signal()).isEqualTo(Signals.SIGINT);
+            } finally {
+                child.kill(); // leave nothing to later tests if ^C did not end it
+                child.waitFor();
+            }
         }
     }
 
