@@ -89,7 +89,10 @@ final class Cli {
 
     /** The command line that runs the CLI in a JVM of its own. */
     static List<String> command(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(
+        // env(1) first puts the signals the tests send back to their defaults: a test JVM started in
+        // the background by a non-interactive shell inherits SIGINT and SIGQUIT ignored, and the
+        // JVM honours an ignored signal by never handling it.
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/env", "--default-signal=INT,QUIT,TERM,HUP",
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));

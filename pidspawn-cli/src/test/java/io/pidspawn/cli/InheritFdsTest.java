@@ -21,7 +21,8 @@ class InheritFdsTest {
     private static Set<Integer> childFds(String callerFds) throws Exception {
         List<String> cli = new ArrayList<>(Cli.command("run", "--inherit-fds", "--", "/bin/ls", "/proc/self/fd"));
         if (callerFds != null) {
-            cli.add(1, "-Dpidspawn.cli.callerFds=" + callerFds);
+            int javaAt = cli.indexOf(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            cli.add(javaAt + 1, "-Dpidspawn.cli.callerFds=" + callerFds);
         }
         List<String> cmd = new ArrayList<>(List.of("/bin/bash", "-c", "exec 5</etc/hostname 6</etc/hostname; exec \"$@\"", "bash"));
         cmd.addAll(cli);
