@@ -32,49 +32,25 @@ class TreeKillTest {
                 + sleeper, "sh");
     }
 
-    /** Pids whose argv holds the marker. */
-    static List<Integer> withMarker(String marker) {
-        List<Integer> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                try {
-                    String cmdline = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
-                    if (cmdline.contains(marker)) {
-                        pids.add(Integer.parseInt(name));
-                    }
-                } catch (IOException gone) {
-                    // exited while we looked
-                }
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException(e);
-        }
-        return pids;
-    }
-
     private void awaitMarked(int count) throws InterruptedException {
         long deadline = System.nanoTime() + 10_000_000_000L;
-        while (withMarker(marker).size() < count && System.nanoTime() < deadline) {
+        while (Helper.withMarker(marker).size() < count && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(withMarker(marker)).as("the tree started").hasSizeGreaterThanOrEqualTo(count);
+        assertThat(Helper.withMarker(marker)).as("the tree started").hasSizeGreaterThanOrEqualTo(count);
     }
 
     private void assertTreeGone() throws InterruptedException {
         long deadline = System.nanoTime() + 3_000_000_000L;
-        while (!withMarker(marker).isEmpty() && System.nanoTime() < deadline) {
+        while (!Helper.withMarker(marker).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertThat(withMarker(marker)).as("processes of the tree still running").isEmpty();
+        assertThat(Helper.withMarker(marker)).as("processes of the tree still running").isEmpty();
     }
 
     @AfterEach
     void cleanUp() {
-        for (int pid : withMarker(marker)) {
+        for (int pid : Helper.withMarker(marker)) {
             io.pidspawn.internal.linux.Libc.kill(pid, Signals.SIGKILL);
         }
     }
@@ -180,7 +156,7 @@ class TreeKillTest {
             awaitMarked(1);
             child.close(); // by default, the child keeps running
             Thread.sleep(200);
-            assertThat(withMarker(marker)).hasSize(1);
+            assertThat(Helper.withMarker(marker)).hasSize(1);
         }
     }
 

@@ -14,9 +14,8 @@ import org.junit.jupiter.api.Test;
  */
 class RunLimitsTest {
     private static void assumeCgroupsWritable() {
-        boolean root = "0".equals(System.getenv().getOrDefault("EUID", "")) || "root".equals(System.getProperty("user.name"));
-        assumeTrue(root && Files.isDirectory(Path.of("/sys/fs/cgroup")),
-                "needs root and a cgroup hierarchy to create the program's own cgroup");
+        Helper.assumeRoot("creating the program's own cgroup");
+        assumeTrue(Files.isDirectory(Path.of("/sys/fs/cgroup")), "needs a cgroup hierarchy to create the program's own cgroup");
     }
 
     @Test

@@ -3,13 +3,7 @@ package io.pidspawn.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pidspawn.testkit.Helper;
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.UUID;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -20,39 +14,19 @@ import org.junit.jupiter.api.Test;
 class RunTimeoutTreeTest {
     private final String marker = "pidspawn-run-tree-" + UUID.randomUUID();
 
-    /** Pids whose argv holds the marker. */
-    private List<Long> marked() throws IOException {
-        List<Long> pids = new ArrayList<>();
-        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
-            for (Path p : (Iterable<Path>) procs::iterator) {
-                String name = p.getFileName().toString();
-                if (name.chars().allMatch(Character::isDigit)) {
-                    try {
-                        if (new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ').contains(marker)) {
-                            pids.add(Long.parseLong(name));
-                        }
-                    } catch (IOException gone) {
-                        // exited while we looked
-                    }
-                }
-            }
-        }
-        return pids;
-    }
-
     @AfterEach
-    void cleanUp() throws IOException {
-        for (long pid : marked()) {
+    void cleanUp() {
+        for (int pid : Helper.withMarker(marker)) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
         }
     }
 
     private void awaitNoneMarked() throws Exception {
         long deadline = System.nanoTime() + 5_000_000_000L;
-        while (!marked().isEmpty() && System.nanoTime() < deadline) {
+        while (!Helper.withMarker(marker).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(50);
         }
-        assertThat(marked()).as("processes of the tree left running").isEmpty();
+        assertThat(Helper.withMarker(marker)).as("processes of the tree left running").isEmpty();
     }
 
     @Test

@@ -96,4 +96,28 @@ public final class Helper {
         }
         return pids;
     }
+
+    /** Pids of every process whose argv holds {@code marker}: to find what a test's tree left running. */
+    public static List<Integer> withMarker(String marker) {
+        List<Integer> pids = new ArrayList<>();
+        try (Stream<Path> procs = Files.list(Path.of("/proc"))) {
+            for (Path p : (Iterable<Path>) procs::iterator) {
+                String name = p.getFileName().toString();
+                if (!name.chars().allMatch(Character::isDigit)) {
+                    continue;
+                }
+                try {
+                    String cmdline = new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ');
+                    if (cmdline.contains(marker)) {
+                        pids.add(Integer.parseInt(name));
+                    }
+                } catch (IOException gone) {
+                    // exited while we looked
+                }
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        return pids;
+    }
 }
