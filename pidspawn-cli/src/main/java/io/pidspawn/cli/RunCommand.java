@@ -6,6 +6,7 @@ import io.pidspawn.ConfigException;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
+import io.pidspawn.KillScope;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
@@ -35,7 +36,7 @@ import picocli.CommandLine.Parameters;
         description = {"Run PROG with ARGS through a pidfd_spawn builder, passing stdio through, and exit with its status.",
                 "Every builder key is an option named after it."},
         footer = {"", "Exit status: the program's own; 128+N if signal N killed it; 124 if --timeout expired,",
-                "but 137 if SIGKILL was sent (--signal KILL or --kill-after), as timeout(1) does;",
+                "but 137 if SIGKILL reached the program (--signal KILL, --kill-after, --kill-grace), as timeout(1) does;",
                 "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
                 "(the error is on stderr, naming the step and errno).",
                 "", "Examples:",
@@ -44,6 +45,7 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn run --clear-env --env PATH=/usr/bin --search -- env",
                 "  pidspawn run --fd 3=/tmp/log:a --fd '4=&1' -- sh -c 'echo a >&3; echo b >&4'",
                 "  pidspawn run --timeout 2s --kill-after 1s --json -- sleep 10",
+                "  pidspawn run --timeout 10m --kill-grace 5s -- make -j8",
                 "  pidspawn run --json --json-file /tmp/result.json -- echo hi",
                 "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
                 "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal -- make test",
@@ -139,12 +141,18 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SandboxOptions sandbox = new SandboxOptions();
 
-    @Option(names = "--timeout", paramLabel = "DURATION", description = {"Send --signal after DURATION (e.g. 10s, 500ms, 2m) to the program's process group",
-            "(it leads one of its own, as under timeout(1)) and exit 124."})
+    @Option(names = "--timeout", paramLabel = "DURATION", description = {"Send --signal after DURATION (e.g. 10s, 500ms, 2m) to the program and everything",
+            "it started, and exit 124: to its own cgroup where pidspawn can create one (daemons that",
+            "called setsid are in it), else to its process group (it leads one, as under timeout(1))."})
     String timeout;
 
-    @Option(names = "--kill-after", paramLabel = "DURATION", description = "With --timeout: send SIGKILL this long after the first signal.")
+    @Option(names = "--kill-after", paramLabel = "DURATION", description = {"With --timeout: send SIGKILL to the tree if the program itself still runs",
+            "this long after the first signal, as timeout(1) does."})
     String killAfter;
+
+    @Option(names = "--kill-grace", paramLabel = "DURATION", description = {"With --timeout: as --kill-after, and SIGKILL whatever of the tree still runs",
+            "then, even if the program itself ended on the first signal; pidspawn exits once the tree is gone."})
+    String killGrace;
 
     @Option(names = "--signal", paramLabel = "SIG", defaultValue = "TERM", description = "The signal --timeout sends (default: ${DEFAULT-VALUE}).")
     String timeoutSignal;
@@ -152,7 +160,8 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--json", description = {"Print a JSON result (pid, status, timings, resource usage) to stderr.",
             "wall_ms is the child's lifetime from the spawn call to its reaping; spawn_us is the spawn call alone;",
             "cpu_user_ms and cpu_sys_ms are its CPU time (its waited-for children's included); with --memory-max",
-            "and the like, memory_peak_bytes is its cgroup's peak and oom_killed whether the OOM killer fired."})
+            "and the like, memory_peak_bytes is its cgroup's peak and oom_killed whether the OOM killer fired;",
+            "kill_scope says how far --timeout reached: cgroup, process-group or child (null without a timeout)."})
     boolean json;
 
     @Option(names = "--json-file", paramLabel = "FILE", description = "Write the --json result to FILE instead (implies --json).")
@@ -178,7 +187,12 @@ final class RunCommand implements Callable<Integer> {
             if (killAfter != null && timeout == null) {
                 throw new IllegalArgumentException("--kill-after " + killAfter + ": needs --timeout");
             }
-            Duration grace = killAfter == null ? null : Durations.parse("--kill-after", killAfter);
+            if (killGrace != null && (timeout == null || killAfter != null)) {
+                throw new IllegalArgumentException("--kill-grace " + killGrace + ": "
+                        + (timeout == null ? "needs --timeout" : "--kill-after " + killAfter + " and it exclude each other"));
+            }
+            Duration grace = killAfter != null ? Durations.parse("--kill-after", killAfter)
+                    : killGrace != null ? Durations.parse("--kill-grace", killGrace) : null;
             if (command.get(0).isEmpty()) {
                 System.err.println("pidspawn: '': No such file or directory"); // as env(1) and execvp say it
                 return 127;
@@ -190,8 +204,10 @@ final class RunCommand implements Callable<Integer> {
             long beforeSpawn = System.nanoTime();
             started = beforeSpawn;
             Spawned child;
+            // With a timeout, a cgroup of its own where the library can make one: the timeout then reaches setsid daemons too.
+            RunArgs run = limit != null && cgroup == null ? RunArgs.none().withOwnCgroup() : RunArgs.none();
             try {
-                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+                child = PidfdSpawn.pidfd_spawn_run(builder, run);
             } catch (SpawnException e) {
                 if (e.step() != SpawnStep.EXEC || e.errno() != Errno.ENOEXEC || !command.get(0).contains("/") || viaShell) {
                     throw e;
@@ -203,14 +219,14 @@ final class RunCommand implements Callable<Integer> {
                 viaShell = true;
                 builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
                 configure(builder);
-                child = PidfdSpawn.pidfd_spawn_run(builder, RunArgs.none());
+                child = PidfdSpawn.pidfd_spawn_run(builder, run);
             }
             long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
             closeOpened();
             forwarder.childStarted(child.pidfd());
-            Waited w = waitFor(child, limit, grace, sig, pgid == null || pgid == 0);
+            Waited w = waitFor(child, limit, grace, killGrace != null, sig, new RunTree(child, pgid == null || pgid == 0));
             forwarder.childReaped();
             w = w.withCgroup(child.cgroup());
             PidfdSpawn.close(child.pidfd());
@@ -447,8 +463,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** How the wait ended, with the child's resource usage. */
-    private record Waited(ExitStatus status, boolean timedOut, boolean killed, long userMicros, long systemMicros,
-                          Long memoryPeakBytes, boolean oomKilled) {
+    private record Waited(ExitStatus status, boolean timedOut, boolean killed, KillScope killScope, long userMicros,
+                          long systemMicros, Long memoryPeakBytes, boolean oomKilled) {
         /** With what the child's own cgroup (--memory-max and the like) measured; the cgroup is then removed. */
         Waited withCgroup(ChildCgroup cgroup) {
             if (cgroup == null) {
@@ -461,19 +477,26 @@ final class RunCommand implements Callable<Integer> {
             } catch (ErrnoException e) {
                 System.err.println("pidspawn: removing the program's cgroup: " + e.getMessage());
             }
-            return new Waited(status, timedOut, killed, userMicros, systemMicros, peak >= 0 ? peak : null, oom);
+            return new Waited(status, timedOut, killed, killScope, userMicros, systemMicros, peak >= 0 ? peak : null, oom);
         }
     }
 
-    /** Waits, enforcing --timeout as timeout(1) does, and reaps with the kernel's rusage. */
-    private static Waited waitFor(Spawned child, Duration limit, Duration grace, int sig, boolean leadsGroup) throws ErrnoException {
+    /**
+     * Waits, enforcing --timeout as timeout(1) does, and reaps with the kernel's rusage; with
+     * {@code wholeTree} (--kill-grace), then waits for the rest of the tree until the grace's end
+     * and SIGKILLs what is left.
+     */
+    private static Waited waitFor(Spawned child, Duration limit, Duration grace, boolean wholeTree, int sig, RunTree tree)
+            throws ErrnoException {
         boolean timedOut = false;
         boolean killed = false;
+        long graceEnd = 0;
         if (limit != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(limit))) {
             timedOut = true;
-            sendQuietly(child, sig, leadsGroup);
+            tree.signal(sig);
+            graceEnd = System.nanoTime() + (grace == null ? 0 : grace.toNanos());
             if (grace != null && !PidfdSpawn.pidfd_poll(child.pidfd(), millis(grace))) {
-                sendQuietly(child, 9, leadsGroup);
+                tree.signal(9);
                 killed = true;
             }
         }
@@ -493,28 +516,22 @@ final class RunCommand implements Callable<Integer> {
                     : ExitStatus.killed(value, code == Libc.CLD_DUMPED);
             long user = usage.get(ValueLayout.JAVA_LONG, 0) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 8);
             long system = usage.get(ValueLayout.JAVA_LONG, 16) * 1_000_000 + usage.get(ValueLayout.JAVA_LONG, 24);
-            return new Waited(status, timedOut, killed || (timedOut && sig == 9), user, system, null, false);
+            tree.reaped();
+            boolean treeKilled = timedOut && (killed || sig == 9);
+            if (wholeTree && timedOut && !treeKilled && !tree.awaitGone(graceEnd)) {
+                tree.signal(9); // what the program left running past the grace
+                treeKilled = true;
+            }
+            if (treeKilled) {
+                tree.awaitGone(System.nanoTime() + 1_000_000_000L); // SIGKILL takes a moment; then its cgroup can go
+            }
+            return new Waited(status, timedOut, killed || (timedOut && sig == 9), timedOut ? tree.scope() : null, user, system,
+                    null, false);
         }
     }
 
     private static int millis(Duration d) {
         return (int) Math.min(Integer.MAX_VALUE, Math.max(0, d.toMillis()));
-    }
-
-    /**
-     * The timeout's signal: to the child's process group when it leads one (its pid names the
-     * group until it is reaped, so no other group can be hit), then to the child itself through
-     * its pidfd, in case it left the group.
-     */
-    private static void sendQuietly(Spawned child, int sig, boolean leadsGroup) {
-        if (leadsGroup) {
-            Libc.kill(-child.pid(), sig); // ESRCH: the group is gone already
-        }
-        try {
-            PidfdSpawn.pidfd_send_signal(child.pidfd(), sig, 0);
-        } catch (ErrnoException exited) {
-            // it exited on its own meanwhile
-        }
     }
 
     /** Prints the --json result; false if its file could not be written (said on stderr). */
@@ -538,6 +555,7 @@ final class RunCommand implements Callable<Integer> {
             r.put("memory_peak_bytes", w.memoryPeakBytes);
         }
         r.put("oom_killed", w != null && w.oomKilled);
+        r.put("kill_scope", w == null || w.killScope == null ? null : RunTree.name(w.killScope));
         // No max RSS: a CLONE_VM child's ru_maxrss includes the whole JVM's, which it shared until exec.
         r.put("error", error);
         String line = Json.write(r);
