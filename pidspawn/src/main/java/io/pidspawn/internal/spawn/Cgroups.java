@@ -272,4 +272,33 @@ public final class Cgroups {
             return -1;
         }
     }
+
+    /**
+     * A size in bytes as the limit keys take it (memory.max, memory.swap.max): a number with an
+     * optional K, M, G or T suffix (powers of 1024), as 67108864, 64M or 2G.
+     *
+     * @throws IllegalArgumentException saying why {@code text} is not one
+     */
+    public static long parseSize(String text) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?").matcher(text.trim().toLowerCase(java.util.Locale.ROOT));
+        if (!m.matches()) {
+            throw new IllegalArgumentException("\"" + text + "\" is not a size (such as 67108864, 64M or 2G)");
+        }
+        int shift = switch (m.group(2)) {
+            case "k" -> 10;
+            case "m" -> 20;
+            case "g" -> 30;
+            case "t" -> 40;
+            default -> 0;
+        };
+        try {
+            long n = Long.parseLong(m.group(1));
+            if (n > (Long.MAX_VALUE >> shift)) {
+                throw new NumberFormatException();
+            }
+            return n << shift;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("\"" + text + "\" is too large");
+        }
+    }
 }

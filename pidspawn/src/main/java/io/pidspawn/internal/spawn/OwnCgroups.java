@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -133,27 +132,12 @@ final class OwnCgroups {
         return true;
     }
 
-    /** A size in bytes: a number with an optional K, M, G or T suffix (powers of 1024). */
+    /** A size in bytes, as {@link Cgroups#parseSize} reads it. */
     static long size(String key, String text) throws ConfigError {
-        Matcher m = Pattern.compile("(\\d+)\\s*([kmgt]?)(i?b)?").matcher(text.trim().toLowerCase(Locale.ROOT));
-        if (!m.matches()) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is not a size (such as 67108864, 64M or 2G)");
-        }
-        int shift = switch (m.group(2)) {
-            case "k" -> 10;
-            case "m" -> 20;
-            case "g" -> 30;
-            case "t" -> 40;
-            default -> 0;
-        };
         try {
-            long n = Long.parseLong(m.group(1));
-            if (n > (Long.MAX_VALUE >> shift)) {
-                throw new NumberFormatException();
-            }
-            return n << shift;
-        } catch (NumberFormatException e) {
-            throw ConfigError.of(key, Errno.EINVAL, "\"" + text + "\" is too large");
+            return Cgroups.parseSize(text);
+        } catch (IllegalArgumentException e) {
+            throw ConfigError.of(key, Errno.EINVAL, e.getMessage());
         }
     }
 
