@@ -3,8 +3,10 @@ package io.pidspawn.cli;
 import io.pidspawn.Capture;
 import io.pidspawn.Child;
 import io.pidspawn.Command;
+import io.pidspawn.ConfigException;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
+import io.pidspawn.KillScope;
 import io.pidspawn.Output;
 import io.pidspawn.Signals;
 import io.pidspawn.SpawnOverrides;
@@ -18,6 +20,7 @@ import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.Semaphore;
@@ -32,10 +35,13 @@ import java.util.concurrent.TimeUnit;
  * (kills the jobs that time out). The JDK's delay scheduler thread keeps the captures' own,
  * later, timeouts (see {@link #PIPE_GRACE}).
  *
- * <p>Every job leads a process group of its own. A timeout kills the job's group with SIGKILL;
- * so does SIGINT, SIGTERM or SIGHUP to pidspawn for every running job, after which no job is
- * started, the killed jobs and the summary are still reported, and {@link #run} returns
- * 128 + the signal.
+ * <p>Every job leads a process group of its own, and a job with a timeout or a limit has a
+ * cgroup of its own where the library can create one ({@link Templates}). A timeout kills the
+ * job's tree with SIGKILL, through the cgroup if it has one (daemons that left the group by
+ * setsid included), else the group; with a kill grace, SIGTERM first and SIGKILL once the grace
+ * has passed. SIGINT, SIGTERM or SIGHUP to pidspawn kills the tree of every running job, after
+ * which no job is started, the killed jobs and the summary are still reported, and {@link #run}
+ * returns 128 + the signal.
  */
 final class Batch {
     /**
@@ -46,10 +52,10 @@ final class Batch {
 
     /**
      * @param jobs how many jobs run at once
-     * @param timeout the timeout of jobs that set none, or null
+     * @param defaults the timeout, grace, limits and sandbox of jobs that set none
      * @param outputDir where stdout and stderr go as INDEX.stdout and INDEX.stderr; null captures them inline
      */
-    record Options(int jobs, Duration timeout, Path outputDir) {}
+    record Options(int jobs, BatchJob.Defaults defaults, Path outputDir) {}
 
     private final Options options;
     private final BatchReport report;
@@ -212,7 +218,7 @@ final class Batch {
         long start = System.nanoTime();
         BatchJob job;
         try {
-            job = BatchJob.parse(line, options.timeout());
+            job = BatchJob.parse(line, options.defaults());
         } catch (IllegalArgumentException e) {
             end(BatchReport.Result.error(index, null, "line " + lineNumber + ": " + e.getMessage(), millisSince(start)), null);
             return;
@@ -222,7 +228,11 @@ final class Batch {
             Command template = templates.forJob(job);
             r = new Running(index, job, spawn(template, job, index), start);
         } catch (ErrnoException | IllegalArgumentException | IllegalStateException e) {
-            end(BatchReport.Result.error(index, job.argv(), e.getMessage(), millisSince(start)), null);
+            String field = e instanceof ConfigException ce ? BatchJob.field(ce.key()) : null;
+            String message = field == null ? e.getMessage()
+                    : ((ConfigException) e).restate(field + (((ConfigException) e).value() == null ? ""
+                            : " " + ConfigException.quote(((ConfigException) e).value()))).getMessage();
+            end(BatchReport.Result.error(index, job.argv(), message, millisSince(start)), null);
             return;
         }
         report.started();
@@ -237,9 +247,11 @@ final class Batch {
         Capture capture = Capture.defaults();
         if (job.timeout() != null) {
             r.timeoutTask = timer.schedule(() -> r.kill(Kill.TIMEOUT), job.timeout().toNanos(), TimeUnit.NANOSECONDS);
-            capture = capture.withTimeout(job.timeout().plus(PIPE_GRACE));
+            Duration grace = job.killGrace() == null ? Duration.ZERO : job.killGrace();
+            capture = capture.withTimeout(job.timeout().plus(grace).plus(PIPE_GRACE));
         }
-        r.child.outputAsync(capture).whenComplete(r::ended);
+        r.output = r.child.outputAsync(capture);
+        r.output.whenComplete(r::ended);
     }
 
     private Child spawn(Command template, BatchJob job, int index) throws ErrnoException {
@@ -302,7 +314,9 @@ final class Batch {
         final Child child;
         final long start;
         volatile ScheduledFuture<?> timeoutTask;
+        volatile CompletableFuture<Output> output;
         volatile boolean killedForTimeout;
+        volatile KillScope killScope; // how far the kill reached, once one was sent
 
         Running(int index, BatchJob job, Child child, long start) {
             this.index = index;
@@ -311,22 +325,21 @@ final class Batch {
             this.start = start;
         }
 
-        /** SIGKILL to the job's process group. */
+        /**
+         * SIGKILL to the job's tree (its cgroup, else its process group); for a timeout with a
+         * kill grace, SIGTERM first and SIGKILL after the grace.
+         */
         void kill(Kill why) {
+            CompletableFuture<Output> out = output;
+            if (out != null && out.isDone()) {
+                return; // it ended on its own: its result is on its way
+            }
             // Marked before the signal: the job's end, reported on another thread, can only
             // follow the signal, so it always sees why the job was killed.
-            boolean timeout = why == Kill.TIMEOUT;
-            killedForTimeout |= timeout;
+            killedForTimeout |= why == Kill.TIMEOUT;
             try {
-                boolean sent;
-                try {
-                    sent = child.killProcessGroup(Signals.SIGKILL);
-                } catch (IllegalStateException notALeader) { // the program moved itself to another group
-                    sent = child.kill();
-                }
-                if (!sent && timeout) {
-                    killedForTimeout = false; // it had ended on its own
-                }
+                killScope = why == Kill.TIMEOUT && job.killGrace() != null
+                        ? child.terminate(Signals.SIGTERM, job.killGrace()) : child.killTree();
             } catch (ErrnoException | IllegalStateException e) {
                 report.warn("cannot kill job " + index + " (pid " + child.pid() + "): " + e.getMessage());
             }
@@ -355,8 +368,10 @@ final class Batch {
             // (the leader exited, something it started in its group still held the pipes).
             boolean timedOut = killedForTimeout || out.timedOut();
             boolean inline = options.outputDir() == null;
+            KillScope scope = killScope != null ? killScope : out.killedBy();
             return new BatchReport.Result(index, job.argv(), s.exited() ? s.code() : null,
-                    s.exited() ? null : Signals.name(s.signal()), timedOut, millisSince(start),
+                    s.exited() ? null : Signals.name(s.signal()), timedOut, millisSince(start), s.usage().orElse(null),
+                    scope == null ? null : RunTree.name(scope),
                     inline ? out.stdoutText() : outputFile(index, "stdout").toString(),
                     inline ? out.stderrText() : outputFile(index, "stderr").toString(), null);
         }

@@ -29,26 +29,38 @@ import picocli.CommandLine.Parameters;
                 "a JSON line for each job as it ends, then a summary line.",
                 "",
                 "A job:    {\"argv\": [PROG, ARG...], \"cwd\": DIR, \"env\": {NAME: VALUE},",
-                "           \"stdin\": TEXT, \"timeout\": DURATION}",
+                "           \"stdin\": TEXT, \"timeout\": DURATION, \"kill_grace\": DURATION,",
+                "           \"memory_max\": SIZE, \"pids_max\": N, \"cpu_max\": CPUS,",
+                "           \"ro\": [PATH...], \"rw\": [PATH...], \"exec\": [PATH...], \"net\": NET,",
+                "           \"scope\": SCOPES, \"deny_syscall\": [NAME...], \"sandbox_best_effort\": BOOL}",
                 "  Only argv is required. PROG without a slash is looked up in PATH (the job's",
                 "  own, if its env sets one). env is set on top of pidspawn's environment.",
-                "  stdin is fed to the job, which reads /dev/null without it. timeout replaces",
-                "  --timeout; 0 or null is none. Blank lines are skipped.",
+                "  stdin is fed to the job, which reads /dev/null without it. Every other field",
+                "  is the option of the same name (below, and as pidspawn run takes it) for this",
+                "  job, and replaces the option's value; 0 or null timeout is none. Blank lines",
+                "  are skipped; a line with a bad field is reported as an error naming it.",
                 "A result: {\"index\", \"argv\", \"exit\", \"signal\", \"timed_out\", \"duration_ms\",",
-                "           \"stdout\", \"stderr\", \"error\"}",
+                "           \"cpu_user_ms\", \"cpu_sys_ms\", \"memory_peak_bytes\", \"oom_killed\",",
+                "           \"kill_scope\", \"stdout\", \"stderr\", \"error\"}",
                 "  index counts the jobs (non-blank lines) from 0. exit is null when a signal",
                 "  ended the job; exit and signal are null when it could not run (a malformed",
-                "  line, a program not found) and error says why. stdout and stderr hold what",
-                "  the job wrote, or with --output the names of the files it went to.",
+                "  line, a program not found) and error says why. cpu_user_ms and cpu_sys_ms",
+                "  are its CPU time (its waited-for children's included); memory_peak_bytes, with",
+                "  a limit only, its cgroup's peak. kill_scope is how far pidspawn's kill reached",
+                "  (cgroup, process-group or child), null if it killed nothing. stdout and stderr",
+                "  hold what the job wrote, or with --output the names of the files it went to.",
                 "The summary: {\"summary\": {\"total\", \"ok\", \"failed\", \"timed_out\", \"errors\",",
                 "           \"duration_ms\", \"interrupted\"}}",
                 "  interrupted is there, true, only when a signal or a reader gone stopped the batch.",
                 ""},
         footer = {"",
-                "Each job leads a process group of its own: a job that times out is killed",
-                "with its whole group (SIGKILL). Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the",
-                "batch: no more jobs start, the running ones are killed with their groups and",
-                "reported, then the summary is printed. A reader of the results that goes",
+                "Each job leads a process group of its own, and a job with a timeout or a limit",
+                "gets a cgroup of its own where pidspawn can create one: a job that times out is",
+                "killed with its whole tree (SIGKILL; with a kill grace SIGTERM, then SIGKILL once",
+                "it has passed), through the cgroup if it has one (setsid daemons included), else",
+                "its group. Ctrl-C (SIGINT), SIGTERM or SIGHUP stops the batch: no more jobs",
+                "start, the running ones are killed with their trees and reported, then the",
+                "summary is printed. A reader of the results that goes",
                 "away (as `| head` does) stops it the same way, as SIGPIPE would. When stderr",
                 "is a terminal, a progress line is redrawn on it.",
                 "",
@@ -68,6 +80,22 @@ final class BatchCommand implements Callable<Integer> {
 
     @Option(names = "--timeout", paramLabel = "DURATION", description = "Kill a job's process group after DURATION (e.g. 10s, 500ms, 2m) unless the job sets its own.")
     String timeout;
+
+    @Option(names = "--kill-grace", paramLabel = "DURATION", description = {"At a job's timeout, send SIGTERM to its tree and SIGKILL",
+            "DURATION later (default: SIGKILL at once), unless the job sets kill_grace."})
+    String killGrace;
+
+    @Option(names = "--memory-max", paramLabel = "SIZE", description = "Limit each job's tree to SIZE bytes of memory (such as 512M), in a cgroup of its own.")
+    String memoryMax;
+
+    @Option(names = "--pids-max", paramLabel = "N", description = "Let each job's cgroup hold at most N tasks.")
+    String pidsMax;
+
+    @Option(names = "--cpu-max", paramLabel = "CPUS", description = "Let each job's cgroup use at most CPUS CPUs' time (such as 0.5).")
+    String cpuMax;
+
+    @picocli.CommandLine.Mixin
+    SandboxOptions sandbox = new SandboxOptions();
 
     @Option(names = "--output", paramLabel = "DIR", description = {"Write the stdout and stderr of job INDEX to", "DIR/INDEX.stdout and DIR/INDEX.stderr (DIR is made if missing)."})
     Path output;
@@ -121,7 +149,12 @@ final class BatchCommand implements Callable<Integer> {
                 throw new IllegalArgumentException("--output " + output + ": cannot create the directory: " + describe(e));
             }
         }
-        return new Batch.Options(jobs, limit == null || limit.isZero() ? null : limit, output);
+        Duration grace = killGrace == null ? null : Durations.parse("--kill-grace", killGrace);
+        BatchJob.Limits limits = new BatchJob.Limits(BatchJob.memoryMax(memoryMax, "--memory-max"),
+                BatchJob.pidsMax(pidsMax, "--pids-max"), BatchJob.cpuMax(cpuMax, "--cpu-max"));
+        sandbox.sandbox(); // refuses bad options now, before any job
+        return new Batch.Options(jobs, new BatchJob.Defaults(limit == null || limit.isZero() ? null : limit, grace, limits, sandbox),
+                output);
     }
 
     private static String describe(IOException e) {

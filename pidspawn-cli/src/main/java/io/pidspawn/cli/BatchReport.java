@@ -1,5 +1,6 @@
 package io.pidspawn.cli;
 
+import io.pidspawn.Usage;
 import io.pidspawn.internal.linux.Libc;
 import java.io.PrintStream;
 import java.util.LinkedHashMap;
@@ -13,13 +14,15 @@ import java.util.Map;
  */
 final class BatchReport {
     /**
-     * How one job ended. {@code stdout} and {@code stderr} are the captured text, or the files
-     * they went to; {@code error} says why the job did not run, and then exit and signal are null.
+     * How one job ended. {@code usage} is what it used (null when it did not run); {@code killScope}
+     * how far pidspawn's kill reached (cgroup, process-group or child), or null when it killed
+     * nothing. {@code stdout} and {@code stderr} are the captured text, or the files they went to;
+     * {@code error} says why the job did not run, and then exit and signal are null.
      */
     record Result(int index, List<String> argv, Integer exit, String signal, boolean timedOut, double durationMs,
-                  String stdout, String stderr, String error) {
+                  Usage usage, String killScope, String stdout, String stderr, String error) {
         static Result error(int index, List<String> argv, String error, double durationMs) {
-            return new Result(index, argv, null, null, false, durationMs, null, null, error);
+            return new Result(index, argv, null, null, false, durationMs, null, null, null, null, error);
         }
 
         boolean ok() {
@@ -34,6 +37,13 @@ final class BatchReport {
             m.put("signal", signal);
             m.put("timed_out", timedOut);
             m.put("duration_ms", durationMs);
+            m.put("cpu_user_ms", usage == null ? null : usage.userCpu().toNanos() / 1e6);
+            m.put("cpu_sys_ms", usage == null ? null : usage.systemCpu().toNanos() / 1e6);
+            if (usage != null && usage.memoryPeakBytes() >= 0) {
+                m.put("memory_peak_bytes", usage.memoryPeakBytes());
+            }
+            m.put("oom_killed", usage != null && usage.oomKilled());
+            m.put("kill_scope", killScope);
             m.put("stdout", stdout);
             m.put("stderr", stderr);
             m.put("error", error);

@@ -1,7 +1,9 @@
 package io.pidspawn.cli;
 
 import io.pidspawn.Command;
+import io.pidspawn.ConfigException;
 import io.pidspawn.ErrnoException;
+import io.pidspawn.Sandbox;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -9,13 +11,19 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One {@link Command} per executable for the whole batch, built the first time a job names it:
- * its builder is compiled once and every job that runs the same file spawns from it, sending only
- * its own argv, environment, working directory and stdio. Each command starts its children in a
- * process group of their own, so that a job can be killed with everything it started.
+ * One {@link Command} per executable and settings (limits, sandbox) for the whole batch, built the
+ * first time a job names them: its builder is compiled once and every job that runs the same file
+ * so spawns from it, sending only its own argv, environment, working directory and stdio. Each
+ * command starts its children in a process group of their own, so that a job can be killed with
+ * everything it started; the children of a job with a timeout or a limit each get a cgroup of
+ * their own too, where the library can create one, which reaches what left the group (setsid).
  */
 final class Templates implements AutoCloseable {
-    private final Map<Path, Command> commands = new HashMap<>();
+    /** What a command is built for: the executable and the settings of the jobs that share it. */
+    private record Key(Path program, BatchJob.Limits limits, Sandbox sandbox, boolean ownCgroup) {}
+
+    private final Map<Key, Command> commands = new HashMap<>();
+    private boolean noCgroups; // the library cannot create cgroups here: timeouts use the process group
 
     /**
      * The command for the job's program, which is found as {@link Command#findProgram} finds it:
@@ -23,7 +31,7 @@ final class Templates implements AutoCloseable {
      * working directory, when it has one.
      *
      * @throws ErrnoException with the library's message when the program is not found or cannot
-     *     be pinned; nothing is cached then
+     *     be pinned, or a limit or the sandbox is refused; nothing is cached then
      */
     synchronized Command forJob(BatchJob job) throws ErrnoException {
         String name = job.argv().getFirst();
@@ -31,12 +39,49 @@ final class Templates implements AutoCloseable {
             name = job.cwd().resolve(name).toString(); // unchanged when absolute
         }
         Path program = Command.findProgram(name, job.env());
-        Command c = commands.get(program);
+        boolean ownCgroup = job.timeout() != null && !job.limits().any() && !noCgroups;
+        Key key = new Key(program, job.limits(), job.sandbox(), ownCgroup);
+        Command c = commands.get(key);
         if (c == null) {
-            c = Command.builder(program).processGroup(0).build();
-            commands.put(program, c);
+            try {
+                c = build(key);
+            } catch (ConfigException e) {
+                if (!ownCgroup || !e.key().equals("cgroup.own")) {
+                    throw e;
+                }
+                noCgroups = true; // said once: the tree of a job that times out is its process group
+                System.err.println("pidspawn: no cgroup of its own for a job (" + e.getMessage()
+                        + "): a timeout kills the job's process group, which setsid leaves");
+                key = new Key(program, job.limits(), job.sandbox(), false);
+                c = commands.get(key);
+                if (c == null) {
+                    c = build(key);
+                }
+            }
+            commands.put(key, c);
         }
         return c;
+    }
+
+    private static Command build(Key key) throws ErrnoException {
+        Command.Builder b = Command.builder(key.program()).processGroup(0);
+        BatchJob.Limits l = key.limits();
+        if (l.memoryMax() != null) {
+            b.memoryMax(l.memoryMax());
+        }
+        if (l.pidsMax() != null) {
+            b.pidsMax(l.pidsMax());
+        }
+        if (l.cpuMax() != null) {
+            b.cpuMax(l.cpuMax());
+        }
+        if (key.sandbox() != null) {
+            b.sandbox(key.sandbox());
+        }
+        if (key.ownCgroup()) {
+            b.ownCgroup();
+        }
+        return b.build();
     }
 
     /** How many commands (distinct executables) the batch built. */

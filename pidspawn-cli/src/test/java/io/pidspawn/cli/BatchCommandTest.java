@@ -307,12 +307,12 @@ class BatchCommandTest {
         Path dir = Path.of(H).getParent();
         String name = Path.of(H).getFileName().toString();
         try (Templates t = new Templates()) {
-            Command byPath = t.forJob(BatchJob.parse(json(List.of(H)), null));
-            Command relative = t.forJob(BatchJob.parse(json(List.of("./" + name), "cwd", dir.toString()), null));
-            Command inJobsPath = t.forJob(BatchJob.parse(json(List.of(name), "env", Map.of("PATH", dir.toString())), null));
+            Command byPath = t.forJob(BatchJob.parse(json(List.of(H))));
+            Command relative = t.forJob(BatchJob.parse(json(List.of("./" + name), "cwd", dir.toString())));
+            Command inJobsPath = t.forJob(BatchJob.parse(json(List.of(name), "env", Map.of("PATH", dir.toString()))));
             assertThat(relative).isSameAs(byPath);
             assertThat(inJobsPath).isSameAs(byPath);
-            t.forJob(BatchJob.parse(json(List.of("sh")), null));
+            t.forJob(BatchJob.parse(json(List.of("sh"))));
             assertThat(t.size()).isEqualTo(2);
         }
     }
