@@ -288,6 +288,10 @@ final class RunCommand implements Callable<Integer> {
             case "memory.max" -> "--memory-max " + v;
             case "pids.max" -> "--pids-max " + v;
             case "cpu.max" -> "--cpu-max " + v;
+            case "landlock.ro", "landlock.rw", "landlock.exec" -> "--" + key.substring("landlock.".length()) + " " + v;
+            case "landlock.net.connect", "landlock.net.bind" -> "--net " + sandbox.net;
+            case "landlock.scope" -> "--scope " + sandbox.scope;
+            case "seccomp.deny" -> "--deny-syscall " + v;
             default -> "--" + key + (v.isEmpty() ? "" : " " + v);
         };
     }
