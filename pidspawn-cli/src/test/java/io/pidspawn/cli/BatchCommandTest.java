@@ -90,7 +90,8 @@ class BatchCommandTest {
         return jobs;
     }
 
-    private static String json(List<String> argv, Object... more) {
+    /** A job line: argv, then field names and values. */
+    static String json(List<String> argv, Object... more) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("argv", argv);
         for (int i = 0; i < more.length; i += 2) {

@@ -7,7 +7,6 @@ import io.pidspawn.testkit.Helper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -36,12 +35,7 @@ class BatchLimitsTest {
     }
 
     private static String job(List<String> argv, Object... more) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("argv", argv);
-        for (int i = 0; i < more.length; i += 2) {
-            m.put((String) more[i], more[i + 1]);
-        }
-        return Json.write(m);
+        return BatchCommandTest.json(argv, more);
     }
 
     /** The result lines of a batch, by index, and the summary last. */
