@@ -67,6 +67,10 @@ final class OwnerWatch implements Reaper.Chore {
                 if [ "$kind" = cg ]; then
                     if [ -e "$arg/cgroup.kill" ]; then
                         echo 1 > "$arg/cgroup.kill"
+                    elif [ -e "$arg/cgroup.freeze" ]; then
+                        echo 1 > "$arg/cgroup.freeze"
+                        while read -r p; do kill -s KILL "$p"; done < "$arg/cgroup.procs"
+                        echo 0 > "$arg/cgroup.freeze"
                     elif [ -e "$arg/freezer.state" ]; then
                         echo FROZEN > "$arg/freezer.state"
                         while read -r p; do kill -s KILL "$p"; done < "$arg/cgroup.procs"
