@@ -39,6 +39,8 @@ class DieWithParentTest {
      * {@code ready}, then waits for a line on stdin: {@code exit} calls System.exit(0).
      * MODE {@code restart} first kills the watcher and waits for the library to start another.
      * MODE {@code lazy} prints how many watchers exist before and after die-with-parent spawns.
+     * MODE {@code own} gives the tree a cgroup of its own but lets it outlive the JVM; MODE
+     * {@code sweep} spawns one child with a cgroup of its own, which sweeps stale ones first.
      * MODE {@code drop} spawns short children and prints how many trees the watch holds once
      * they are reaped.
      */
@@ -73,10 +75,18 @@ class DieWithParentTest {
                     System.out.println("live " + OwnerWatch.get().liveCount());
                     return;
                 }
+                case "sweep" -> {
+                    try (Command c = Command.builder("true").ownCgroup().build()) {
+                        c.spawn().waitFor();
+                    }
+                    return;
+                }
                 default -> { }
             }
             Command.Builder b = Command.builder("/bin/sh").args("-c", tree(helper, marker));
-            if (!mode.equals("keep")) {
+            if (mode.equals("own")) {
+                b.ownCgroup();
+            } else if (!mode.equals("keep")) {
                 b.dieWithParent();
             }
             Child child;
@@ -146,7 +156,7 @@ class DieWithParentTest {
                 break;
             }
         }
-        if (!mode.equals("lazy") && !mode.equals("drop")) {
+        if (!List.of("lazy", "drop", "sweep").contains(mode)) {
             assertThat(lines).as("the owner JVM started its tree").contains("ready");
         }
         return new Started(p, lines);
@@ -241,6 +251,24 @@ class DieWithParentTest {
         o.process().destroyForcibly().waitFor();
         Thread.sleep(1_000);
         assertThat(tree()).as("a tree that was not asked to die with its parent").hasSize(5);
+    }
+
+    @Test
+    void theCgroupsOfAKilledJvmsChildrenAreRemovedByTheNextJvmOnceEmpty() throws Exception {
+        assumeTrue(cgroupsAvailable(), "the library cannot create cgroups here");
+        Started o = owner("own");
+        awaitTree();
+        assertThat(o.cgroups()).isNotEmpty();
+        o.process().destroyForcibly().waitFor();
+        Thread.sleep(200);
+        assertThat(o.cgroups()).as("the tree still runs in them").allMatch(Files::exists);
+        for (int pid : tree()) {
+            Libc.kill(pid, Signals.SIGKILL);
+        }
+        assertThat(millisUntilGone(2_000)).isNotNegative();
+        Started next = owner("sweep");
+        assertThat(next.process().waitFor()).isZero();
+        assertThat(o.cgroups()).as("stale cgroups of a JVM that is gone").noneMatch(Files::exists);
     }
 
     @Test
