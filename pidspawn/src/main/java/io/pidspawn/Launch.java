@@ -47,7 +47,7 @@ final class Launch implements AutoCloseable {
      */
     static Child start(Command command, SpawnOverrides o, boolean ownGroup, boolean ownCgroup) throws SpawnException {
         Throwable site = LeakDetector.spawnSite();
-        OwnerWatch owner = command.diesWithParent() ? OwnerWatch.get() : null;
+        io.pidspawn.internal.spawn.OwnerWatch owner = command.diesWithParent() ? io.pidspawn.internal.spawn.OwnerWatch.get() : null;
         if (owner != null) {
             ownGroup = true;
             ownCgroup |= !command.placesCgroup();
@@ -77,7 +77,8 @@ final class Launch implements AutoCloseable {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
             }
             if (owner != null) {
-                owner.register(watch, leads);
+                owner.register(leads ? watch.pid() : 0, watch.cgroup() == null ? List.of() : watch.cgroup().directories(),
+                        () -> watch.exitFuture().isDone());
             }
             launch.handedOver = true;
             return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],

@@ -69,10 +69,10 @@ class DieWithParentTest {
                         }
                     }
                     long deadline = System.nanoTime() + 5_000_000_000L;
-                    while (OwnerWatch.get().liveCount() > 0 && System.nanoTime() < deadline) {
+                    while (io.pidspawn.internal.spawn.OwnerWatch.get().liveCount() > 0 && System.nanoTime() < deadline) {
                         Thread.sleep(20);
                     }
-                    System.out.println("live " + OwnerWatch.get().liveCount());
+                    System.out.println("live " + io.pidspawn.internal.spawn.OwnerWatch.get().liveCount());
                     return;
                 }
                 case "sweep" -> {

@@ -1,24 +1,31 @@
-package io.pidspawn;
+package io.pidspawn.internal.spawn;
+
+import io.pidspawn.Child;
+import io.pidspawn.Command;
+import io.pidspawn.Errno;
+import io.pidspawn.ErrnoException;
+import io.pidspawn.SpawnException;
+import io.pidspawn.SpawnStep;
+import io.pidspawn.Stdio;
 
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.LongLivedFds;
-import io.pidspawn.internal.reaper.ExitWatch;
 import io.pidspawn.internal.reaper.Reaper;
-import io.pidspawn.uapi.ChildCgroup;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
- * What makes {@link Command.Builder#dieWithParent()} hold when this JVM is killed by SIGKILL:
+ * What makes {@link Command.Builder#dieWithParent()} and {@code pidspawn run --die-with-parent}
+ * hold when this JVM is killed by SIGKILL:
  * a watcher process, started on the first such spawn, that outlives the JVM long enough to kill
  * the trees the JVM registered with it.
  *
@@ -34,7 +41,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Lines: {@code +ID pg PGID}, {@code +ID cg DIRECTORY} (the rest of the line), {@code -ID}.
  * Each is written whole (below PIPE_BUF), from any thread.
  */
-final class OwnerWatch implements Reaper.Chore {
+public final class OwnerWatch implements Reaper.Chore {
     private static final long TICK_NANOS = 250_000_000L;
     private static final System.Logger LOG = System.getLogger("io.pidspawn");
 
@@ -95,8 +102,8 @@ final class OwnerWatch implements Reaper.Chore {
 
     private static volatile OwnerWatch instance;
 
-    /** One registered child: its watch, and the lines that name its tree. */
-    private record Tree(long id, ExitWatch child, int group, List<Path> cgroups) {}
+    /** One registered child's tree: whether the child was reaped, its process group (or 0), its cgroups. */
+    private record Tree(long id, BooleanSupplier reaped, int group, List<Path> cgroups) {}
 
     private final Map<Long, Tree> live = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -106,7 +113,7 @@ final class OwnerWatch implements Reaper.Chore {
     private OwnerWatch() {}
 
     /** The watch, with its watcher running: started by the first child that asks for one. */
-    static OwnerWatch get() throws SpawnException {
+    public static OwnerWatch get() throws SpawnException {
         OwnerWatch w = instance;
         if (w == null) {
             synchronized (OwnerWatch.class) {
@@ -132,20 +139,19 @@ final class OwnerWatch implements Reaper.Chore {
     }
 
     /**
-     * Registers a child's tree: its process group (when it leads one) and the cgroups the library
-     * made for it. Kept until the child is reaped and the tree is gone.
+     * Registers a child's tree: the process group it leads and the cgroups the library made for
+     * it. Kept until the child is reaped and the tree is gone (the group empty, the cgroups removed).
+     *
+     * @param group the process group the child leads, or 0
+     * @param cgroups the directories of the child's own cgroups; may be empty
+     * @param reaped whether the child has been reaped (cheap, thread-safe)
      */
-    void register(ExitWatch child, boolean leadsGroup) {
-        List<Path> cgroups = new ArrayList<>();
-        ChildCgroup c = child.cgroup();
-        if (c != null) {
-            for (Path dir : c.directories()) {
-                if (dir.toString().indexOf('\n') < 0) {
-                    cgroups.add(dir);
-                }
-            }
+    public void register(int group, List<Path> cgroups, BooleanSupplier reaped) {
+        List<Path> dirs = cgroups.stream().filter(d -> d.toString().indexOf('\n') < 0).toList();
+        if (group <= 0 && dirs.isEmpty()) {
+            return; // nothing the watcher could reach
         }
-        Tree t = new Tree(ids.incrementAndGet(), child, leadsGroup ? child.pid() : 0, List.copyOf(cgroups));
+        Tree t = new Tree(ids.incrementAndGet(), reaped, Math.max(group, 0), dirs);
         live.put(t.id, t);
         synchronized (this) {
             send(lines(t));
@@ -154,7 +160,7 @@ final class OwnerWatch implements Reaper.Chore {
     }
 
     /** How many trees the watcher would kill now (tests). */
-    int liveCount() {
+    public int liveCount() {
         return live.size();
     }
 
@@ -171,7 +177,7 @@ final class OwnerWatch implements Reaper.Chore {
 
     /** Whether the tree is gone: child reaped, its group empty, its cgroups removed. */
     private static boolean gone(Tree t) {
-        if (!t.child.exitFuture().isDone()) {
+        if (!t.reaped.getAsBoolean()) {
             return false;
         }
         if (t.group > 0 && Libc.kill(-t.group, 0) != -Errno.ESRCH) {
