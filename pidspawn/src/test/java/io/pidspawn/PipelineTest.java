@@ -43,33 +43,14 @@ class PipelineTest {
 
     @Test
     void aGibibyteThroughThreeStagesNeverReachesJava() throws Exception {
-        long before = readBytes();
+        long before = Helper.bytesReadByThreads();
         try (Command a = cmd("head", "-c", "1073741824", "/dev/zero"); Command b = cmd("cat"); Command c = cmd("wc", "-c")) {
             Pipeline.Result r = Pipeline.of(a, b, c).output();
             assertThat(r.last().stdoutText().trim()).isEqualTo("1073741824");
             assertThat(r.success()).isTrue();
         }
         // rchar counts every read of this JVM's threads (class files, /proc): far below the gibibyte
-        assertThat(readBytes() - before).isLessThan(64L << 20);
-    }
-
-    /** What this JVM's live threads have read: per thread, as /proc/self/io adds reaped children's reads too. */
-    private static long readBytes() throws Exception {
-        long sum = 0;
-        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    for (String line : Files.readAllLines(t.resolve("io"))) {
-                        if (line.startsWith("rchar:")) {
-                            sum += Long.parseLong(line.substring(6).trim());
-                        }
-                    }
-                } catch (java.io.IOException gone) {
-                    // the thread ended meanwhile
-                }
-            }
-        }
-        return sum;
+        assertThat(Helper.bytesReadByThreads() - before).isLessThan(64L << 20);
     }
 
     @Test
