@@ -17,7 +17,14 @@ import java.util.Objects;
  * other.
  *
  * <pre>{@code
- * child.onOutput(LineListener.of((stream, line) -> log.info("{}: {}", stream, line))).join();
+ * try (Command make = Command.builder("sh").args("-c", "echo compiling; echo 'warning: x' >&2; printf linked")
+ *         .stdout(Stdio.pipe()).stderr(Stdio.pipe()).build();
+ *      Child child = make.spawn()) {
+ *     CompletableFuture<Void> done = child.onOutput(LineListener.of((stream, line) ->
+ *             seen.add(stream + ": " + line)));           // one call at a time, in order per stream
+ *     done.join();                                        // both streams at their end, the last line told
+ *     ExitStatus status = child.waitFor();
+ * }
  * }</pre>
  */
 public final class LineListener implements OutputListener {

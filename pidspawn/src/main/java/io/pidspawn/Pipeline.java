@@ -10,9 +10,15 @@ import java.util.OptionalInt;
  * through a pipe the kernel carries from child to child, never through this process.
  *
  * <pre>{@code
- * Pipeline.Result r = Pipeline.of(printf, sort, uniq).output();
- * if (r.failedStage().isPresent()) { ... r.statuses() ... }
- * String counted = r.last().stdoutText();
+ * try (Command printf = Command.builder("printf").args("b\\na\\nb\\n").build();
+ *      Command sort = Command.builder("sort").build();
+ *      Command uniq = Command.builder("uniq").args("-c").build()) {
+ *     Pipeline.Result r = Pipeline.of(printf, sort, uniq).output();
+ *     if (!r.success()) {                                 // as the shell's pipefail sees it
+ *         throw new IOException("stage " + r.failedStage().getAsInt() + " failed: " + r.statuses());
+ *     }
+ *     String counted = r.last().stdoutText();             // "      1 a\n      2 b\n"
+ * }
  * }</pre>
  *
  * The library makes each pipe, gives its ends to the two stages (close-on-exec everywhere else,
