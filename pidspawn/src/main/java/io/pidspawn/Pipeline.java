@@ -144,8 +144,9 @@ public final class Pipeline {
     }
 
     /**
-     * As {@link #output()}, with the capture's timeout and limit applied to the last stage (a
-     * stage still running when the last one has ended is waited for).
+     * As {@link #output()}, with the capture's timeout and limit applied to the last stage. When
+     * the timeout ends the last stage, every other stage still running is killed (SIGKILL) too;
+     * otherwise a stage still running when the last one has ended is waited for.
      *
      * @param capture the capture settings of the last stage
      * @return every stage's status and the last one's output
@@ -156,6 +157,11 @@ public final class Pipeline {
         List<Child> children = start(Stdio.pipe());
         try {
             Output last = children.getLast().output(capture);
+            if (last.timedOut()) {
+                for (Child c : children) {
+                    c.kill(); // false for one that has ended: nothing to do
+                }
+            }
             List<ExitStatus> statuses = new ArrayList<>(children.size());
             for (Child c : children) {
                 statuses.add(c.waitFor());

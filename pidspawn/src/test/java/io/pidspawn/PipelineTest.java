@@ -143,6 +143,17 @@ class PipelineTest {
     }
 
     @Test
+    void aTimeoutEndsEveryStage() throws Exception {
+        // the upstream writes nothing, so no SIGPIPE would end it: the timeout must
+        try (Command a = cmd("sleep", "30"); Command b = cmd("cat")) {
+            Pipeline.Result r = Pipeline.of(a, b).output(Capture.defaults().withTimeout(java.time.Duration.ofMillis(300)));
+            assertThat(r.last().timedOut()).isTrue();
+            assertThat(r.statuses().get(0).signal()).isEqualTo(Signals.SIGKILL); // not waited for to its end
+            assertThat(r.failedStage()).hasValue(0);
+        }
+    }
+
+    @Test
     void aStageThatCannotStartIsNamedAndTheOthersAreReaped() throws Exception {
         try (Command a = cmd("sleep", "30"); Command b = Command.builder("/bin/sh").args("-c", "cat")
                 .stderr(Stdio.writeTo(Path.of("/nonexistent/dir/err"))).build(); Command c = cmd("cat")) {
