@@ -184,6 +184,17 @@ class PtyTest {
     }
 
     @Test
+    void lineCallbacksReadTheTerminal() throws Exception {
+        // one terminal for stdout and stderr: its lines come as STDOUT, CR LF ended, the last one at its end
+        java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (Command c = onPty(sh("echo one; echo two >&2; printf three"), Stdio.pty()).build(); Child child = c.spawn()) {
+            child.onOutput(LineListener.of((s, l) -> seen.add(s + ":" + l))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(child.waitFor().success()).isTrue();
+        }
+        assertThat(seen).containsExactly("STDOUT:one", "STDOUT:two", "STDOUT:three");
+    }
+
+    @Test
     void anOutputTimeoutKillsTheSession() throws Exception {
         try (Command c = onPty(sh("sleep 60 & sleep 60; echo never"), Stdio.pty()).build()) {
             Output o = c.output(Capture.defaults().withTimeout(Duration.ofMillis(300)));
