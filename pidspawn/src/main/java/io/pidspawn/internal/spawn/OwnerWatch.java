@@ -39,7 +39,7 @@ import java.util.function.BooleanSupplier;
  * tree that is still alive.
  *
  * <p>Lines: {@code +ID pg PGID}, {@code +ID cg DIRECTORY} (the rest of the line), {@code -ID}.
- * Each is written whole (below PIPE_BUF), from any thread.
+ * Every write is made under the watch's lock, so lines never interleave.
  */
 public final class OwnerWatch implements Reaper.Chore {
     private static final long TICK_NANOS = 250_000_000L;
@@ -152,8 +152,8 @@ public final class OwnerWatch implements Reaper.Chore {
             return; // nothing the watcher could reach
         }
         Tree t = new Tree(ids.incrementAndGet(), reaped, Math.max(group, 0), dirs);
-        live.put(t.id, t);
-        synchronized (this) {
+        synchronized (this) { // with tick's drops in order: never a "-ID" before its "+ID"
+            live.put(t.id, t);
             send(lines(t));
         }
         Reaper.get().nudge();
@@ -280,20 +280,21 @@ public final class OwnerWatch implements Reaper.Chore {
 
     @Override
     public void tick(long nowNanos) {
-        StringBuilder drops = new StringBuilder();
-        live.values().removeIf(t -> {
-            if (gone(t)) {
-                drops.append('-').append(t.id).append('\n');
-                return true;
-            }
-            return false;
-        });
         synchronized (this) {
             if (watcher.exitStatus().isPresent()) {
-                restart(); // it died: a new one learns the live trees, the dropped ones are not among them
-            } else {
-                send(drops.toString());
+                live.values().removeIf(OwnerWatch::gone);
+                restart(); // it died: a new one learns the trees still alive
+                return;
             }
+            StringBuilder drops = new StringBuilder();
+            live.values().removeIf(t -> {
+                if (gone(t)) {
+                    drops.append('-').append(t.id).append('\n');
+                    return true;
+                }
+                return false;
+            });
+            send(drops.toString());
         }
     }
 }
