@@ -13,7 +13,7 @@ mvn_run -q -Dstyle.color=never "$@" package dependency:build-classpath -Dmdep.ou
 jar=target/pidspawn-examples-0.1.0-SNAPSHOT.jar
 libs=$(cat target/classpath.txt)
 java=$JAVA_HOME/bin/java
-programs=(CaptureWithTimeout ManyChildren FacadePipeline)
+programs=(CaptureWithTimeout ManyChildren FacadePipeline OnATerminal Pipelines LineCallbacks)
 
 failed=0
 run() {

@@ -187,6 +187,9 @@ static __attribute__((noreturn)) void child_fail(struct ps_request *req, int lis
  */
 #define KEEP_EXEC    0
 #define KEEP_RULESET 1
+/* This process's pid, for a child to tell whether its parent died before PR_SET_PDEATHSIG. */
+static volatile long parent_tgid;
+
 struct kept {
 	int fd[2];      /* -1: none */
 };
@@ -330,7 +333,18 @@ static long run_op(const struct ps_op *op, uint64_t *mask, struct kept *k)
 		r = sys3(__NR_setresgid, -1, sys1(__NR_getgid, 0), -1);
 		return r < 0 ? r : sys3(__NR_setresuid, -1, sys1(__NR_getuid, 0), -1);
 	case PS_STEP_PDEATHSIG:
-		return sys2(__NR_prctl, PR_SET_PDEATHSIG, op->fd);
+		r = sys2(__NR_prctl, PR_SET_PDEATHSIG, op->fd);
+		/*
+		 * A parent that died before the prctl sends no signal: the child
+		 * now has another parent (init or a subreaper), so it signals
+		 * itself. In a new pid namespace getppid() is 0 and tells nothing.
+		 */
+		if (r == 0) {
+			long ppid = sys1(__NR_getppid, 0);
+			if (ppid != 0 && ppid != parent_tgid)
+				sys2(__NR_kill, sys1(__NR_getpid, 0), op->fd);
+		}
+		return r;
 	case PS_STEP_NO_NEW_PRIVS:
 		return sys5(__NR_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
 	case PS_STEP_LANDLOCK:
@@ -444,6 +458,8 @@ static int fail_clone(struct ps_request *req, long err)
  */
 EXPORT int ps_spawn(struct ps_request *req)
 {
+	if (parent_tgid == 0)
+		parent_tgid = sys1(__NR_getpid, 0); /* the same for every thread: no race */
 	char stack[CHILD_STACK_SIZE] __attribute__((aligned(16)));
 	uint64_t saved_mask = 0;
 	uint64_t all = ~0ULL;

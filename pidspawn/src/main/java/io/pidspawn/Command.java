@@ -101,6 +101,7 @@ public final class Command implements AutoCloseable {
     private final boolean leadsGroup; // ... and each child leads a group of its own
     private final boolean ownCgroup; // every child gets a cgroup of its own
     private final boolean killTreeOnClose;
+    private final boolean dieWithParent;
     private final FdHandle builder; // its closer also closes heldStdioFds
     /** Closes the builder if the command becomes unreachable unclosed. */
     private final CommandCleaner.Cleanable cleanable;
@@ -125,6 +126,7 @@ public final class Command implements AutoCloseable {
         this.leadsGroup = b.process.leadsGroup();
         this.ownCgroup = b.process.hasOwnCgroup();
         this.killTreeOnClose = b.process.killsTreeOnClose();
+        this.dieWithParent = b.process.diesWithParent();
         Object owner = io.pidspawn.internal.spawn.Registry.owner(builderFd);
         FdHandle handle = new FdHandle(builderFd, fd -> {
             for (int h : held) {
@@ -433,6 +435,15 @@ public final class Command implements AutoCloseable {
 
     boolean killsTreeOnClose() {
         return killTreeOnClose;
+    }
+
+    boolean diesWithParent() {
+        return dieWithParent;
+    }
+
+    /** Whether the command makes each child a cgroup itself: {@code ownCgroup()}, a limit, or a named cgroup. */
+    boolean placesCgroup() {
+        return ownCgroup || cgroup != null;
     }
 
     /** This command's copy of the Stdio.fd source for stdio fd 0-2. */
@@ -1027,6 +1038,27 @@ public final class Command implements AutoCloseable {
          */
         public Builder killTreeOnClose() {
             process.killTreeOnClose();
+            return this;
+        }
+
+        /**
+         * The child and everything it starts die when this JVM ends, however it ends (System.exit,
+         * a crash, SIGKILL). The child gets SIGKILL as its {@link #parentDeathSignal} (unless one
+         * was set), leads a process group of its own (unless the command chose its group or
+         * session) and gets a cgroup of its own where the library can create one (as
+         * {@link #ownCgroup()}, but without failing where it cannot). The tree is registered with
+         * a watcher: a {@code /bin/sh} process in a session of its own, started on the first spawn
+         * that asks for one and shared by all, which sees this JVM's end as end of file on a pipe
+         * only the JVM holds and then kills the registered trees (cgroup.kill, or freezer and
+         * SIGKILL on cgroup v1, then SIGKILL to the process group), within milliseconds, and
+         * removes their cgroups. Without a cgroup, a grandchild that left the process group
+         * (setsid) escapes. A tree is dropped from the watcher once the child is reaped and its
+         * group and cgroups are gone. Nothing of this exists until a child asks for it.
+         *
+         * @return this builder
+         */
+        public Builder dieWithParent() {
+            process.dieWithParent();
             return this;
         }
 

@@ -41,10 +41,17 @@ final class Launch implements AutoCloseable {
     /**
      * As {@link #start(Command, SpawnOverrides)}; with {@code ownGroup} the child leads a process
      * group of its own unless the command chose its group or session, and with {@code ownCgroup}
-     * it gets a cgroup of its own where the system allows one (output() with a timeout).
+     * it gets a cgroup of its own where the system allows one (output() with a timeout). A child
+     * that dies with its parent gets both, and its tree is registered with the owner watch, whose
+     * watcher is running before the child is.
      */
     static Child start(Command command, SpawnOverrides o, boolean ownGroup, boolean ownCgroup) throws SpawnException {
         Throwable site = LeakDetector.spawnSite();
+        io.pidspawn.internal.spawn.OwnerWatch owner = command.diesWithParent() ? io.pidspawn.internal.spawn.OwnerWatch.get() : null;
+        if (owner != null) {
+            ownGroup = true;
+            ownCgroup |= !command.placesCgroup();
+        }
         int builder = command.acquireBuilder();
         try (Launch launch = new Launch(command)) {
             List<SpawnAction> actions = launch.actions(o);
@@ -63,10 +70,15 @@ final class Launch implements AutoCloseable {
             }
             launch.closeLent(); // the child has its copies; ours would keep its pipes from ever ending
             ExitWatch watch;
+            boolean leads = setpgid || command.leadsGroup() || launch.terminal != null;
             try {
-                watch = ExitWatch.start(spawned, setpgid || command.leadsGroup() || launch.terminal != null);
+                watch = ExitWatch.start(spawned, leads);
             } catch (ErrnoException e) {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
+            }
+            if (owner != null) {
+                owner.register(leads ? watch.pid() : 0, watch.cgroup() == null ? List.of() : watch.cgroup().directories(),
+                        () -> watch.exitFuture().isDone());
             }
             launch.handedOver = true;
             return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],

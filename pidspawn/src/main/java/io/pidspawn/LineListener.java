@@ -12,12 +12,19 @@ import java.util.Objects;
  * An {@link OutputListener} that splits each stream into lines: {@code \n} ends a line, a
  * {@code \r} just before it is dropped (CRLF), the line is decoded with the charset (malformed
  * input becomes U+FFFD, never an exception), a line longer than the maximum is delivered in
- * pieces of that many chars, and a last line without a newline is delivered at the end of its
- * stream. Lines of stdout and stderr are decoded apart, so a line of one never mixes into the
+ * pieces of that many chars (a surrogate pair is never cut: the piece before it is one char
+ * shorter), and a last line without a newline is delivered at the end of its stream. Lines of stdout and stderr are decoded apart, so a line of one never mixes into the
  * other.
  *
  * <pre>{@code
- * child.onOutput(LineListener.of((stream, line) -> log.info("{}: {}", stream, line))).join();
+ * try (Command make = Command.builder("sh").args("-c", "echo compiling; echo 'warning: x' >&2; printf linked")
+ *         .stdout(Stdio.pipe()).stderr(Stdio.pipe()).build();
+ *      Child child = make.spawn()) {
+ *     CompletableFuture<Void> done = child.onOutput(LineListener.of((stream, line) ->
+ *             seen.add(stream + ": " + line)));           // one call at a time, in order per stream
+ *     done.join();                                        // both streams at their end, the last line told
+ *     ExitStatus status = child.waitFor();
+ * }
  * }</pre>
  */
 public final class LineListener implements OutputListener {
@@ -161,10 +168,18 @@ public final class LineListener implements OutputListener {
         private void append(char c) {
             line.append(c);
             split = false;
-            if (line.length() >= maxLength) {
+            if (line.length() < maxLength) {
+                return;
+            }
+            if (!Character.isHighSurrogate(c)) {
                 emit();
                 split = true;
-            }
+            } else if (line.length() > 1) {
+                // a piece never ends between the two chars of one code point: this one starts the next
+                line.setLength(line.length() - 1);
+                emit();
+                line.append(c);
+            } // else a maximum of 1: the piece is the whole code point, told with its low surrogate
         }
 
         private void endLine() {

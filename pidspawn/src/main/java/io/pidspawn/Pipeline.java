@@ -10,9 +10,15 @@ import java.util.OptionalInt;
  * through a pipe the kernel carries from child to child, never through this process.
  *
  * <pre>{@code
- * Pipeline.Result r = Pipeline.of(printf, sort, uniq).output();
- * if (r.failedStage().isPresent()) { ... r.statuses() ... }
- * String counted = r.last().stdoutText();
+ * try (Command printf = Command.builder("printf").args("b\\na\\nb\\n").build();
+ *      Command sort = Command.builder("sort").build();
+ *      Command uniq = Command.builder("uniq").args("-c").build()) {
+ *     Pipeline.Result r = Pipeline.of(printf, sort, uniq).output();
+ *     if (!r.success()) {                                 // as the shell's pipefail sees it
+ *         throw new IOException("stage " + r.failedStage().getAsInt() + " failed: " + r.statuses());
+ *     }
+ *     String counted = r.last().stdoutText();             // "      1 a\n      2 b\n"
+ * }
  * }</pre>
  *
  * The library makes each pipe, gives its ends to the two stages (close-on-exec everywhere else,
@@ -138,8 +144,9 @@ public final class Pipeline {
     }
 
     /**
-     * As {@link #output()}, with the capture's timeout and limit applied to the last stage (a
-     * stage still running when the last one has ended is waited for).
+     * As {@link #output()}, with the capture's timeout and limit applied to the last stage. When
+     * the timeout ends the last stage, every other stage still running is killed (SIGKILL) too;
+     * otherwise a stage still running when the last one has ended is waited for.
      *
      * @param capture the capture settings of the last stage
      * @return every stage's status and the last one's output
@@ -150,6 +157,11 @@ public final class Pipeline {
         List<Child> children = start(Stdio.pipe());
         try {
             Output last = children.getLast().output(capture);
+            if (last.timedOut()) {
+                for (Child c : children) {
+                    c.kill(); // false for one that has ended: nothing to do
+                }
+            }
             List<ExitStatus> statuses = new ArrayList<>(children.size());
             for (Child c : children) {
                 statuses.add(c.waitFor());

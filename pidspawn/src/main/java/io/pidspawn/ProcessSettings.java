@@ -53,6 +53,7 @@ final class ProcessSettings {
     private long pidsMax = -1;
     private String cpuMax;
     private boolean killTreeOnClose;
+    private boolean dieWithParent;
 
     void newSession() {
         newSession = true;
@@ -223,6 +224,14 @@ final class ProcessSettings {
         return killTreeOnClose;
     }
 
+    void dieWithParent() {
+        dieWithParent = true;
+    }
+
+    boolean diesWithParent() {
+        return dieWithParent;
+    }
+
     /** Whether every child gets a cgroup of its own (asked for, or implied by a limit). */
     boolean hasOwnCgroup() {
         return ownCgroup || memoryMax >= 0 || swapMax >= 0 || pidsMax >= 0 || cpuMax != null;
@@ -363,8 +372,8 @@ final class ProcessSettings {
         if (resetIds) {
             flag(b, "reset-ids");
         }
-        if (parentDeathSignal != 0) {
-            string(b, "pdeathsig", Integer.toString(parentDeathSignal));
+        if (parentDeathSignal != 0 || dieWithParent) {
+            string(b, "pdeathsig", Integer.toString(parentDeathSignal != 0 ? parentDeathSignal : Signals.SIGKILL));
         }
         if (noNewPrivileges) {
             flag(b, "no-new-privs");

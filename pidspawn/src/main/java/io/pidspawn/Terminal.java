@@ -23,10 +23,14 @@ import java.nio.channels.WritableByteChannel;
  * of file).
  *
  * <pre>{@code
- * try (Child c = Command.builder("python3", "-i").build()
- *         .spawn(SpawnOverrides.none().withStdin(Stdio.pty()).withStdout(Stdio.pty()).withStderr(Stdio.pty()))) {
- *     c.terminal().outputStream().write("print(6*7)\n\004".getBytes());
- *     String screen = new String(c.terminal().inputStream().readAllBytes());
+ * try (Command sh = Command.builder("sh").args("-c", "[ -t 0 ] && read name; echo \"hello $name\"; stty size")
+ *         .stdin(Stdio.pty(120, 40).withEcho(false)).stdout(Stdio.pty()).stderr(Stdio.pty()).build();
+ *      Child child = sh.spawn()) {
+ *     Terminal tty = child.terminal();                    // this side of the child's /dev/pts/N
+ *     tty.resize(100, 30);                                // TIOCSWINSZ: SIGWINCH to its foreground group
+ *     tty.outputStream().write("world\n".getBytes());     // read by the child as if typed
+ *     String screen = new String(tty.inputStream().readAllBytes(), StandardCharsets.UTF_8);
+ *     ExitStatus status = child.waitFor();                // screen: "hello world\r\n30 100\r\n"
  * }
  * }</pre>
  *

@@ -19,12 +19,25 @@
  * input, timeout and limit of a {@link io.pidspawn.Capture}. How a child ended is an
  * {@link io.pidspawn.ExitStatus}, with what it used ({@link io.pidspawn.Usage}).
  *
+ * <p>A child can run on a pseudo-terminal ({@link io.pidspawn.Stdio#pty()}, this side of it its
+ * {@link io.pidspawn.Terminal}), be piped into other children by the kernel
+ * ({@link io.pidspawn.Pipeline}), and hand its output as it comes, in chunks
+ * ({@link io.pidspawn.OutputListener}) or lines ({@link io.pidspawn.LineListener}), to
+ * {@link io.pidspawn.Child#onOutput(OutputListener)}.
+ *
  * <h2>Threads</h2>
  * Every child is reaped by the library's one reaper thread ({@code pidspawn-reaper}) as soon as
  * it exits, whether anyone waits for it or not; the same thread reads the pipes of
  * {@code output()} calls and keeps their timeouts. Exit callbacks ({@link io.pidspawn.Child#onExit()})
  * run on one more thread, {@code pidspawn-exit}. Commands and children may be used from any
  * thread; waiting parks virtual threads without pinning a carrier.
+ *
+ * <p>Output listeners are read for by the reaper too, and run on {@code pidspawn-exit} or on an
+ * executor given to {@link io.pidspawn.Child#onOutput(OutputListener, java.util.concurrent.Executor)},
+ * one call at a time per child: a thousand children streaming at once need no thread but these
+ * two. A stream is read again only once its listener returned, so a slow listener leaves the
+ * output in the pipe and the child blocks in write(2), instead of this process buffering it; on
+ * {@code pidspawn-exit} it also delays every other callback there.
  *
  * <h2>Errors</h2>
  * A failed spawn throws a {@link io.pidspawn.SpawnException} naming the step

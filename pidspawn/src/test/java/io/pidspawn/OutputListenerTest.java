@@ -3,7 +3,11 @@ package io.pidspawn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.testkit.Helper;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -65,6 +69,18 @@ class OutputListenerTest {
                 .containsExactly("OUT:\uFFFD\uFFFDok \u20AC"); // the euro sign split across two reads
         assertThat(lines("printf 'caf\\351\\n'", l -> LineListener.of(StandardCharsets.ISO_8859_1, 100, l)))
                 .containsExactly("OUT:caf\u00e9");
+        // a character cut short by the end of the stream, on stdout and on stderr
+        assertThat(lines("printf 'ok\\342\\202'; printf 'no\\360\\237' >&2", LineListener::of))
+                .containsExactlyInAnyOrder("OUT:ok\uFFFD", "ERR:no\uFFFD");
+    }
+
+    @Test
+    void aPieceOfALongLineNeverEndsInHalfACharacter() throws Exception {
+        // U+1F600 is two chars in Java: a piece of 4 would end between them
+        assertThat(lines("printf 'abc\\360\\237\\230\\200defg\\n'", l -> LineListener.of(StandardCharsets.UTF_8, 4, l)))
+                .containsExactly("OUT:abc", "OUT:\uD83D\uDE00de", "OUT:fg");
+        assertThat(lines("printf '\\360\\237\\230\\200x\\n'", l -> LineListener.of(StandardCharsets.UTF_8, 1, l)))
+                .containsExactly("OUT:\uD83D\uDE00", "OUT:x");
     }
 
     @Test
@@ -90,7 +106,8 @@ class OutputListenerTest {
     void aSlowListenerMakesTheChildWaitInsteadOfBuffering() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         AtomicLong received = new AtomicLong();
-        try (Command c = sh("head -c 8388608 /dev/zero", false); Child child = c.spawn()) {
+        try (Command c = Command.builder("head").args("-c", "8388608", "/dev/zero").stdout(Stdio.pipe()).build();
+                Child child = c.spawn()) {
             CompletableFuture<Void> done = child.onOutput(new OutputListener() {
                 @Override
                 public void onChunk(StdStream stream, byte[] bytes) {
@@ -104,6 +121,8 @@ class OutputListenerTest {
             }, Executors.newVirtualThreadPerTaskExecutor());
             assertThat(child.waitFor(Duration.ofMillis(500))).isFalse(); // blocked in write(2): the pipe is full
             assertThat(received.get()).isLessThanOrEqualTo(64 * 1024); // one chunk taken, the rest left in the child
+            // what the child has written is that chunk and a full pipe, not what this process buffered
+            assertThat(written(child.pid())).isLessThanOrEqualTo(received.get() + 64 * 1024);
             release.countDown();
             done.get(60, TimeUnit.SECONDS);
             assertThat(received.get()).isEqualTo(8 << 20);
@@ -128,34 +147,67 @@ class OutputListenerTest {
         }
     }
 
+    /** What a process has written so far, from /proc/PID/io. */
+    private static long written(int pid) throws Exception {
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/io"))) {
+            if (line.startsWith("wchar:")) {
+                return Long.parseLong(line.substring(6).trim());
+            }
+        }
+        throw new AssertionError("no wchar in /proc/" + pid + "/io");
+    }
+
     @Test
-    void aThousandChildrenStreamOnTheLibrarysTwoThreads() throws Exception {
+    void aThousandChildrenStreamAtOnceOnTheLibrarysTwoThreads() throws Exception {
+        int n = 1000;
+        CountDownLatch firstLines = new CountDownLatch(n);
         AtomicInteger lines = new AtomicInteger();
         AtomicInteger maxThreads = new AtomicInteger();
         AtomicInteger maxOthers = new AtomicInteger();
         int othersBefore = otherLibraryThreads();
+        int allBefore = Thread.getAllStackTraces().size();
         ExecutorService caller = Executors.newSingleThreadExecutor();
         List<CompletableFuture<Void>> all = new ArrayList<>();
         List<Child> children = new ArrayList<>();
-        try (Command c = Command.builder("/usr/bin/printf").args("a\\nb\\nc").stdout(Stdio.pipe()).build()) {
-            for (int i = 0; i < 1000; i++) {
+        // every child prints a line, then waits on a shared gate for its second one
+        int[] gate = Libc.pipe2(Libc.O_CLOEXEC);
+        try (Command c = Command.builder(Helper.path()).args("out", "first", ";", "cat", ";", "out", "second")
+                .stdin(Stdio.fd(gate[0])).stdout(Stdio.pipe()).build()) {
+            for (int i = 0; i < n; i++) {
                 Child child = c.spawn();
                 children.add(child);
                 all.add(child.onOutput(LineListener.of((s, l) -> {
                     lines.incrementAndGet();
                     maxThreads.accumulateAndGet(libraryThreads(), Math::max);
                     maxOthers.accumulateAndGet(otherLibraryThreads(), Math::max);
+                    if (l.equals("first")) {
+                        firstLines.countDown();
+                    }
                 }), i % 2 == 0 ? caller : io.pidspawn.internal.reaper.ExitDispatcher.executor()));
             }
+            assertThat(firstLines.await(60, TimeUnit.SECONDS)).isTrue();
+            // all of them running and streaming now: no thread each
+            assertThat(children).allSatisfy(child -> assertThat(child.exitStatus()).isEmpty());
+            assertThat(Thread.getAllStackTraces().size() - allBefore).as("threads started").isLessThanOrEqualTo(8);
+            Libc.close(gate[1]);
+            gate[1] = -1;
             CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).get(120, TimeUnit.SECONDS);
             for (Child child : children) {
                 assertThat(child.waitFor().success()).isTrue();
             }
         } finally {
-            children.forEach(Child::close);
+            Libc.close(gate[0]);
+            if (gate[1] >= 0) {
+                Libc.close(gate[1]);
+            }
+            for (Child child : children) {
+                child.kill();
+                child.waitFor();
+                child.close();
+            }
             caller.shutdown();
         }
-        assertThat(lines.get()).isEqualTo(3000);
+        assertThat(lines.get()).isEqualTo(2 * n);
         // the reaper reads, pidspawn-exit runs the callbacks: no thread per child
         assertThat(maxThreads.get() - maxOthers.get()).isBetween(1, 2);
         // and no other library thread started for them (earlier tests may have left the spawner or idmap ones)

@@ -171,6 +171,30 @@ class PtyTest {
     }
 
     @Test
+    void theTailAfterABulkWriteIsNeverLost() throws Exception {
+        // more than the terminal buffers, then a last line and exit at once: the reader lags behind
+        try (Command c = onPty(Command.builder(Helper.path()).args("fill", "300000", "120", ";", "out", "END"),
+                Stdio.pty().inRawMode()).build()) {
+            for (int i = 0; i < 100; i++) {
+                Output o = c.output();
+                assertThat(o.stdout().length).as("run %d", i).isEqualTo(300_004);
+                assertThat(o.stdoutText()).as("run %d", i).endsWith("xEND\n");
+            }
+        }
+    }
+
+    @Test
+    void lineCallbacksReadTheTerminal() throws Exception {
+        // one terminal for stdout and stderr: its lines come as STDOUT, CR LF ended, the last one at its end
+        java.util.List<String> seen = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        try (Command c = onPty(sh("echo one; echo two >&2; printf three"), Stdio.pty()).build(); Child child = c.spawn()) {
+            child.onOutput(LineListener.of((s, l) -> seen.add(s + ":" + l))).get(30, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(child.waitFor().success()).isTrue();
+        }
+        assertThat(seen).containsExactly("STDOUT:one", "STDOUT:two", "STDOUT:three");
+    }
+
+    @Test
     void anOutputTimeoutKillsTheSession() throws Exception {
         try (Command c = onPty(sh("sleep 60 & sleep 60; echo never"), Stdio.pty()).build()) {
             Output o = c.output(Capture.defaults().withTimeout(Duration.ofMillis(300)));
@@ -196,6 +220,7 @@ class PtyTest {
             ByteArrayOutputStream all = new ByteArrayOutputStream();
             child.terminal().inputStream().transferTo(all);
             assertThat(all.toString()).isEqualTo("got:abc\r\n");
+            assertThat(child.waitFor().success()).isTrue();
         }
     }
 }

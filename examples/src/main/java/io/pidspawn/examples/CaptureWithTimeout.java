@@ -3,14 +3,26 @@ package io.pidspawn.examples;
 import io.pidspawn.Capture;
 import io.pidspawn.Command;
 import io.pidspawn.Output;
+import java.io.IOException;
 import java.time.Duration;
 
 /**
- * Command.output with input and a timeout: a filter that answers in time, and a program that
- * outlives its timeout and is killed with what it wrote so far kept.
+ * Command.output: the library's package example, then with input and a timeout: a filter that
+ * answers in time, and a program that outlives its timeout and is killed with what it wrote so
+ * far kept.
  */
 public final class CaptureWithTimeout {
     public static void main(String[] args) throws Exception {
+        // [readme:package]
+        try (Command ls = Command.builder("ls").args("-1").build()) {
+            Output out = ls.output(Capture.defaults().withTimeout(Duration.ofSeconds(5)));
+            if (!out.success()) {
+                throw new IOException("ls: " + out.status() + ": " + out.stderrText());
+            }
+            System.out.print(out.stdoutText());
+        }
+        // [/readme:package]
+
         try (Command tr = Command.builder("tr").args("a-z", "A-Z").build()) {
             Output out = tr.output(Capture.defaults().withInput("hello\n").withTimeout(Duration.ofSeconds(30)));
             Check.that(out.success(), "tr should succeed: " + out.status());

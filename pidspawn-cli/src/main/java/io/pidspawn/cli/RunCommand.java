@@ -10,6 +10,7 @@ import io.pidspawn.KillScope;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.spawn.OwnerWatch;
 import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
@@ -135,6 +136,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--pdeathsig", paramLabel = "SIG", description = "Signal the program gets when pidspawn dies.")
     String pdeathsig;
 
+    @Option(names = "--die-with-parent", description = {"Kill PROG and everything it starts when pidspawn ends, even by SIGKILL:",
+            "PROG gets SIGKILL as its parent-death signal, a process group and a cgroup of its own where one can be made,",
+            "and a watcher process kills the tree once pidspawn is gone."})
+    boolean dieWithParent;
+
     @Option(names = "--no-new-privs", description = "Set no_new_privs: exec can never grant privileges.")
     boolean noNewPrivs;
 
@@ -201,13 +207,15 @@ final class RunCommand implements Callable<Integer> {
             builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
             configure(builder);
             SignalForwarder forwarder = new SignalForwarder();
+            OwnerWatch owner = dieWithParent ? OwnerWatch.get() : null; // running before the child is
+            // A cgroup of its own, where one can be made, unless the options chose one: with a timeout,
+            // it is what reaches setsid daemons too.
+            RunArgs runArgs = (owner != null || limit != null) && cgroup == null ? RunArgs.none().withOwnCgroup() : RunArgs.none();
             long beforeSpawn = System.nanoTime();
             started = beforeSpawn;
             Spawned child;
-            // With a timeout, a cgroup of its own where the library can make one: the timeout then reaches setsid daemons too.
-            RunArgs run = limit != null && cgroup == null ? RunArgs.none().withOwnCgroup() : RunArgs.none();
             try {
-                child = PidfdSpawn.pidfd_spawn_run(builder, run);
+                child = PidfdSpawn.pidfd_spawn_run(builder, runArgs);
             } catch (SpawnException e) {
                 if (e.step() != SpawnStep.EXEC || e.errno() != Errno.ENOEXEC || !command.get(0).contains("/") || viaShell) {
                     throw e;
@@ -219,12 +227,17 @@ final class RunCommand implements Callable<Integer> {
                 viaShell = true;
                 builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
                 configure(builder);
-                child = PidfdSpawn.pidfd_spawn_run(builder, run);
+                child = PidfdSpawn.pidfd_spawn_run(builder, runArgs);
             }
             long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
             closeOpened();
+            if (owner != null) {
+                Spawned c = child;
+                owner.register(setsid || pgid == null || pgid == 0 ? c.pid() : 0,
+                        c.cgroup() == null ? List.of() : c.cgroup().directories(), () -> false);
+            }
             forwarder.childStarted(child.pidfd());
             Waited w = waitFor(child, limit, grace, killGrace != null, sig, new RunTree(child, pgid == null || pgid == 0));
             forwarder.childReaped();
@@ -343,7 +356,7 @@ final class RunCommand implements Callable<Integer> {
         flag(b, "no-new-privs", noNewPrivs);
         // With --timeout the child leads a process group of its own, as timeout(1) makes one, so that
         // the timeout's signals end everything it started but what left the group (setsid).
-        string(b, "pgid", pgid != null ? pgid.toString() : timeout != null && !setsid ? "0" : null);
+        string(b, "pgid", pgid != null ? pgid.toString() : (timeout != null || dieWithParent) && !setsid ? "0" : null);
         if (ctty) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, 0);
         }
@@ -377,7 +390,7 @@ final class RunCommand implements Callable<Integer> {
             PidfdSpawn.pidfd_config(b, directory ? PIDFD_CONFIG_SET_PATH : PIDFD_CONFIG_SET_STRING, "cgroup", cgroup,
                     directory ? AT_FDCWD : 0);
         }
-        string(b, "pdeathsig", pdeathsig);
+        string(b, "pdeathsig", pdeathsig == null && dieWithParent ? "KILL" : pdeathsig);
         io.pidspawn.Sandbox s = sandbox.sandbox();
         if (s != null) {
             s.configure(b);

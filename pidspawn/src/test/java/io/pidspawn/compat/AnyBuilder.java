@@ -44,11 +44,12 @@ interface AnyBuilder {
             return this == JDK ? new Jdk(new ProcessBuilder(command)) : new Pidspawn(new PidspawnProcessBuilder(command));
         }
 
+        /** Each side's startPipeline; a null stage stays null, for the side to refuse. */
         List<Process> startPipeline(List<AnyBuilder> stages) throws IOException {
             if (this == JDK) {
-                return ProcessBuilder.startPipeline(stages.stream().map(b -> ((Jdk) b).pb).toList());
+                return ProcessBuilder.startPipeline(stages.stream().map(b -> b == null ? null : ((Jdk) b).pb).toList());
             }
-            return PidspawnProcessBuilder.startPipeline(stages.stream().map(b -> ((Pidspawn) b).pb).toList());
+            return PidspawnProcessBuilder.startPipeline(stages.stream().map(b -> b == null ? null : ((Pidspawn) b).pb).toList());
         }
     }
 

@@ -193,6 +193,57 @@ class JdkParityTest {
                     s.startPipeline(List.of(s.builder(H, "sleep", "30"), s.builder("no-such-program-pidspawn"), s.builder(H, "cat")));
                     return null;
                 }, true),
+                new Case("pipeline from a file to a file", "sorted.txt=1 a\n2 b", (s, d) -> {
+                    Files.writeString(d.resolve("in.txt"), "b\na\nb\n");
+                    List<Process> ps = s.startPipeline(List.of(s.builder("sort").redirectInput(d.resolve("in.txt").toFile()),
+                            s.builder("uniq", "-c"), s.builder("sed", "s/^ *//").redirectOutput(d.resolve("sorted.txt").toFile())));
+                    return pipelineOutcome(ps, d);
+                }),
+                new Case("pipeline exit codes, upstream ending first", "exit=3,0", (s, d) ->
+                        pipelineOutcome(s.startPipeline(List.of(s.builder("/bin/sh", "-c", "echo one; exit 3"), s.builder(H, "cat"))), null)),
+                new Case("pipeline downstream ending first", "exit=141,0", (s, d) ->
+                        pipelineOutcome(s.startPipeline(List.of(s.builder("yes"), s.builder("head", "-n", "1"))), null)),
+                new Case("pipeline merging a middle stage's stderr", "stdout=a\nerr", (s, d) ->
+                        pipelineOutcome(s.startPipeline(List.of(s.builder(H, "out", "a"),
+                                s.builder("/bin/sh", "-c", "cat; echo err >&2").redirectErrorStream(true), s.builder(H, "cat"))), null)),
+                new Case("pipeline's inner ends are null streams", "read -1", (s, d) -> {
+                    List<Process> ps = s.startPipeline(List.of(s.builder(H, "out", "x", ";", "err", "to stderr"), s.builder(H, "cat")));
+                    String inner = "read " + ps.get(0).getInputStream().read() + ", stderr "
+                            + text(ps.get(0).getErrorStream().readAllBytes());
+                    try {
+                        ps.get(1).getOutputStream().write('z');
+                        ps.get(1).getOutputStream().flush();
+                        inner += ", wrote";
+                    } catch (IOException e) {
+                        inner += ", write: " + e.getMessage();
+                    }
+                    Outcome last = pipelineOutcome(ps, null);
+                    return new Outcome(last.exit(), last.stdout(), inner, "", "");
+                }),
+                new Case("pipeline of none", "0 processes", (s, d) ->
+                        new Outcome("", "", "", "", s.startPipeline(List.of()).size() + " processes")),
+                new Case("pipeline of one", "stdout=alone", (s, d) -> pipelineOutcome(s.startPipeline(List.of(s.builder(H, "out", "alone"))), null)),
+                new Case("pipeline stage writing a file", "must be PIPE except for the last builder", (s, d) -> {
+                    s.startPipeline(List.of(s.builder(H, "out", "x"), s.builder(H, "cat").redirectOutput(shared.resolve("never-written").toFile()),
+                            s.builder(H, "cat")));
+                    return null;
+                }, true),
+                new Case("pipeline whose first stage inherits its output", "must be PIPE except for the last builder: INHERIT", (s, d) -> {
+                    s.startPipeline(List.of(s.builder(H, "out", "x").inheritIO(), s.builder(H, "cat")));
+                    return null;
+                }),
+                new Case("pipeline whose first program is missing", "Cannot run program \"no-such-program-pidspawn\"", (s, d) -> {
+                    s.startPipeline(List.of(s.builder("no-such-program-pidspawn"), s.builder(H, "cat")));
+                    return null;
+                }),
+                new Case("pipeline with a null stage", "NullPointerException", (s, d) -> {
+                    try {
+                        s.startPipeline(Arrays.asList(s.builder(H, "out", "x"), null));
+                        return null;
+                    } catch (NullPointerException e) {
+                        return new Outcome("", "", "", "", e.getClass().getName()); // the messages name each side's variables
+                    }
+                }, true),
                 new Case("missing program", "error: 2 (No such file or directory)", (s, d) -> finish(s.builder("no-such-program-pidspawn").start())),
                 new Case("missing absolute program", "error: 2", (s, d) -> finish(s.builder(MISSING_DIR + "/prog").start())),
                 new Case("program not executable", "error: 13 (Permission denied)", (s, d) ->
@@ -331,6 +382,16 @@ class JdkParityTest {
             }
         }
         return new Outcome(Integer.toString(exit), out, err, files.toString(), "");
+    }
+
+    /** Every stage's exit value, then the last stage's stdout and stderr and the files in dir. */
+    private static Outcome pipelineOutcome(List<Process> ps, Path dir) throws Exception {
+        Outcome last = finish(ps.getLast(), dir);
+        StringBuilder exits = new StringBuilder();
+        for (Process p : ps.subList(0, ps.size() - 1)) {
+            exits.append(p.waitFor()).append(',');
+        }
+        return new Outcome(exits + last.exit(), last.stdout(), last.stderr(), last.files(), "");
     }
 
     private static Outcome finish(Process p) throws Exception {

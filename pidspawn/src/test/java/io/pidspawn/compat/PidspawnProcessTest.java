@@ -13,10 +13,13 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -178,6 +181,51 @@ class PidspawnProcessTest {
         Process q = start("err", "ready");
         q.waitFor();
         assertThat(q.getErrorStream().available()).isEqualTo("ready\n".length());
+    }
+
+    @Test
+    void startPipelineJoinsTheStagesChildToChild() throws Exception {
+        long before = Helper.bytesReadByThreads();
+        List<Process> ps = PidspawnProcessBuilder.startPipeline(List.of(new PidspawnProcessBuilder("head", "-c", "1073741824", "/dev/zero"),
+                new PidspawnProcessBuilder(H, "cat"), new PidspawnProcessBuilder("wc", "-c")));
+        assertThat(new String(ps.getLast().getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim()).isEqualTo("1073741824");
+        for (Process p : ps) {
+            assertThat(p.waitFor()).isZero();
+        }
+        // a gibibyte went from stage to stage; this JVM read its class files and /proc, far less
+        assertThat(Helper.bytesReadByThreads() - before).isLessThan(64L << 20);
+
+        List<Process> held = PidspawnProcessBuilder.startPipeline(List.of(new PidspawnProcessBuilder(H, "sleep", "30"),
+                new PidspawnProcessBuilder(H, "cat"), new PidspawnProcessBuilder(H, "cat")));
+        try {
+            List<String> pipes = new ArrayList<>();
+            for (Process p : held) {
+                Path fd = Path.of("/proc/" + p.pid() + "/fd");
+                List<String> open;
+                // once its program runs: the dynamic loader holds libc open a moment; a stray pipe end stays
+                for (long deadline = System.nanoTime() + 10_000_000_000L; ; Thread.sleep(10)) {
+                    try (Stream<Path> list = Files.list(fd)) {
+                        open = list.map(f -> f.getFileName().toString()).sorted().toList();
+                    }
+                    if (open.size() == 3 || System.nanoTime() > deadline) {
+                        break;
+                    }
+                }
+                assertThat(open).containsExactly("0", "1", "2");
+                pipes.add(Files.readSymbolicLink(fd.resolve("0")) + " " + Files.readSymbolicLink(fd.resolve("1")));
+            }
+            assertThat(pipes.get(0).split(" ")[1]).isEqualTo(pipes.get(1).split(" ")[0]);
+            assertThat(pipes.get(1).split(" ")[1]).isEqualTo(pipes.get(2).split(" ")[0]);
+            held.getFirst().destroyForcibly(); // the others see end of file: no stray write end anywhere
+            assertThat(held.getLast().getInputStream().readAllBytes()).isEmpty();
+            assertThat(held.get(0).waitFor()).isEqualTo(137);
+            assertThat(held.get(1).waitFor()).isZero();
+            assertThat(held.get(2).waitFor()).isZero();
+        } finally {
+            for (Process p : held) {
+                p.destroyForcibly().waitFor();
+            }
+        }
     }
 
     /** Kills a grandchild (not ours to wait for) and waits until it is dead or a zombie of its new parent. */

@@ -65,14 +65,15 @@ public final class KernelFeatures {
      * Linux 7.1's clone3 lifecycle flags, probed by {@link Libc#clone3FlagProbe} (present when the
      * kernel gets past the flags to the cgroup fd: EBADF). pidspawn reports them; it does not use
      * CLONE_PIDFD_AUTOKILL, which needs CLONE_AUTOREAP, and an auto-reaped child has no waitid and
-     * so no rusage: a child that must die with its owner gets PR_SET_PDEATHSIG instead.
+     * so no rusage: a child that must die with its owner gets PR_SET_PDEATHSIG and its tree the
+     * die-with-parent watcher instead.
      */
     public static Feature[] lifecycleFlags() {
         return new Feature[] {
             lifecycle("CLONE_AUTOREAP", CLONE_AUTOREAP, "children are reaped by pidspawn (waitid, with rusage)"),
             lifecycle("CLONE_NNP", CLONE_NNP, "no_new_privs is set by a prctl step in the child"),
             lifecycle("CLONE_PIDFD_AUTOKILL", CLONE_PIDFD_AUTOKILL | CLONE_AUTOREAP | CLONE_NNP | CLONE_PIDFD,
-                    "the direct child dies with its owner only by parentDeathSignal (PR_SET_PDEATHSIG)")};
+                    "dieWithParent: PR_SET_PDEATHSIG for the child, the watcher process for its tree")};
     }
 
     private static Feature lifecycle(String name, long flags, String without) {
