@@ -1,15 +1,22 @@
 # Shared by bin/pidspawn and bin/test: find a JDK >= 25 and the build tools, build what is missing.
 # Sourced, not run.
 
-PIDSPAWN_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Without dirname(1) or sed(1): bin/pidspawn sources this on every run, and each program it starts costs milliseconds.
+PIDSPAWN_HOME=${BASH_SOURCE[0]%/*}
+[ "$PIDSPAWN_HOME" = "${BASH_SOURCE[0]}" ] && PIDSPAWN_HOME=.
+PIDSPAWN_HOME=$(cd "$PIDSPAWN_HOME/.." && pwd)
 PIDSPAWN_MIN_JAVA=25
 
 # The feature version of a JDK home (25 for 25.0.3), or nothing if it is not a JDK.
 jdk_version() {
-    local home=$1 v=
+    local home=$1 v= line
     [ -x "$home/bin/java" ] && [ -x "$home/bin/javac" ] || return 1
     if [ -f "$home/release" ]; then
-        v=$(sed -n 's/^JAVA_VERSION="\([0-9]*\).*/\1/p' "$home/release")
+        while IFS= read -r line; do
+            case $line in
+                JAVA_VERSION=\"[0-9]*) v=${line#JAVA_VERSION=\"}; v=${v%%[!0-9]*}; break ;;
+            esac
+        done <"$home/release"
     fi
     if [ -z "$v" ]; then
         v=$("$home/bin/java" -version 2>&1 | sed -n 's/.*version "\([0-9]*\).*/\1/p' | head -n 1)

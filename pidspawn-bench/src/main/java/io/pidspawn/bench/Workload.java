@@ -11,6 +11,6 @@ public interface Workload {
     /** Every workload, in the order a full run takes them. */
     static List<Workload> all() {
         return List.of(new SpawnTrue(), new Throughput(), new Loaded(), new Supervise(), new AgentMix(), new CaptureWorkload(),
-                new Cold(), new SandboxWorkload());
+                new Cold(), new SandboxWorkload(), new CliStartup());
     }
 }

@@ -68,57 +68,124 @@ public final class Libc {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_CLONE3 = 435,
             SYS_CLOSE_RANGE = 436, SYS_PIDFD_GETFD = 438;
 
-    private static final MethodHandle CLOSE = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
-    private static final MethodHandle DUP3 = Native.errnoCall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-    private static final MethodHandle FCNTL = Native.errnoCall("fcntl",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle OPENAT = Native.errnoCall("openat",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(3));
-    private static final MethodHandle STATX = Native.errnoCall("statx",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
-    private static final MethodHandle READLINK = Native.errnoCall("readlink",
-            FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_SIZE_T));
-    private static final MethodHandle MEMFD_CREATE = Native.errnoCall("memfd_create",
-            FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-    private static final MethodHandle READ = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    // One holder class a downcall: the handle is made when the call is first made, not when Libc is
+    // loaded. Making one costs milliseconds (a stub class spun per shape), and a short-lived JVM
+    // such as the CLI's uses a few of them. A static final field still lets the JIT inline the call.
+    private static final class Close {
+        static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
+    }
+    private static final class Dup3 {
+        static final MethodHandle H = Native.errnoCall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
+    }
+    private static final class Fcntl {
+        static final MethodHandle H = Native.errnoCall("fcntl",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Openat {
+        static final MethodHandle H = Native.errnoCall("openat",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(3));
+    }
+    private static final class Statx {
+        static final MethodHandle H = Native.errnoCall("statx",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
+    }
+    private static final class Readlink {
+        static final MethodHandle H = Native.errnoCall("readlink",
+                FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_SIZE_T));
+    }
+    private static final class MemfdCreate {
+        static final MethodHandle H = Native.errnoCall("memfd_create",
+                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    }
+    private static final class Read {
+        static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    }
     // Into a Java array, without a native buffer: only on fds that never block (short, like a memcpy).
-    private static final MethodHandle READ_HEAP = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
-            Linker.Option.critical(true));
-    private static final MethodHandle WRITE = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
-    private static final MethodHandle LSEEK = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
-    private static final MethodHandle PIPE2 = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-    private static final MethodHandle WAITID = Native.errnoCall("waitid",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_INT));
-    private static final MethodHandle IOCTL_PTR = Native.errnoCall("ioctl",
-            FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), Linker.Option.firstVariadicArg(2));
-    private static final MethodHandle POLL = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
-    private static final MethodHandle GETRLIMIT = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-    private static final MethodHandle ISATTY = Native.errnoCall("isatty", FunctionDescriptor.of(C_INT, C_INT));
-    private static final MethodHandle FSTATFS = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-    private static final MethodHandle PTHREAD_SIGMASK = Native.call(Native.LIBC, "pthread_sigmask",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
-    private static final MethodHandle GETENV = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
-    private static final MethodHandle GETPID = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
-    private static final MethodHandle KILL = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    private static final MethodHandle MKDIRAT = Native.errnoCall("mkdirat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-    private static final MethodHandle UNLINKAT = Native.errnoCall("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-    private static final MethodHandle GETPGID = Native.errnoCall("getpgid", FunctionDescriptor.of(C_INT, C_INT));
-    private static final MethodHandle EPOLL_CREATE1 = Native.errnoCall("epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
-    private static final MethodHandle EPOLL_CTL = Native.errnoCall("epoll_ctl",
-            FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
-    private static final MethodHandle EPOLL_WAIT = Native.errnoCall("epoll_wait",
-            FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
-    private static final MethodHandle EVENTFD = Native.errnoCall("eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    private static final MethodHandle SYSCALL3 = Native.errnoCall("syscall",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL4 = Native.errnoCall("syscall",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
-    private static final MethodHandle SYSCALL5 = Native.errnoCall("syscall",
-            FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    private static final class ReadHeap {
+        static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
+                Linker.Option.critical(true));
+    }
+    private static final class Write {
+        static final MethodHandle H = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    }
+    private static final class Lseek {
+        static final MethodHandle H = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
+    }
+    private static final class Pipe2 {
+        static final MethodHandle H = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
+    }
+    private static final class Waitid {
+        static final MethodHandle H = Native.errnoCall("waitid",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_INT));
+    }
+    private static final class IoctlPtr {
+        static final MethodHandle H = Native.errnoCall("ioctl",
+                FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), Linker.Option.firstVariadicArg(2));
+    }
+    private static final class Poll {
+        static final MethodHandle H = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
+    }
+    private static final class Getrlimit {
+        static final MethodHandle H = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+    private static final class Isatty {
+        static final MethodHandle H = Native.errnoCall("isatty", FunctionDescriptor.of(C_INT, C_INT));
+    }
+    private static final class Fstatfs {
+        static final MethodHandle H = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
+    }
+    private static final class PthreadSigmask {
+        static final MethodHandle H = Native.call(Native.LIBC, "pthread_sigmask",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
+    }
+    private static final class Getenv {
+        static final MethodHandle H = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
+    }
+    private static final class Getpid {
+        static final MethodHandle H = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
+    }
+    private static final class Kill {
+        static final MethodHandle H = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    }
+    private static final class Mkdirat {
+        static final MethodHandle H = Native.errnoCall("mkdirat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+    private static final class Unlinkat {
+        static final MethodHandle H = Native.errnoCall("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
+    }
+    private static final class Getpgid {
+        static final MethodHandle H = Native.errnoCall("getpgid", FunctionDescriptor.of(C_INT, C_INT));
+    }
+    private static final class EpollCreate1 {
+        static final MethodHandle H = Native.errnoCall("epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
+    }
+    private static final class EpollCtl {
+        static final MethodHandle H = Native.errnoCall("epoll_ctl",
+                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
+    }
+    private static final class EpollWait {
+        static final MethodHandle H = Native.errnoCall("epoll_wait",
+                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
+    }
+    private static final class Eventfd {
+        static final MethodHandle H = Native.errnoCall("eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
+    }
+    private static final class Syscall3 {
+        static final MethodHandle H = Native.errnoCall("syscall",
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    }
+    private static final class Syscall4 {
+        static final MethodHandle H = Native.errnoCall("syscall",
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    }
+    private static final class Syscall5 {
+        static final MethodHandle H = Native.errnoCall("syscall",
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+    }
 
     public static int close(int fd) {
         try {
-            return Native.result((int) CLOSE.invokeExact(Native.state(), fd));
+            return Native.result((int) Close.H.invokeExact(Native.state(), fd));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -126,7 +193,7 @@ public final class Libc {
 
     public static int dup3(int oldfd, int newfd, int flags) {
         try {
-            return Native.result((int) DUP3.invokeExact(Native.state(), oldfd, newfd, flags));
+            return Native.result((int) Dup3.H.invokeExact(Native.state(), oldfd, newfd, flags));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -134,7 +201,7 @@ public final class Libc {
 
     public static int fcntl(int fd, int cmd, int arg) {
         try {
-            return Native.result((int) FCNTL.invokeExact(Native.state(), fd, cmd, arg));
+            return Native.result((int) Fcntl.H.invokeExact(Native.state(), fd, cmd, arg));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -147,7 +214,7 @@ public final class Libc {
 
     public static int openat(int dirfd, MemorySegment path, int flags, int mode) {
         try {
-            return Native.result((int) OPENAT.invokeExact(Native.state(), dirfd, path, flags, mode));
+            return Native.result((int) Openat.H.invokeExact(Native.state(), dirfd, path, flags, mode));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -161,7 +228,7 @@ public final class Libc {
 
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
         try {
-            return Native.result((int) STATX.invokeExact(Native.state(), dirfd, path, flags, mask, buf));
+            return Native.result((int) Statx.H.invokeExact(Native.state(), dirfd, path, flags, mask, buf));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -171,7 +238,7 @@ public final class Libc {
     public static String readlink(String path, int[] err) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(4096);
-            long n = Native.result((long) READLINK.invokeExact(Native.state(), a.allocateFrom(path), buf, 4096L));
+            long n = Native.result((long) Readlink.H.invokeExact(Native.state(), a.allocateFrom(path), buf, 4096L));
             if (n < 0) {
                 err[0] = (int) -n;
                 return null;
@@ -184,7 +251,7 @@ public final class Libc {
 
     public static int memfdCreate(String name, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) MEMFD_CREATE.invokeExact(Native.state(), a.allocateFrom(name), flags));
+            return Native.result((int) MemfdCreate.H.invokeExact(Native.state(), a.allocateFrom(name), flags));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -192,7 +259,7 @@ public final class Libc {
 
     public static long read(int fd, MemorySegment buf, long len) {
         try {
-            return Native.result((long) READ.invokeExact(Native.state(), fd, buf, len));
+            return Native.result((long) Read.H.invokeExact(Native.state(), fd, buf, len));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -204,7 +271,7 @@ public final class Libc {
      */
     public static long readNonBlocking(int fd, byte[] into, int offset, int len) {
         try {
-            return Native.result((long) READ_HEAP.invokeExact(Native.state(), fd,
+            return Native.result((long) ReadHeap.H.invokeExact(Native.state(), fd,
                     MemorySegment.ofArray(into).asSlice(offset, len), (long) len));
         } catch (Throwable t) {
             throw fatal(t);
@@ -213,7 +280,7 @@ public final class Libc {
 
     public static long write(int fd, MemorySegment buf, long len) {
         try {
-            return Native.result((long) WRITE.invokeExact(Native.state(), fd, buf, len));
+            return Native.result((long) Write.H.invokeExact(Native.state(), fd, buf, len));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -222,7 +289,7 @@ public final class Libc {
     /** lseek(2): the new offset, or -errno. */
     public static long lseek(int fd, long offset, int whence) {
         try {
-            return Native.result((long) LSEEK.invokeExact(Native.state(), fd, offset, whence));
+            return Native.result((long) Lseek.H.invokeExact(Native.state(), fd, offset, whence));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -232,7 +299,7 @@ public final class Libc {
     public static int[] pipe2(int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(C_INT, 2);
-            int r = Native.result((int) PIPE2.invokeExact(Native.state(), fds, flags));
+            int r = Native.result((int) Pipe2.H.invokeExact(Native.state(), fds, flags));
             return r < 0 ? new int[] {r} : new int[] {fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1)};
         } catch (Throwable t) {
             throw fatal(t);
@@ -241,7 +308,7 @@ public final class Libc {
 
     public static int waitid(int idtype, int id, MemorySegment siginfo, int options) {
         try {
-            return Native.result((int) WAITID.invokeExact(Native.state(), idtype, id, siginfo, options));
+            return Native.result((int) Waitid.H.invokeExact(Native.state(), idtype, id, siginfo, options));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -249,7 +316,7 @@ public final class Libc {
 
     public static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return Native.result((int) IOCTL_PTR.invokeExact(Native.state(), fd, request, arg));
+            return Native.result((int) IoctlPtr.H.invokeExact(Native.state(), fd, request, arg));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -257,7 +324,7 @@ public final class Libc {
 
     public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
         try {
-            return Native.result((int) POLL.invokeExact(Native.state(), fds, nfds, timeoutMillis));
+            return Native.result((int) Poll.H.invokeExact(Native.state(), fds, nfds, timeoutMillis));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -283,7 +350,7 @@ public final class Libc {
     public static long[] getrlimit(int resource) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rl = a.allocate(16, 8);
-            int r = Native.result((int) GETRLIMIT.invokeExact(Native.state(), resource, rl));
+            int r = Native.result((int) Getrlimit.H.invokeExact(Native.state(), resource, rl));
             return r < 0 ? new long[] {r, r} : new long[] {rl.get(C_LONG, 0), rl.get(C_LONG, 8)};
         } catch (Throwable t) {
             throw fatal(t);
@@ -294,7 +361,7 @@ public final class Libc {
     public static long threadSigmask() {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment set = a.allocate(128, 8); // sigset_t
-            int r = (int) PTHREAD_SIGMASK.invokeExact(0 /* SIG_BLOCK */, MemorySegment.NULL, set);
+            int r = (int) PthreadSigmask.H.invokeExact(0 /* SIG_BLOCK */, MemorySegment.NULL, set);
             if (r != 0) {
                 throw new IllegalStateException("pthread_sigmask: errno " + r);
             }
@@ -310,7 +377,7 @@ public final class Libc {
      */
     public static String getenv(String name) {
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment v = (MemorySegment) GETENV.invokeExact(a.allocateFrom(name));
+            MemorySegment v = (MemorySegment) Getenv.H.invokeExact(a.allocateFrom(name));
             return v.equals(MemorySegment.NULL) ? null : v.reinterpret(Long.MAX_VALUE).getString(0);
         } catch (Throwable t) {
             throw fatal(t);
@@ -319,7 +386,7 @@ public final class Libc {
 
     public static boolean isatty(int fd) {
         try {
-            return (int) ISATTY.invokeExact(Native.state(), fd) == 1;
+            return (int) Isatty.H.invokeExact(Native.state(), fd) == 1;
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -329,7 +396,7 @@ public final class Libc {
     public static long fstatfsType(int fd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(120, 8); // struct statfs; f_type is its first long
-            int r = Native.result((int) FSTATFS.invokeExact(Native.state(), fd, buf));
+            int r = Native.result((int) Fstatfs.H.invokeExact(Native.state(), fd, buf));
             return r < 0 ? r : buf.get(C_LONG, 0);
         } catch (Throwable t) {
             throw fatal(t);
@@ -338,7 +405,7 @@ public final class Libc {
 
     public static int getpid() {
         try {
-            return (int) GETPID.invokeExact();
+            return (int) Getpid.H.invokeExact();
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -349,7 +416,7 @@ public final class Libc {
     /** mkdir(2) at a path: 0 or -errno. */
     public static int mkdir(String path, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) MKDIRAT.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), mode));
+            return Native.result((int) Mkdirat.H.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), mode));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -358,7 +425,7 @@ public final class Libc {
     /** rmdir(2) at a path (unlinkat AT_REMOVEDIR): 0 or -errno. */
     public static int rmdir(String path) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) UNLINKAT.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), AT_REMOVEDIR));
+            return Native.result((int) Unlinkat.H.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), AT_REMOVEDIR));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -367,7 +434,7 @@ public final class Libc {
     /** kill(2): a negative pid signals that process group. */
     public static int kill(int pid, int sig) {
         try {
-            return Native.result((int) KILL.invokeExact(Native.state(), pid, sig));
+            return Native.result((int) Kill.H.invokeExact(Native.state(), pid, sig));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -375,7 +442,7 @@ public final class Libc {
 
     public static int getpgid(int pid) {
         try {
-            return Native.result((int) GETPGID.invokeExact(Native.state(), pid));
+            return Native.result((int) Getpgid.H.invokeExact(Native.state(), pid));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -383,7 +450,7 @@ public final class Libc {
 
     public static int epollCreate1(int flags) {
         try {
-            return Native.result((int) EPOLL_CREATE1.invokeExact(Native.state(), flags));
+            return Native.result((int) EpollCreate1.H.invokeExact(Native.state(), flags));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -395,7 +462,7 @@ public final class Libc {
             MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 8);
             ev.set(C_INT, 0, events);
             ev.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_EVENT_DATA, data);
-            return Native.result((int) EPOLL_CTL.invokeExact(Native.state(), epfd, op, fd, ev));
+            return Native.result((int) EpollCtl.H.invokeExact(Native.state(), epfd, op, fd, ev));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -404,7 +471,7 @@ public final class Libc {
     /** epoll_wait(2) into {@code events}, an array of {@code max} struct epoll_event ({@link #EPOLL_EVENT_SIZE} each). */
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
-            return Native.result((int) EPOLL_WAIT.invokeExact(Native.state(), epfd, events, max, timeoutMillis));
+            return Native.result((int) EpollWait.H.invokeExact(Native.state(), epfd, events, max, timeoutMillis));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -422,7 +489,7 @@ public final class Libc {
 
     public static int eventfd(int initval, int flags) {
         try {
-            return Native.result((int) EVENTFD.invokeExact(Native.state(), initval, flags));
+            return Native.result((int) Eventfd.H.invokeExact(Native.state(), initval, flags));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -456,7 +523,7 @@ public final class Libc {
      */
     public static int waitidRusage(int idtype, int id, MemorySegment siginfo, int options, MemorySegment rusage) {
         try {
-            return (int) Native.result((long) SYSCALL5.invokeExact(Native.state(), SYS_WAITID, (long) idtype, (long) id,
+            return (int) Native.result((long) Syscall5.H.invokeExact(Native.state(), SYS_WAITID, (long) idtype, (long) id,
                     siginfo.address(), (long) options, rusage.address()));
         } catch (Throwable t) {
             throw fatal(t);
@@ -524,7 +591,7 @@ public final class Libc {
 
     private static long syscall3(long nr, long a, long b, long c) {
         try {
-            return Native.result((long) SYSCALL3.invokeExact(Native.state(), nr, a, b, c));
+            return Native.result((long) Syscall3.H.invokeExact(Native.state(), nr, a, b, c));
         } catch (Throwable t) {
             throw fatal(t);
         }
@@ -532,7 +599,7 @@ public final class Libc {
 
     private static long syscall4(long nr, long a, long b, long c, long d) {
         try {
-            return Native.result((long) SYSCALL4.invokeExact(Native.state(), nr, a, b, c, d));
+            return Native.result((long) Syscall4.H.invokeExact(Native.state(), nr, a, b, c, d));
         } catch (Throwable t) {
             throw fatal(t);
         }
