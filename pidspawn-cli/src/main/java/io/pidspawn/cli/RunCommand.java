@@ -38,6 +38,7 @@ import picocli.CommandLine.Parameters;
                 "but 137 if SIGKILL was sent (--signal KILL or --kill-after), as timeout(1) does;",
                 "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
                 "(the error is on stderr, naming the step and errno).",
+                "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to pidspawn go to PROG, as timeout(1) passes them on.",
                 "", "Examples:",
                 "  pidspawn run -- ls -l /",
                 "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
