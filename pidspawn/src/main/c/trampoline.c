@@ -515,6 +515,12 @@ EXPORT uint32_t ps_abi(uint32_t what)
  * rt_sigaction directly, whatever the disposition was, and forward with
  * pidfd_send_signal: a raw syscall, async-signal-safe, and never a reused pid.
  *
+ * When the target leads a process group of its own, the group gets the signal
+ * too, after the child itself, as timeout(1) signals its child and then its
+ * group: the child's pid names the group until the child is reaped, and the
+ * group is signalled only when the pidfd send has just found the child
+ * unreaped.
+ *
  * The relay keeps its own dup of the target's pidfd, so the caller may close
  * its pidfd whenever it likes. A signal that comes while there is no target is
  * held and sent once there is one. relay_busy counts the handlers between
@@ -539,6 +545,7 @@ EXPORT uint32_t ps_abi(uint32_t what)
 static struct k_sigaction relay_saved[RELAY_SIGNALS + 1];
 static uint64_t relay_set;
 static int relay_pidfd = -1;
+static int relay_pgid;
 static int relay_busy;
 static int relay_held[RELAY_SIGNALS + 1];
 
@@ -565,9 +572,11 @@ static void relay_handler(int sig)
 {
 	__atomic_add_fetch(&relay_busy, 1, __ATOMIC_SEQ_CST);
 	int fd = __atomic_load_n(&relay_pidfd, __ATOMIC_SEQ_CST);
-	if (fd >= 0)
-		sys4(__NR_pidfd_send_signal, fd, sig, 0, 0); /* ESRCH: it has exited, its status is coming */
-	else
+	int pgid = __atomic_load_n(&relay_pgid, __ATOMIC_SEQ_CST);
+	/* ESRCH: it has been reaped, its status is coming */
+	if (fd >= 0 && sys4(__NR_pidfd_send_signal, fd, sig, 0, 0) == 0 && pgid > 0)
+		sys2(__NR_kill, -pgid, sig);
+	else if (fd < 0)
 		__atomic_store_n(&relay_held[sig], 1, __ATOMIC_SEQ_CST);
 	__atomic_sub_fetch(&relay_busy, 1, __ATOMIC_SEQ_CST);
 }
@@ -613,10 +622,11 @@ EXPORT int ps_relay_install(uint64_t set)
 
 /*
  * Makes pidfd the target (a dup of it; -1: no target), sends it the signals
- * held meanwhile, and closes the previous target's dup. Returns 0 or -errno
- * from the dup (the target is unchanged then).
+ * held meanwhile, and closes the previous target's dup. pgid is the group the
+ * target leads (its pid), which gets each signal too, or 0. Returns 0 or
+ * -errno from the dup (the target is unchanged then).
  */
-EXPORT int ps_relay_target(int pidfd)
+EXPORT int ps_relay_target(int pidfd, int pgid)
 {
 	int own = -1, old;
 
@@ -626,14 +636,20 @@ EXPORT int ps_relay_target(int pidfd)
 			return (int)r;
 		own = (int)r;
 	}
-	old = __atomic_exchange_n(&relay_pidfd, own, __ATOMIC_SEQ_CST);
+	old = __atomic_exchange_n(&relay_pidfd, -1, __ATOMIC_SEQ_CST);
 	relay_quiesce();
 	if (old >= 0)
 		sys1(__NR_close, old);
-	if (own >= 0)
-		for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
-			if (__atomic_exchange_n(&relay_held[sig], 0, __ATOMIC_SEQ_CST))
-				sys4(__NR_pidfd_send_signal, own, sig, 0, 0);
+	if (own < 0)
+		return 0;
+	/* No handler uses the group while relay_pidfd is -1; the pair is set in this order. */
+	__atomic_store_n(&relay_pgid, pgid > 0 ? pgid : 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&relay_pidfd, own, __ATOMIC_SEQ_CST);
+	relay_quiesce();
+	for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
+		if (__atomic_exchange_n(&relay_held[sig], 0, __ATOMIC_SEQ_CST) &&
+		    sys4(__NR_pidfd_send_signal, own, sig, 0, 0) == 0 && pgid > 0)
+			sys2(__NR_kill, -pgid, sig);
 	return 0;
 }
 
@@ -644,5 +660,5 @@ EXPORT int ps_relay_restore(void)
 		if (relay_set & SIGBIT(sig))
 			sys4(__NR_rt_sigaction, sig, &relay_saved[sig], 0, sizeof(uint64_t));
 	relay_set = 0;
-	return ps_relay_target(-1);
+	return ps_relay_target(-1, 0);
 }

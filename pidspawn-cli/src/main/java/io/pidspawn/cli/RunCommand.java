@@ -38,7 +38,8 @@ import picocli.CommandLine.Parameters;
                 "but 137 if SIGKILL was sent (--signal KILL or --kill-after), as timeout(1) does;",
                 "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
                 "(the error is on stderr, naming the step and errno).",
-                "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to pidspawn go to PROG, as timeout(1) passes them on.",
+                "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to pidspawn go to PROG (and to its process group",
+                "with --timeout or --pgid 0), as timeout(1) passes them on.",
                 "", "Examples:",
                 "  pidspawn run -- ls -l /",
                 "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
@@ -210,7 +211,7 @@ final class RunCommand implements Callable<Integer> {
             PidfdSpawn.close(builder);
             builder = -1;
             closeOpened();
-            forwarder.childStarted(child.pidfd());
+            forwarder.childStarted(child.pidfd(), child.pid(), pgid != null ? pgid == 0 : timeout != null && !setsid);
             Waited w = waitFor(child, limit, grace, sig, pgid == null || pgid == 0);
             forwarder.childReaped();
             w = w.withCgroup(child.cgroup());

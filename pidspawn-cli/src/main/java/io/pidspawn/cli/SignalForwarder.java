@@ -7,7 +7,9 @@ import io.pidspawn.internal.spawn.SignalRelay;
 /**
  * What {@code pidspawn run} does with signals, as timeout(1) does: SIGINT, SIGTERM, SIGHUP and
  * SIGQUIT sent to pidspawn go to the child, whether or not a terminal is attached, and pidspawn
- * goes on waiting for the child's status. This holds even for a signal pidspawn was started
+ * goes on waiting for the child's status. When the child leads a process group pidspawn made for
+ * it ({@code --timeout}, {@code --pgid 0}), the group gets them too, as timeout(1) signals its
+ * child's group. This holds even for a signal pidspawn was started
  * ignoring (a non-interactive shell's background job inherits SIGINT and SIGQUIT ignored), and for
  * SIGQUIT, which is otherwise the JVM's thread dump.
  *
@@ -22,8 +24,12 @@ final class SignalForwarder {
         SignalRelay.install(Signals.SIGINT, Signals.SIGTERM, Signals.SIGHUP, Signals.SIGQUIT);
     }
 
-    void childStarted(int childPidfd) throws ErrnoException {
-        SignalRelay.target(childPidfd);
+    /**
+     * The child exists: held signals go to it now. {@code ownGroup}: it leads a process group
+     * pidspawn made for it, which gets each signal too, as timeout(1)'s group does.
+     */
+    void childStarted(int childPidfd, int childPid, boolean ownGroup) throws ErrnoException {
+        SignalRelay.target(childPidfd, ownGroup ? childPid : 0);
     }
 
     /** Before the pidfd is closed: its number may be reused, so nothing is sent any more. */

@@ -34,7 +34,7 @@ class RunSignalsTest {
     private final String marker = "pidspawn-signals-" + UUID.randomUUID();
 
     /** What one run printed and how it ended, and what it left in its directory. */
-    private record Outcome(int exit, String out, String err, List<String> files) {}
+    private record Outcome(int exit, String out, String err, List<String> files, Path dir) {}
 
     @AfterEach
     void killLeftovers() throws Exception {
@@ -83,6 +83,25 @@ class RunSignalsTest {
         }
     }
 
+    @Test
+    void aChildThatLeadsItsOwnGroupUnderTimeoutHasTheGroupSignalledTooAsTimeoutDoes() throws Exception {
+        // With --timeout the child leads a process group, as timeout(1) makes one; timeout(1)
+        // passes a signal to its child and then to that group, so the grandchild gets it too.
+        String script = "sleep 60 >/dev/null 2>&1 & echo $! > grandchild; touch ready; wait";
+        Outcome pidspawn = signalled(Cli.command(DEFAULT, "run", "--timeout", "60s", "--", "sh", "-c", script, marker), "pidspawn", "TERM");
+        Outcome timeout = timeout(DEFAULT, "TERM", script);
+        assertThat(pidspawn.exit()).isEqualTo(timeout.exit()).isEqualTo(143);
+        for (Outcome o : List.of(pidspawn, timeout)) {
+            long grandchild = Long.parseLong(Files.readString(o.dir().resolve("grandchild")).trim());
+            for (int i = 0; i < 2000 && ProcessHandle.of(grandchild).filter(ProcessHandle::isAlive).isPresent(); i++) {
+                Thread.sleep(10); // a signal is on its way to it, or it lives on
+            }
+            boolean alive = ProcessHandle.of(grandchild).filter(ProcessHandle::isAlive).isPresent();
+            ProcessHandle.of(grandchild).ifPresent(ProcessHandle::destroyForcibly);
+            assertThat(alive).as("the grandchild in " + o.dir() + " lives on").isFalse();
+        }
+    }
+
     /** Marks the child ready, then waits in short sleeps: the shell runs a trap between two. The
      * shell's $0 is the test's marker, to find it if the test fails. */
     private String waitLoop() {
@@ -114,7 +133,7 @@ class RunSignalsTest {
             Cli.Result result = r.await();
             try (Stream<Path> files = Files.list(dir)) {
                 return new Outcome(result.exit(), result.out(), result.err(),
-                        files.map(f -> f.getFileName().toString()).sorted().toList());
+                        files.map(f -> f.getFileName().toString()).sorted().toList(), dir);
             }
         }
     }

@@ -10,7 +10,8 @@ import java.lang.invoke.MethodHandle;
 /**
  * Passes the signals this process gets on to a child, as timeout(1) does: the trampoline's
  * handlers ({@code ps_relay_*}), installed with rt_sigaction and forwarding with
- * pidfd_send_signal. For {@code pidspawn run}; not API.
+ * pidfd_send_signal (and kill, to a process group the child leads). For {@code pidspawn run};
+ * not API.
  *
  * <p>Unlike {@code sun.misc.Signal}, the relay takes SIGQUIT from the JVM (no thread dump while it
  * is installed) and takes a signal the JVM was started ignoring. A signal that comes while there is
@@ -47,14 +48,16 @@ public final class SignalRelay {
      * come.
      *
      * @param pidfd the child's pidfd (the relay dups it)
+     * @param pgid the process group the child leads (its pid), which gets each signal after the
+     *     child, as timeout(1) signals its child and then its group; 0 for the child alone
      * @throws ErrnoException from the dup (EMFILE); the target is unchanged then
      */
-    public static synchronized void target(int pidfd) throws ErrnoException {
+    public static synchronized void target(int pidfd, int pgid) throws ErrnoException {
         if (pidfd < 0) {
             throw new ErrnoException("ps_relay_target", Errno.EBADF, "pidfd " + pidfd);
         }
         bind();
-        check("ps_relay_target", call(target, pidfd));
+        check("ps_relay_target", call(target, pidfd, pgid));
     }
 
     /**
@@ -63,7 +66,7 @@ public final class SignalRelay {
      */
     public static synchronized void clearTarget() {
         if (target != null) {
-            call(target, -1);
+            call(target, -1, 0);
         }
     }
 
@@ -85,7 +88,8 @@ public final class SignalRelay {
             if (i == null) {
                 throw new ErrnoException("ps_relay_install", Errno.EMFILE, "loading the trampoline");
             }
-            target = Trampoline.function("ps_relay_target", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+            target = Trampoline.function("ps_relay_target",
+                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
             restore = Trampoline.function("ps_relay_restore", FunctionDescriptor.of(ValueLayout.JAVA_INT));
             install = i;
         }
@@ -99,9 +103,9 @@ public final class SignalRelay {
         }
     }
 
-    private static int call(MethodHandle h, int fd) {
+    private static int call(MethodHandle h, int fd, int pgid) {
         try {
-            return (int) h.invokeExact(fd);
+            return (int) h.invokeExact(fd, pgid);
         } catch (Throwable t) {
             throw new AssertionError(t);
         }

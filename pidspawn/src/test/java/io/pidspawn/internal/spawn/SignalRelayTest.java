@@ -44,7 +44,7 @@ class SignalRelayTest {
             sendToMe(Signals.SIGUSR1); // no target: held
             Thread.sleep(300);
             assertThat(tmp.resolve("got")).doesNotExist();
-            SignalRelay.target(child.pidfd());
+            SignalRelay.target(child.pidfd(), 0);
             awaitFile("got");
             assertThat(Files.readString(tmp.resolve("got"))).isEqualTo("1\n");
             sendToMe(Signals.SIGUSR1); // forwarded as it comes
@@ -62,7 +62,7 @@ class SignalRelayTest {
         String script = "trap 'echo got >> got' USR1; touch ready; while :; do sleep 0.1; done";
         try (Command sh = Command.builder("sh").args("-c", script).cwd(tmp).build(); Child child = sh.spawn()) {
             awaitFile("ready");
-            SignalRelay.target(child.pidfd());
+            SignalRelay.target(child.pidfd(), 0);
             SignalRelay.clearTarget();
             sendToMe(Signals.SIGUSR1);
             Thread.sleep(300);
@@ -76,7 +76,7 @@ class SignalRelayTest {
             awaitFile("ready2");
             int dup = Libc.fcntl(child.pidfd(), Libc.F_DUPFD_CLOEXEC, 0);
             assertThat(dup).isNotNegative();
-            SignalRelay.target(dup);
+            SignalRelay.target(dup, 0);
             Libc.close(dup);
             sendToMe(Signals.SIGUSR1);
             assertThat(child.waitFor(Duration.ofSeconds(30))).isTrue();
@@ -94,7 +94,7 @@ class SignalRelayTest {
         SignalRelay.install(Signals.SIGUSR1);
         assertThatThrownBy(() -> SignalRelay.install(Signals.SIGUSR1))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBUSY));
-        assertThatThrownBy(() -> SignalRelay.target(Helper.openFds().stream().max(Integer::compare).orElseThrow() + 1000))
+        assertThatThrownBy(() -> SignalRelay.target(Helper.openFds().stream().max(Integer::compare).orElseThrow() + 1000, 0))
                 .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EBADF));
     }
 
