@@ -7,8 +7,9 @@
 # platform needs a compiler at run time. The machine's own platform is built with CC; the other
 # with Debian's cross compiler (gcc-aarch64-linux-gnu or gcc-x86-64-linux-gnu), installed with
 # apt-get when it is missing and the build runs as root. A cross-compiled library cannot be loaded
-# here, so every library is checked from its ELF headers instead: class, machine, the two exported
-# functions, no undefined symbol but the toolchain's weak ones (the child may call nothing), bind
+# here, so every library is checked from its ELF headers instead: class, machine, the exported
+# functions (the spawn, the ABI query and the CLI's signal relay), no undefined symbol but the
+# toolchain's weak ones (the child may call nothing, the relay's handlers run in any thread), bind
 # now, a stack that is not executable. The plan layout is checked by the compiler itself: the
 # header's _Static_asserts hold for every target or the build stops.
 set -euo pipefail
@@ -70,9 +71,10 @@ check() {
     # Num: Value Size Type Bind Vis Ndx Name
     syms=$(readelf --dyn-syms -W "$lib" | awk '$1 ~ /^[0-9]+:$/ && $8 != "" { sub(/@.*/, "", $8); print $4, $5, $7, $8 }')
     exported=$(awk '$3 != "UND" && ($2 == "GLOBAL" || $2 == "WEAK") { print $4 }' <<<"$syms" | sort | tr '\n' ' ')
-    [ "$exported" = "ps_abi ps_spawn " ] || fail "$lib: exports '$exported', expected exactly ps_abi and ps_spawn"
-    awk '$4 == "ps_spawn" || $4 == "ps_abi" { if ($1 != "FUNC") exit 1 }' <<<"$syms" ||
-        fail "$lib: ps_spawn and ps_abi must be functions"
+    want="ps_abi ps_relay_install ps_relay_restore ps_relay_target ps_spawn "
+    [ "$exported" = "$want" ] || fail "$lib: exports '$exported', expected exactly $want"
+    awk -v want="$want" 'index(want, $4 " ") { if ($1 != "FUNC") exit 1 }' <<<"$syms" ||
+        fail "$lib: $want must be functions"
     # The trampoline makes raw syscalls only; anything it imports (memset, memcpy, __stack_chk_fail,
     # ...) would be a libc call in the vfork child. The weak ones are crt's, never called.
     undefined=$(awk '$3 == "UND" { print $2 ":" $4 }' <<<"$syms" |
@@ -89,7 +91,11 @@ for arch in amd64 aarch64; do
     gcc=$(compiler "$arch")
     dir=$out/linux-$arch
     mkdir -p "$dir"
-    "$gcc" "${cflags[@]}" -o "$dir/libpidspawn.so" "$src" || fail "compiling $src for linux-$arch with $gcc failed (its errors are above)"
+    # Atomics inline: aarch64's outlined ones would import getauxval, and the relay's handler
+    # may call nothing.
+    arch_flags=()
+    [ "$arch" = aarch64 ] && arch_flags=(-mno-outline-atomics)
+    "$gcc" "${cflags[@]}" "${arch_flags[@]}" -o "$dir/libpidspawn.so" "$src" || fail "compiling $src for linux-$arch with $gcc failed (its errors are above)"
     check "$arch" "$dir/libpidspawn.so"
-    echo "trampoline: linux-$arch/libpidspawn.so ($gcc): ELF64 $(machine "$arch"), exports ps_spawn and ps_abi, imports nothing, plan layout asserted"
+    echo "trampoline: linux-$arch/libpidspawn.so ($gcc): ELF64 $(machine "$arch"), exports ps_spawn, ps_abi and ps_relay_*, imports nothing, plan layout asserted"
 done

@@ -5,7 +5,7 @@
 module io.pidspawn.cli {
     requires io.pidspawn;
     requires info.picocli;
-    requires jdk.unsupported; // sun.misc.Signal: forwarding signals to the child, as timeout(1) does
+    requires jdk.unsupported; // sun.misc.Signal: batch stops its jobs on SIGINT, SIGTERM and SIGHUP
     requires static io.pidspawn.bench; // resolved only for `pidspawn bench`
 
     opens io.pidspawn.cli to info.picocli;

@@ -520,3 +520,161 @@ EXPORT uint32_t ps_abi(uint32_t what)
 	default:                    return 0;
 	}
 }
+
+/*
+ * ---- the signal relay: what pidspawn run does with the signals sent to it ----
+ *
+ * As timeout(1) does, pidspawn run passes SIGINT, SIGTERM, SIGHUP and SIGQUIT on
+ * to its child. The JVM cannot: it owns SIGQUIT (thread dumps), and it never
+ * handles a signal it was started ignoring (a non-interactive shell's background
+ * jobs start with SIGINT and SIGQUIT ignored). These handlers are installed with
+ * rt_sigaction directly, whatever the disposition was, and forward with
+ * pidfd_send_signal: a raw syscall, async-signal-safe, and never a reused pid.
+ *
+ * When the target leads a process group of its own, the group gets the signal
+ * too, after the child itself, as timeout(1) signals its child and then its
+ * group: the child's pid names the group until the child is reaped, and the
+ * group is signalled only when the pidfd send has just found the child
+ * unreaped.
+ *
+ * The relay keeps its own dup of the target's pidfd, so the caller may close
+ * its pidfd whenever it likes. A signal that comes while there is no target is
+ * held and sent once there is one. relay_busy counts the handlers between
+ * reading relay_pidfd and being done with it: the pidfd is closed, and held
+ * signals are flushed, only once every handler that could have read the old
+ * value has returned. A handler never waits, so it cannot deadlock the thread
+ * it interrupts. The child never runs a relay handler (CLONE_CLEAR_SIGHAND),
+ * and exec resets it to the default.
+ */
+
+#ifndef __NR_pidfd_send_signal
+#define __NR_pidfd_send_signal 424
+#endif
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+
+#define RELAY_SIGNALS 64
+#define EBUSY_ 16
+#define EINVAL_ 22
+
+static struct k_sigaction relay_saved[RELAY_SIGNALS + 1];
+static uint64_t relay_set;
+static int relay_pidfd = -1;
+static int relay_pgid;
+static int relay_busy;
+static int relay_held[RELAY_SIGNALS + 1];
+
+#if defined(__x86_64__)
+/* x86_64 has no vDSO sigreturn: a handler returns through its sa_restorer. */
+__asm__(
+	".text\n"
+	".type ps_relay_restorer, @function\n"
+	"ps_relay_restorer:\n"
+	"	mov $15, %eax\n"                 /* __NR_rt_sigreturn */
+	"	syscall\n"
+	"	hlt\n"
+	".size ps_relay_restorer, .-ps_relay_restorer\n");
+void ps_relay_restorer(void);
+#define RELAY_FLAGS (SA_RESTART | SA_RESTORER)
+#define RELAY_RESTORER ((unsigned long)ps_relay_restorer)
+#else
+/* aarch64 returns through the vDSO's sigreturn trampoline when SA_RESTORER is clear. */
+#define RELAY_FLAGS SA_RESTART
+#define RELAY_RESTORER 0UL
+#endif
+
+static void relay_handler(int sig)
+{
+	__atomic_add_fetch(&relay_busy, 1, __ATOMIC_SEQ_CST);
+	int fd = __atomic_load_n(&relay_pidfd, __ATOMIC_SEQ_CST);
+	int pgid = __atomic_load_n(&relay_pgid, __ATOMIC_SEQ_CST);
+	/* ESRCH: it has been reaped, its status is coming */
+	if (fd >= 0 && sys4(__NR_pidfd_send_signal, fd, sig, 0, 0) == 0 && pgid > 0)
+		sys2(__NR_kill, -pgid, sig);
+	else if (fd < 0)
+		__atomic_store_n(&relay_held[sig], 1, __ATOMIC_SEQ_CST);
+	__atomic_sub_fetch(&relay_busy, 1, __ATOMIC_SEQ_CST);
+}
+
+/* Returns once no handler can still use a value of relay_pidfd older than the current one. */
+static void relay_quiesce(void)
+{
+	while (__atomic_load_n(&relay_busy, __ATOMIC_SEQ_CST) != 0)
+		sys1(__NR_sched_yield, 0);
+}
+
+/*
+ * Sends the signals in set (bit sig-1 for signal sig) to the relay's target
+ * from now on, whatever their dispositions were. Returns 0 or -errno: EBUSY
+ * when the relay is already installed, EINVAL for an empty set or one with
+ * SIGKILL or SIGSTOP (nothing is changed then).
+ */
+EXPORT int ps_relay_install(uint64_t set)
+{
+	struct k_sigaction sa = { (unsigned long)relay_handler, RELAY_FLAGS, RELAY_RESTORER, 0 };
+	long r = 0;
+
+	if (relay_set != 0)
+		return -EBUSY_;
+	if (set == 0 || (set & (SIGBIT(SIGKILL) | SIGBIT(SIGSTOP))) != 0)
+		return -EINVAL_;
+	for (int sig = 1; sig <= RELAY_SIGNALS && r == 0; sig++) {
+		if (!(set & SIGBIT(sig)))
+			continue;
+		__atomic_store_n(&relay_held[sig], 0, __ATOMIC_SEQ_CST);
+		r = sys4(__NR_rt_sigaction, sig, &sa, &relay_saved[sig], sizeof(uint64_t));
+		if (r == 0)
+			relay_set |= SIGBIT(sig);
+	}
+	if (r < 0) {
+		for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
+			if (relay_set & SIGBIT(sig))
+				sys4(__NR_rt_sigaction, sig, &relay_saved[sig], 0, sizeof(uint64_t));
+		relay_set = 0;
+	}
+	return (int)r;
+}
+
+/*
+ * Makes pidfd the target (a dup of it; -1: no target), sends it the signals
+ * held meanwhile, and closes the previous target's dup. pgid is the group the
+ * target leads (its pid), which gets each signal too, or 0. Returns 0 or
+ * -errno from the dup (the target is unchanged then).
+ */
+EXPORT int ps_relay_target(int pidfd, int pgid)
+{
+	int own = -1, old;
+
+	if (pidfd >= 0) {
+		long r = sys3(__NR_fcntl, pidfd, F_DUPFD_CLOEXEC, 0);
+		if (r < 0)
+			return (int)r;
+		own = (int)r;
+	}
+	old = __atomic_exchange_n(&relay_pidfd, -1, __ATOMIC_SEQ_CST);
+	relay_quiesce();
+	if (old >= 0)
+		sys1(__NR_close, old);
+	if (own < 0)
+		return 0;
+	/* No handler uses the group while relay_pidfd is -1; the pair is set in this order. */
+	__atomic_store_n(&relay_pgid, pgid > 0 ? pgid : 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&relay_pidfd, own, __ATOMIC_SEQ_CST);
+	relay_quiesce();
+	for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
+		if (__atomic_exchange_n(&relay_held[sig], 0, __ATOMIC_SEQ_CST) &&
+		    sys4(__NR_pidfd_send_signal, own, sig, 0, 0) == 0 && pgid > 0)
+			sys2(__NR_kill, -pgid, sig);
+	return 0;
+}
+
+/* Puts back the dispositions ps_relay_install replaced and drops the target. */
+EXPORT int ps_relay_restore(void)
+{
+	for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
+		if (relay_set & SIGBIT(sig))
+			sys4(__NR_rt_sigaction, sig, &relay_saved[sig], 0, sizeof(uint64_t));
+	relay_set = 0;
+	return ps_relay_target(-1, 0);
+}

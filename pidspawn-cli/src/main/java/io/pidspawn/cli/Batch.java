@@ -69,6 +69,7 @@ final class Batch {
     private boolean inputDone; // guarded by lock
     private int stopSignal; // guarded by lock: the signal that stopped the batch, or 0
     private boolean inputFailed; // guarded by lock
+    private int jobsRead; // guarded by lock: set once the input has ended
     private boolean ended; // guarded by lock: every job is reported, a signal changes nothing now
 
     Batch(Options options, BatchReport report) {
@@ -83,23 +84,34 @@ final class Batch {
     /**
      * Runs every job of {@code input}, prints the summary and closes {@code input}, unless a
      * signal stopped the batch while the launcher was blocked reading it (from a pipe whose
-     * writer goes on): it is then left to the process's exit.
+     * writer goes on): it is then left to the process's exit. An input that fails before its
+     * first job gets its one error line and no summary, as a FILE that cannot be opened does.
      *
+     * @param inputName FILE, or {@code stdin}, for the error when reading fails
      * @return 0 if every job exited 0, 1 if any failed, timed out or could not run, 125 if the
      *     input could not be read to its end, 128 + N if signal N stopped the batch
      */
-    int run(BufferedReader input) throws InterruptedException {
+    int run(BufferedReader input, String inputName) throws InterruptedException {
         Thread launcher;
         int stoppedBy;
         try (StopSignals _ = new StopSignals(this::stop)) {
-            launcher = Thread.ofPlatform().daemon().name("pidspawn-batch-launcher").start(() -> launchAll(input));
+            launcher = Thread.ofPlatform().daemon().name("pidspawn-batch-launcher").start(() -> launchAll(input, inputName));
             stoppedBy = awaitEnd();
             if (stoppedBy == 0) {
                 launcher.join(); // done reading
             } else {
                 launcher.join(Duration.ofMillis(200)); // it may be blocked reading a pipe
             }
-            report.summary(stoppedBy != 0);
+            boolean nothingRead;
+            synchronized (lock) {
+                nothingRead = inputFailed && jobsRead == 0 && stoppedBy == 0;
+            }
+            // An input that fails before its first job is an error alone, as one that cannot be opened.
+            if (nothingRead) {
+                report.abandon();
+            } else {
+                report.summary(stoppedBy != 0);
+            }
         } finally {
             timer.shutdownNow();
             templates.close();
@@ -172,7 +184,7 @@ final class Batch {
 
     // ---- the launcher thread ----
 
-    private void launchAll(BufferedReader input) {
+    private void launchAll(BufferedReader input, String inputName) {
         int index = 0;
         int lineNumber = 0;
         try {
@@ -190,13 +202,15 @@ final class Batch {
                 launch(index++, lineNumber, line);
             }
         } catch (IOException e) {
-            report.warn("reading the jobs: " + e.getMessage() + "; no more jobs are started");
+            report.warn(inputName + ": " + BatchCommand.cannotRead(e)
+                    + (index == 0 ? "" : " after line " + lineNumber + "; no more jobs are started"));
             synchronized (lock) {
                 inputFailed = true;
             }
         } finally {
             report.inputEnded(index);
             synchronized (lock) {
+                jobsRead = index;
                 inputDone = true;
                 lock.notifyAll();
             }

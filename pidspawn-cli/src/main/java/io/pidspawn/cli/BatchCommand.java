@@ -10,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -66,7 +67,9 @@ import picocli.CommandLine.Parameters;
                 "",
                 "Exit status: 0 if every job exited 0; 1 if any failed, timed out or could not",
                 "run; 125 if pidspawn itself failed (bad options, unreadable input); 128+N if",
-                "signal N stopped the batch (130 for Ctrl-C, 141 for a reader gone).",
+                "signal N stopped the batch (130 for Ctrl-C, 141 for a reader gone). Input",
+                "that cannot be read (missing, a directory, a read error) is one error line;",
+                "a summary follows only when some of its jobs were read and reported.",
                 "",
                 "Examples:",
                 "  pidspawn batch -j 16 --timeout 30s jobs.jsonl > results.jsonl",
@@ -122,7 +125,7 @@ final class BatchCommand implements Callable<Integer> {
         if (report.showsProgress() && !file.equals("-")) {
             countJobs(Path.of(file), report);
         }
-        return new Batch(options, report).run(input);
+        return new Batch(options, report).run(input, file.equals("-") ? "stdin" : file);
     }
 
     /** Counts a file's jobs ahead, for the progress bar; a file that cannot be read now fails later. */
@@ -172,13 +175,29 @@ final class BatchCommand implements Callable<Integer> {
         }
         Path path = Path.of(file);
         if (Files.isDirectory(path)) {
-            throw new IllegalArgumentException(file + ": cannot read the jobs: is a directory");
+            throw new IllegalArgumentException(file + ": " + CANNOT_READ + "is a directory");
         }
         try {
             // A reader that replaces malformed UTF-8, as for stdin: a bad line fails alone, as JSON.
             return new BufferedReader(new InputStreamReader(Files.newInputStream(Path.of(file)), StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the jobs: " + describe(e));
+            throw new IllegalArgumentException(file + ": " + cannotRead(e));
         }
+    }
+
+    private static final String CANNOT_READ = "cannot read the jobs: ";
+
+    /**
+     * Why the jobs could not be read, in one form whether opening or reading failed:
+     * {@code cannot read the jobs: no such file or directory}.
+     */
+    static String cannotRead(IOException e) {
+        String reason = switch (e) {
+            case NoSuchFileException _ -> "no such file or directory";
+            case AccessDeniedException _ -> "permission denied";
+            case FileSystemException x when x.getReason() != null -> x.getReason();
+            default -> e.getMessage();
+        };
+        return CANNOT_READ + (reason.isEmpty() ? reason : Character.toLowerCase(reason.charAt(0)) + reason.substring(1));
     }
 }

@@ -131,6 +131,13 @@ final class BatchReport {
         }
     }
 
+    /** Ends without a summary (the input failed before its first job): only clears the progress line. */
+    synchronized void abandon() {
+        if (progress != null) {
+            progress.clear();
+        }
+    }
+
     /** Prints the summary line; {@code interrupted} adds {@code "interrupted": true} to it. */
     synchronized void summary(boolean interrupted) {
         if (progress != null) {

@@ -93,6 +93,15 @@ final class Json {
             this.s = s;
         }
 
+        /** The word at pos, told as what it is not: {@code 'nope' is not a JSON value}. */
+        IllegalArgumentException notAValue() {
+            int end = pos + 1;
+            while (end < s.length() && end < pos + 20 && Character.isLetterOrDigit(s.charAt(end))) {
+                end++;
+            }
+            return error("'" + s.substring(pos, end) + "' is not a JSON value");
+        }
+
         IllegalArgumentException error(String what) {
             return new IllegalArgumentException("invalid JSON at offset " + pos + ": " + what);
         }
@@ -122,7 +131,7 @@ final class Json {
 
         Object literal(String word, Object v) {
             if (!s.startsWith(word, pos)) {
-                throw error("expected " + word);
+                throw notAValue();
             }
             pos += word.length();
             return v;
@@ -231,7 +240,7 @@ final class Json {
             }
             String n = s.substring(start, pos);
             if (n.isEmpty()) {
-                throw error("unexpected character '" + s.charAt(pos) + "'");
+                throw notAValue();
             }
             try {
                 if (n.contains(".") || n.contains("e") || n.contains("E")) {

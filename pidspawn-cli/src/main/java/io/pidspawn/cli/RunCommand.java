@@ -40,6 +40,8 @@ import picocli.CommandLine.Parameters;
                 "but 137 if SIGKILL reached the program (--signal KILL, --kill-after, --kill-grace), as timeout(1) does;",
                 "127 if PROG was not found; 126 if it could not be executed; 125 if pidspawn itself failed",
                 "(the error is on stderr, naming the step and errno).",
+                "SIGINT, SIGTERM, SIGHUP and SIGQUIT sent to pidspawn go to PROG (and to its process group",
+                "with --timeout or --pgid 0), as timeout(1) passes them on.",
                 "", "Examples:",
                 "  pidspawn run -- ls -l /",
                 "  pidspawn run --cwd /tmp --env LANG=C -- sh -c 'pwd; echo $LANG'",
@@ -238,7 +240,8 @@ final class RunCommand implements Callable<Integer> {
                 owner.register(setsid || pgid == null || pgid == 0 ? c.pid() : 0,
                         c.cgroup() == null ? List.of() : c.cgroup().directories(), () -> false);
             }
-            forwarder.childStarted(child.pidfd());
+            forwarder.childStarted(child.pidfd(), child.pid(),
+                    pgid != null ? pgid == 0 : (timeout != null || dieWithParent) && !setsid);
             Waited w = waitFor(child, limit, grace, killGrace != null, sig, new RunTree(child, pgid == null || pgid == 0));
             forwarder.childReaped();
             w = w.withCgroup(child.cgroup());

@@ -1,60 +1,39 @@
 package io.pidspawn.cli;
 
 import io.pidspawn.ErrnoException;
-import io.pidspawn.uapi.PidfdSpawn;
-import java.util.List;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
+import io.pidspawn.Signals;
+import io.pidspawn.internal.spawn.SignalRelay;
 
 /**
- * What {@code pidspawn run} does with signals, as system(3) does: SIGTERM and SIGHUP sent to
- * pidspawn are passed on to the child; the terminal's SIGINT reaches the child by itself and
- * pidspawn ignores it (SIGQUIT stays the JVM's thread dump).
+ * What {@code pidspawn run} does with signals, as timeout(1) does: SIGINT, SIGTERM, SIGHUP and
+ * SIGQUIT sent to pidspawn go to the child, whether or not a terminal is attached, and pidspawn
+ * goes on waiting for the child's status. When the child leads a process group pidspawn made for
+ * it ({@code --timeout}, {@code --pgid 0}), the group gets them too, as timeout(1) signals its
+ * child's group. This holds even for a signal pidspawn was started
+ * ignoring (a non-interactive shell's background job inherits SIGINT and SIGQUIT ignored), and for
+ * SIGQUIT, which is otherwise the JVM's thread dump.
  *
- * <p>The forwarding handlers are installed before the child is spawned, so a signal that comes
- * early is held and delivered once the child exists; the child itself starts with default
- * handlers. SIGINT is ignored only after the spawn: an ignored signal would be inherited.
+ * <p>The library's native relay does the forwarding ({@link SignalRelay}): installed before the
+ * child is spawned, it holds a signal that comes early and delivers it once the child exists; the
+ * child itself starts with default handlers. Once the child is reaped, signals are absorbed until
+ * pidspawn exits, as timeout(1)'s are, so the exit status stays the child's; the relay is never
+ * taken down, as pidspawn run exits after its one child.
  */
 final class SignalForwarder {
-    private static final List<String> FORWARDED = List.of("TERM", "HUP");
-
-    private static final int NOT_YET = -1, REAPED = -2;
-
-    private int pidfd = NOT_YET;
-    private int pending;
-
-    SignalForwarder() {
-        for (String name : FORWARDED) {
-            Signal.handle(new Signal(name), this::received);
-        }
+    SignalForwarder() throws ErrnoException {
+        SignalRelay.install(Signals.SIGINT, Signals.SIGTERM, Signals.SIGHUP, Signals.SIGQUIT);
     }
 
-    private synchronized void received(Signal s) {
-        if (pidfd == NOT_YET) {
-            pending = s.getNumber();
-        } else if (pidfd >= 0) {
-            send(s.getNumber());
-        }
-    }
-
-    synchronized void childStarted(int childPidfd) {
-        Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
-        pidfd = childPidfd;
-        if (pending != 0) {
-            send(pending);
-        }
+    /**
+     * The child exists: held signals go to it now. {@code ownGroup}: it leads a process group
+     * pidspawn made for it, which gets each signal too, as timeout(1)'s group does.
+     */
+    void childStarted(int childPidfd, int childPid, boolean ownGroup) throws ErrnoException {
+        SignalRelay.target(childPidfd, ownGroup ? childPid : 0);
     }
 
     /** Before the pidfd is closed: its number may be reused, so nothing is sent any more. */
-    synchronized void childReaped() {
-        pidfd = REAPED;
-    }
-
-    private void send(int sig) {
-        try {
-            PidfdSpawn.pidfd_send_signal(pidfd, sig, 0);
-        } catch (ErrnoException exited) {
-            // it has exited; its status is on its way
-        }
+    void childReaped() {
+        SignalRelay.clearTarget();
     }
 }

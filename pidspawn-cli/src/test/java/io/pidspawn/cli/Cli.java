@@ -51,7 +51,12 @@ final class Cli {
 
     /** Starts the CLI and leaves it running, its stdin open: to feed it bit by bit, or signal it. */
     static Running start(String... args) throws IOException {
-        Process p = new ProcessBuilder(command(args)).start();
+        return start(new ProcessBuilder(command(args)));
+    }
+
+    /** As {@link #start(String...)}, for a command line or directory of the test's own. */
+    static Running start(ProcessBuilder pb) throws IOException {
+        Process p = pb.start();
         Executor ownThread = task -> Thread.ofVirtual().start(task); // the common pool may have one thread only
         return new Running(p, CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), ownThread),
                 CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), ownThread));
@@ -92,8 +97,14 @@ final class Cli {
         // env(1) first puts the signals the tests send back to their defaults: a test JVM started in
         // the background by a non-interactive shell inherits SIGINT and SIGQUIT ignored, and the
         // JVM honours an ignored signal by never handling it.
-        List<String> cmd = new ArrayList<>(List.of("/usr/bin/env", "--default-signal=INT,QUIT,TERM,HUP",
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        return command(List.of("--default-signal=INT,QUIT,TERM,HUP"), args);
+    }
+
+    /** The command line that runs the CLI in a JVM of its own, with these env(1) options. */
+    static List<String> command(List<String> envOptions, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("/usr/bin/env"));
+        cmd.addAll(envOptions);
+        cmd.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
                 "-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(List.of(args));

@@ -30,6 +30,9 @@ final class Trampoline {
     /** ps_spawn, once loaded; loaded by the first spawn, again after a load short of fds. */
     private static volatile MethodHandle spawnHandle;
 
+    /** The loaded library, once {@link #handle} has succeeded. */
+    private static SymbolLookup library;
+
     private Trampoline() {}
 
     /** ps_spawn, or null when it could not be loaded for want of a free fd (EMFILE, ENFILE). */
@@ -44,8 +47,14 @@ final class Trampoline {
             // Not Linker.Option.critical: the calling thread sleeps until the child execs, and a
             // critical call would hold off safepoints for that long.
             spawnHandle = Native.call(lib, "ps_spawn", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
+            library = lib;
         }
         return spawnHandle;
+    }
+
+    /** Another of the library's functions, or null when it could not be loaded for want of a free fd. */
+    static synchronized MethodHandle function(String name, FunctionDescriptor fd) {
+        return handle() == null ? null : Native.call(library, name, fd);
     }
 
     /**
