@@ -2,14 +2,21 @@ package io.pidspawn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pidspawn.Child;
+import io.pidspawn.Command;
 import io.pidspawn.Signals;
+import io.pidspawn.Stdio;
 import io.pidspawn.testkit.Helper;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -102,10 +109,65 @@ class RunSignalsTest {
         }
     }
 
-    /** Marks the child ready, then waits in short sleeps: the shell runs a trap between two. The
-     * shell's $0 is the test's marker, to find it if the test fails. */
+    @Test
+    void onATerminalCtrlCAndCtrlBackslashReachTheChildAsUnderTimeout() throws Exception {
+        // The terminal signals its foreground group, pidspawn and the child both (no --timeout:
+        // the child stays in pidspawn's group), and pidspawn forwards it as well, as timeout(1)
+        // does; the child's trap runs and its status is pidspawn's. No thread dump on ^\: pidspawn
+        // shows the child's output and nothing else.
+        for (String sig : List.of("INT", "QUIT")) {
+            String script = "trap 'echo got " + sig + "; exit 3' " + sig + "; " + waitLoop();
+            List<String> timeout = new ArrayList<>(List.of("/usr/bin/env"));
+            timeout.addAll(DEFAULT);
+            timeout.addAll(List.of("timeout", "60", "sh", "-c", script, marker));
+            String viaPidspawn = onTerminal(Cli.command(DEFAULT, "run", "--", "sh", "-c", script, marker), "pidspawn", sig);
+            String viaTimeout = onTerminal(timeout, "timeout", sig);
+            // The child gets the signal twice, from the terminal and forwarded, under both; its
+            // trap may run once or twice, as the two come together or apart.
+            String once = "(got " + sig + "\r\n)";
+            assertThat(viaTimeout).as("timeout, " + sig).matches("exit 3: " + once + "{1,2}");
+            assertThat(viaPidspawn).as("pidspawn, " + sig).matches("exit 3: " + once + "{1,2}");
+        }
+    }
+
+    /** Runs cmd on a new terminal, types the key for sig once the child is ready; its status and what it showed. */
+    private String onTerminal(List<String> cmd, String name, String sig) throws Exception {
+        Path dir = Files.createDirectory(tmp.resolve(name + "-tty-" + sig + "-" + UUID.randomUUID()));
+        Stdio.Pty pty = Stdio.pty().withEcho(false);
+        try (Command c = Command.builder(cmd.get(0)).args(cmd.subList(1, cmd.size())).cwd(dir)
+                .stdin(pty).stdout(pty).stderr(pty).build(); Child child = c.spawn()) {
+            CompletableFuture<String> shown = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return new String(child.terminal().inputStream().readAllBytes(), StandardCharsets.UTF_8);
+                } catch (IOException e) {
+                    return "read failed: " + e;
+                }
+            }, task -> Thread.ofVirtual().start(task));
+            try {
+                for (int i = 0; !Files.exists(dir.resolve("ready")); i++) {
+                    assertThat(child.exitStatus()).as(name + " runs until its child is ready").isEmpty();
+                    assertThat(i).as(name + "'s child is ready within 60 s").isLessThan(6000);
+                    Thread.sleep(10);
+                }
+                child.terminal().outputStream().write(sig.equals("INT") ? 3 : 0x1c); // ^C, ^\
+                child.terminal().outputStream().flush();
+                assertThat(child.waitFor(Duration.ofSeconds(60))).as(name + " ends").isTrue();
+                return "exit " + child.waitFor().code() + ": " + shown.get(30, TimeUnit.SECONDS);
+            } finally {
+                child.kill();
+                child.waitFor();
+            }
+        }
+    }
+
+    /**
+     * Marks the child ready, then waits in the wait builtin, which a trapped signal interrupts.
+     * The sleeps run in the background, so they ignore SIGINT and SIGQUIT (a terminal's ^C hits
+     * only the shell), and no foreground job's death decides what the shell does. The shell's $0
+     * is the test's marker, to find it if the test fails.
+     */
     private String waitLoop() {
-        return "touch ready; while :; do sleep 0.1; done";
+        return "touch ready; while :; do sleep 0.1 & wait $!; done";
     }
 
     private Outcome pidspawn(List<String> envOptions, String sig, String script) throws Exception {
