@@ -14,6 +14,9 @@ import sun.misc.SignalHandler;
  * <p>The forwarding handlers are installed before the child is spawned, so a signal that comes
  * early is held and delivered once the child exists; the child itself starts with default
  * handlers. SIGINT is ignored only after the spawn: an ignored signal would be inherited.
+ *
+ * <p>With {@code --pty} SIGINT is passed on too: the child leads a session on a terminal of its
+ * own, so no key typed at pidspawn's terminal reaches it as a signal, only as a byte on its pty.
  */
 final class SignalForwarder {
     private static final List<String> FORWARDED = List.of("TERM", "HUP");
@@ -22,10 +25,15 @@ final class SignalForwarder {
 
     private int pidfd = NOT_YET;
     private int pending;
+    private final boolean onPty;
 
-    SignalForwarder() {
+    SignalForwarder(boolean onPty) {
+        this.onPty = onPty;
         for (String name : FORWARDED) {
             Signal.handle(new Signal(name), this::received);
+        }
+        if (onPty) {
+            Signal.handle(new Signal("INT"), this::received);
         }
     }
 
@@ -38,7 +46,9 @@ final class SignalForwarder {
     }
 
     synchronized void childStarted(int childPidfd) {
-        Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
+        if (!onPty) {
+            Signal.handle(new Signal("INT"), SignalHandler.SIG_IGN);
+        }
         pidfd = childPidfd;
         if (pending != 0) {
             send(pending);
