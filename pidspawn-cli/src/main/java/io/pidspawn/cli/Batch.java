@@ -12,7 +12,9 @@ import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -250,6 +252,11 @@ final class Batch {
         if (job.cwd() != null) {
             o = o.withCwd(job.cwd());
         }
+        if (job.pty()) {
+            Child c = template.spawn(o.withStdin(Stdio.pty()).withStdout(Stdio.pty()).withStderr(Stdio.pty()));
+            typeInput(c, job.stdin());
+            return c;
+        }
         if (options.outputDir() == null) {
             o = o.withStdout(Stdio.pipe()).withStderr(Stdio.pipe());
         } else {
@@ -264,6 +271,25 @@ final class Batch {
         } finally {
             Libc.close(stdin); // the child has its own
         }
+    }
+
+    /**
+     * A pty job's stdin is typed into its terminal, then its end (Ctrl-D), on a virtual thread of
+     * its own, as the job may read it slower than it comes; without stdin, only the end, as
+     * /dev/null would read. A job that exits first leaves the rest untyped.
+     */
+    private static void typeInput(Child c, String stdin) {
+        OutputStream terminal = c.terminal().outputStream();
+        byte[] text = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
+        Thread.ofVirtual().name("pidspawn-batch-pty-input").start(() -> {
+            try {
+                terminal.write(text);
+                PtyRelay.endOfInput(c.terminal(), text.length == 0 || text[text.length - 1] == '\n',
+                        () -> c.exitStatus().isPresent());
+            } catch (IOException | IllegalStateException ended) {
+                // the job's terminal is closed: it is done with its input
+            }
+        });
     }
 
     private Path outputFile(int index, String stream) {
@@ -349,12 +375,25 @@ final class Batch {
             end(result, this);
         }
 
+        /** With --output, a pty job's terminal, captured, goes to INDEX.stdout (and INDEX.stderr is empty). */
+        private void writeTerminal(Output out) {
+            try {
+                Files.write(outputFile(index, "stdout"), out.stdout());
+                Files.write(outputFile(index, "stderr"), new byte[0]);
+            } catch (IOException e) {
+                report.warn("job " + index + ": cannot write its terminal's output: " + RunCommand.reason(e));
+            }
+        }
+
         private BatchReport.Result result(Output out) {
             ExitStatus s = out.status();
             // Killed at the deadline: the job had not ended, even if only its output had not
             // (the leader exited, something it started in its group still held the pipes).
             boolean timedOut = killedForTimeout || out.timedOut();
             boolean inline = options.outputDir() == null;
+            if (!inline && job.pty()) {
+                writeTerminal(out);
+            }
             return new BatchReport.Result(index, job.argv(), s.exited() ? s.code() : null,
                     s.exited() ? null : Signals.name(s.signal()), timedOut, millisSince(start),
                     inline ? out.stdoutText() : outputFile(index, "stdout").toString(),

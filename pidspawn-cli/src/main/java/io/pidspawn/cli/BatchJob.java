@@ -10,16 +10,17 @@ import java.util.Set;
 
 /**
  * One line of {@code pidspawn batch} input, checked:
- * {@code {"argv": [...], "cwd": "..", "env": {..}, "stdin": "..", "timeout": ".."}}.
+ * {@code {"argv": [...], "cwd": "..", "env": {..}, "stdin": "..", "timeout": "..", "pty": true}}.
  *
  * @param argv the program and its arguments; never empty
  * @param cwd the working directory, or null for pidspawn's
  * @param env variables set on top of pidspawn's environment
  * @param stdin text fed to the child, or null for /dev/null
  * @param timeout how long the job may run, or null for no limit
+ * @param pty whether the job runs on a pseudo-terminal of its own (stdin, stdout and stderr)
  */
-record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String stdin, Duration timeout) {
-    private static final Set<String> KEYS = Set.of("argv", "cwd", "env", "stdin", "timeout");
+record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String stdin, Duration timeout, boolean pty) {
+    private static final Set<String> KEYS = Set.of("argv", "cwd", "env", "stdin", "timeout", "pty");
 
     /**
      * Parses one line. The job's {@code timeout} replaces {@code defaultTimeout}; a timeout of 0
@@ -39,13 +40,13 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
         }
         for (Object key : job.keySet()) {
             if (!KEYS.contains(key)) {
-                throw new IllegalArgumentException("unknown key \"" + key + "\" (a job has argv, cwd, env, stdin and timeout)");
+                throw new IllegalArgumentException("unknown key \"" + key + "\" (a job has argv, cwd, env, stdin, timeout and pty)");
             }
         }
         Duration timeout = job.containsKey("timeout") ? timeout(job.get("timeout")) : defaultTimeout;
         Object cwd = optional(job, "cwd", String.class);
         return new BatchJob(argv(job.get("argv")), cwd == null ? null : Path.of((String) cwd), env(job.get("env")),
-                (String) optional(job, "stdin", String.class), timeout);
+                (String) optional(job, "stdin", String.class), timeout, pty(job.get("pty")));
     }
 
     private static List<String> argv(Object value) {
@@ -84,6 +85,14 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
             env.put(name, v);
         }
         return env;
+    }
+
+    private static boolean pty(Object value) {
+        return switch (value) {
+            case null -> false;
+            case Boolean b -> b;
+            default -> throw new IllegalArgumentException("\"pty\" must be true or false, not " + Json.write(value));
+        };
     }
 
     /** A string duration as Durations takes it, or a number of seconds; 0 and null mean none. */

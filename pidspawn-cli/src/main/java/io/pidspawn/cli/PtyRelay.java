@@ -20,6 +20,7 @@ import java.lang.foreign.MemorySegment;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import sun.misc.Signal;
@@ -53,6 +54,9 @@ final class PtyRelay implements AutoCloseable {
     private static final Duration QUIET_AFTER_EXIT = Duration.ofMillis(500);
 
     private static final int POLL_MILLIS = 100;
+
+    /** How long the end of a piped stdin waits for the program to read what came before it. */
+    private static final Duration INPUT_READ_WAIT = Duration.ofSeconds(10);
 
     private final Terminal terminal;
     private final int sizeFrom; // the caller's terminal whose size the pty follows, or -1
@@ -271,7 +275,7 @@ final class PtyRelay implements AutoCloseable {
                 }
                 if (n <= 0) {
                     if (!typed) {
-                        endOfInput(to, atLineStart);
+                        endOfInput(terminal, atLineStart, () -> stopping);
                     }
                     return;
                 }
@@ -288,10 +292,40 @@ final class PtyRelay implements AutoCloseable {
     /**
      * Types the end of the input, as the user would at a terminal: {@link Terminal#EOF} at the
      * start of a line; after a line without its newline, one more first, which hands that line to
-     * the program's read.
+     * the program's read. It waits first (at most {@link #INPUT_READ_WAIT}, and not once
+     * {@code done} says the program is done) until the program has read the lines typed before:
+     * a program that sets its terminal's modes when it starts reading (readline, a REPL) takes
+     * an end typed earlier as nothing, and one typed after as its Ctrl-D.
      */
-    static void endOfInput(OutputStream terminal, boolean atLineStart) throws IOException {
-        terminal.write(atLineStart ? new byte[] {Terminal.EOF} : new byte[] {Terminal.EOF, Terminal.EOF});
-        terminal.flush();
+    static void endOfInput(Terminal terminal, boolean atLineStart, BooleanSupplier done) throws IOException {
+        long deadline = System.nanoTime() + INPUT_READ_WAIT.toNanos();
+        while (!done.getAsBoolean() && System.nanoTime() < deadline && lineWaiting(terminal.name())) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        OutputStream to = terminal.outputStream();
+        to.write(atLineStart ? new byte[] {Terminal.EOF} : new byte[] {Terminal.EOF, Terminal.EOF});
+        to.flush();
+    }
+
+    /**
+     * Whether the program's side of the pty holds input it has not read: poll(2) on the replica,
+     * opened by name only for that moment, as holding it would keep the terminal from ending.
+     */
+    private static boolean lineWaiting(String replica) {
+        int fd = Libc.openat(Libc.AT_FDCWD, replica, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return false; // hung up or gone: nothing will read it
+        }
+        try {
+            int revents = Libc.pollOne(fd, Libc.POLLIN, 0);
+            return revents > 0 && (revents & Libc.POLLIN) != 0;
+        } finally {
+            Libc.close(fd);
+        }
     }
 }

@@ -47,6 +47,8 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn run --json --json-file /tmp/result.json -- echo hi",
                 "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
                 "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal -- make test",
+                "  pidspawn run --pty -- python3",
+                "  echo 'print(6*7)' | pidspawn run --pty-size 120x40 -- python3 -i",
                 "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$$$'"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--cwd", paramLabel = "DIR", description = {"Working directory of the program.",

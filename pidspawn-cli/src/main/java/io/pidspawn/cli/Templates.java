@@ -12,10 +12,13 @@ import java.util.Map;
  * One {@link Command} per executable for the whole batch, built the first time a job names it:
  * its builder is compiled once and every job that runs the same file spawns from it, sending only
  * its own argv, environment, working directory and stdio. Each command starts its children in a
- * process group of their own, so that a job can be killed with everything it started.
+ * process group of their own, so that a job can be killed with everything it started; a
+ * {@code "pty"} job's command leaves that to its pty, whose child leads a session (and so a group).
  */
 final class Templates implements AutoCloseable {
-    private final Map<Path, Command> commands = new HashMap<>();
+    private record Key(Path program, boolean pty) {}
+
+    private final Map<Key, Command> commands = new HashMap<>();
 
     /**
      * The command for the job's program, which is found as {@link Command#findProgram} finds it:
@@ -31,10 +34,12 @@ final class Templates implements AutoCloseable {
             name = job.cwd().resolve(name).toString(); // unchanged when absolute
         }
         Path program = Command.findProgram(name, job.env());
-        Command c = commands.get(program);
+        Key key = new Key(program, job.pty());
+        Command c = commands.get(key);
         if (c == null) {
-            c = Command.builder(program).processGroup(0).build();
-            commands.put(program, c);
+            Command.Builder b = Command.builder(program);
+            c = (job.pty() ? b : b.processGroup(0)).build();
+            commands.put(key, c);
         }
         return c;
     }
