@@ -51,7 +51,12 @@ final class Cli {
 
     /** Starts the CLI and leaves it running, its stdin open: to feed it bit by bit, or signal it. */
     static Running start(String... args) throws IOException {
-        Process p = new ProcessBuilder(command(args)).start();
+        return startCommand(command(args));
+    }
+
+    /** As {@link #start}, for a command that runs the CLI's {@link #command} itself (script(1), a shell). */
+    static Running startCommand(List<String> cmd) throws IOException {
+        Process p = new ProcessBuilder(cmd).start();
         Executor ownThread = task -> Thread.ofVirtual().start(task); // the common pool may have one thread only
         return new Running(p, CompletableFuture.supplyAsync(() -> readAll(p.getInputStream()), ownThread),
                 CompletableFuture.supplyAsync(() -> readAll(p.getErrorStream()), ownThread));
