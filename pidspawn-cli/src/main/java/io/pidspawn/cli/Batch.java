@@ -10,6 +10,7 @@ import io.pidspawn.Signals;
 import io.pidspawn.SpawnOverrides;
 import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.PidfdSpawn;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -274,20 +275,32 @@ final class Batch {
     }
 
     /**
-     * A pty job's stdin is typed into its terminal, then its end (Ctrl-D), on a virtual thread of
-     * its own, as the job may read it slower than it comes; without stdin, only the end, as
-     * /dev/null would read. A job that exits first leaves the rest untyped.
+     * A pty job's stdin is typed into its terminal, then its end (Ctrl-D) once the job has read
+     * it, on a virtual thread of its own, as the job may read slower than it comes; without
+     * stdin, only the end, as /dev/null would read. The wait watches the job's own replica, its
+     * fd 0 copied through its pidfd (pidfd_getfd; without it, the end is typed at once). A job
+     * that exits first leaves the rest untyped.
      */
     private static void typeInput(Child c, String stdin) {
         OutputStream terminal = c.terminal().outputStream();
         byte[] text = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
         Thread.ofVirtual().name("pidspawn-batch-pty-input").start(() -> {
+            int replica = -1;
             try {
                 terminal.write(text);
-                PtyRelay.endOfInput(c.terminal(), text.length == 0 || text[text.length - 1] == '\n',
+                try { // only now: a copy held while the job is gone would keep its terminal from ending
+                    replica = PidfdSpawn.pidfd_getfd(c.pidfd(), 0, 0);
+                } catch (ErrnoException | IllegalStateException e) {
+                    // exited already, or not ours to copy: no wait
+                }
+                PtyRelay.endOfInput(c.terminal(), replica, text.length == 0 || text[text.length - 1] == '\n',
                         () -> c.exitStatus().isPresent());
             } catch (IOException | IllegalStateException ended) {
                 // the job's terminal is closed: it is done with its input
+            } finally {
+                if (replica >= 0) {
+                    Libc.close(replica);
+                }
             }
         });
     }

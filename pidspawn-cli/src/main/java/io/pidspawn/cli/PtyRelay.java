@@ -125,6 +125,9 @@ final class PtyRelay implements AutoCloseable {
      * mode; start relaying.
      */
     void started() {
+        // A piped stdin's end waits on the replica until what came before it is read: the input
+        // thread keeps a copy (the same open file, so the pty still ends when the program's does).
+        int replica = Libc.isatty(0) ? -1 : Libc.fcntl(terminal.replicaFd(), Libc.F_DUPFD_CLOEXEC, 3);
         terminal.closeReplica();
         lastOutputNanos = System.nanoTime();
         if (sizeFrom >= 0) {
@@ -133,7 +136,7 @@ final class PtyRelay implements AutoCloseable {
         }
         enterRawMode();
         output = Thread.ofPlatform().daemon().name("pidspawn-pty-output").start(this::copyOutput);
-        input = Thread.ofPlatform().daemon().name("pidspawn-pty-input").start(this::copyInput);
+        input = Thread.ofPlatform().daemon().name("pidspawn-pty-input").start(() -> copyInput(replica));
     }
 
     /**
@@ -146,6 +149,7 @@ final class PtyRelay implements AutoCloseable {
         if (output == null) {
             return;
         }
+        input.join(Duration.ofMillis(2 * POLL_MILLIS)); // its copy of the replica closed, the terminal can end
         lastOutputNanos = Math.max(lastOutputNanos, System.nanoTime());
         while (!outputEnded.await(POLL_MILLIS, TimeUnit.MILLISECONDS)) {
             if (System.nanoTime() - lastOutputNanos > QUIET_AFTER_EXIT.toNanos()) {
@@ -251,8 +255,11 @@ final class PtyRelay implements AutoCloseable {
         }
     }
 
-    /** Stdin to the terminal, until stdin ends, the program is done, or the terminal is closed. */
-    private void copyInput() {
+    /**
+     * Stdin to the terminal, until stdin ends, the program is done, or the terminal is closed;
+     * {@code replica} (or -1) is this thread's to close.
+     */
+    private void copyInput(int replica) {
         boolean typed = Libc.isatty(0); // a terminal's end is the user's; a pipe's or file's is the program's EOF
         OutputStream to = terminal.outputStream();
         boolean atLineStart = true;
@@ -275,7 +282,7 @@ final class PtyRelay implements AutoCloseable {
                 }
                 if (n <= 0) {
                     if (!typed) {
-                        endOfInput(terminal, atLineStart, () -> stopping);
+                        endOfInput(terminal, replica, atLineStart, () -> stopping);
                     }
                     return;
                 }
@@ -286,20 +293,25 @@ final class PtyRelay implements AutoCloseable {
             }
         } catch (IOException | IllegalStateException closed) {
             // the terminal was closed: the program is done
+        } finally {
+            if (replica >= 0) {
+                Libc.close(replica);
+            }
         }
     }
 
     /**
      * Types the end of the input, as the user would at a terminal: {@link Terminal#EOF} at the
      * start of a line; after a line without its newline, one more first, which hands that line to
-     * the program's read. It waits first (at most {@link #INPUT_READ_WAIT}, and not once
-     * {@code done} says the program is done) until the program has read the lines typed before:
-     * a program that sets its terminal's modes when it starts reading (readline, a REPL) takes
-     * an end typed earlier as nothing, and one typed after as its Ctrl-D.
+     * the program's read. With the replica ({@code replica}, else -1: no wait) it waits first, at
+     * most {@link #INPUT_READ_WAIT} and not once {@code done} says the program is done, until the
+     * program has read the lines typed before: a program that sets its terminal's modes when it
+     * starts reading (readline, a REPL) takes an end typed earlier as nothing, one typed after as
+     * its Ctrl-D.
      */
-    static void endOfInput(Terminal terminal, boolean atLineStart, BooleanSupplier done) throws IOException {
+    static void endOfInput(Terminal terminal, int replica, boolean atLineStart, BooleanSupplier done) throws IOException {
         long deadline = System.nanoTime() + INPUT_READ_WAIT.toNanos();
-        while (!done.getAsBoolean() && System.nanoTime() < deadline && lineWaiting(terminal.name())) {
+        while (replica >= 0 && !done.getAsBoolean() && System.nanoTime() < deadline && lineWaiting(replica)) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -313,19 +325,12 @@ final class PtyRelay implements AutoCloseable {
     }
 
     /**
-     * Whether the program's side of the pty holds input it has not read: poll(2) on the replica,
-     * opened by name only for that moment, as holding it would keep the terminal from ending.
+     * Whether the program's side of the pty holds a line it has not read (poll(2) on the replica).
+     * The replica must be a copy of the program's own open file, never one opened again by name:
+     * closing a second open file of a pty's replica ends the terminal for the first too.
      */
-    private static boolean lineWaiting(String replica) {
-        int fd = Libc.openat(Libc.AT_FDCWD, replica, Libc.O_RDWR | Libc.O_NOCTTY | Libc.O_NONBLOCK | Libc.O_CLOEXEC, 0);
-        if (fd < 0) {
-            return false; // hung up or gone: nothing will read it
-        }
-        try {
-            int revents = Libc.pollOne(fd, Libc.POLLIN, 0);
-            return revents > 0 && (revents & Libc.POLLIN) != 0;
-        } finally {
-            Libc.close(fd);
-        }
+    private static boolean lineWaiting(int replica) {
+        int revents = Libc.pollOne(replica, Libc.POLLIN, 0);
+        return revents > 0 && (revents & Libc.POLLIN) != 0;
     }
 }
