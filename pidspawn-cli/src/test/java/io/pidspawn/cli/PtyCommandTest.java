@@ -91,6 +91,20 @@ class PtyCommandTest {
                 .contains("--fd 1=/dev/null:w and --pty exclude each other");
     }
 
+    @Test
+    void sigintAndSighupToPidspawnReachTheProgram() throws Exception {
+        // Its own session, on its own terminal: no key at pidspawn's reaches it, so pidspawn passes them on.
+        for (String sig : List.of("INT", "HUP")) {
+            Path ready = tmp.resolve("ready-" + sig);
+            try (Cli.Running r = Cli.start("run", "--pty", "--", "sh", "-c",
+                    "trap 'exit 9' " + sig + "; touch " + ready + "; while :; do sleep 0.1; done")) {
+                awaitFile(ready.getFileName().toString());
+                new ProcessBuilder("kill", "-" + sig, String.valueOf(r.pid())).start().waitFor();
+                assertThat(r.await().exit()).as("SIG%s", sig).isEqualTo(9);
+            }
+        }
+    }
+
     // ---- under a real terminal ----
 
     @Test
