@@ -31,6 +31,8 @@ import sun.misc.SignalHandler;
  * stdout, as script(1) and {@code ssh -t} relay theirs. What the program writes to its terminal
  * is copied to stdout as the terminal made it ({@code \r\n}); what comes on stdin is typed into
  * it, so Ctrl-C, Ctrl-Z and Ctrl-\ become the program's signals through its own line discipline.
+ * (The program leads its session from outside it, so its process group is orphaned and the
+ * kernel discards a stop by SIGTSTP's default action; a job-control shell inside stops its jobs.)
  *
  * <p>When stdin is a terminal, it is in raw mode while the program runs (its keys go to the
  * program, not to pidspawn's terminal), and its modes are put back exactly as they were by
