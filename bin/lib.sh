@@ -54,6 +54,7 @@ ensure_build_tools() {
     command -v mvn >/dev/null 2>&1 || missing+=(maven)
     command -v gcc >/dev/null 2>&1 || missing+=(gcc libc6-dev)
     command -v readelf >/dev/null 2>&1 || missing+=(binutils)
+    command -v script >/dev/null 2>&1 || missing+=(bsdutils) # the real terminal of the run --pty tests
     # The jar carries the trampoline for both platforms; the other one is cross-compiled.
     case $(uname -m) in
         x86_64) command -v aarch64-linux-gnu-gcc >/dev/null 2>&1 || missing+=(gcc-aarch64-linux-gnu) ;;

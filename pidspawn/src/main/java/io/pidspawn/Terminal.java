@@ -1,6 +1,7 @@
 package io.pidspawn;
 
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Termios;
 import io.pidspawn.internal.reaper.PipeChannels;
 import io.pidspawn.internal.reaper.PipeEnd;
 import java.io.FilterOutputStream;
@@ -39,14 +40,9 @@ import java.nio.channels.WritableByteChannel;
  * closed with the Child, and its streams are then closed too. Closing {@link #outputStream()}
  * does not close the terminal (the child would lose its output too): send {@link #EOF} instead.
  */
-public final class Terminal {
+public final class Terminal implements AutoCloseable {
     /** The byte that, written at the start of a line in cooked mode, makes the child's read return end of file. */
     public static final byte EOF = 4;
-
-    private static final int TERMIOS_SIZE = 36; // asm-generic/termbits.h: 4 flag words, c_line, c_cc[19]
-    private static final int ICRNL = 0400, IXON = 02000, IGNBRK = 01, BRKINT = 02, PARMRK = 010, ISTRIP = 040,
-            INLCR = 0100, IGNCR = 0200, OPOST = 01, CSIZE = 060, CS8 = 060, PARENB = 0400,
-            ISIG = 01, ICANON = 02, ECHO = 010, ECHONL = 0100, IEXTEN = 0100000;
 
     private final PipeEnd primary;
     private final String name;
@@ -54,6 +50,7 @@ public final class Terminal {
     private WritableByteChannel writes;
     private InputStream in;
     private OutputStream out;
+    private int replica = -1; // open(Pty, String)'s, until closeReplica(); guarded by this
 
     private Terminal(PipeEnd primary, String name) {
         this.primary = primary;
@@ -87,24 +84,13 @@ public final class Terminal {
             check(peer, "open " + name);
             setSize(ptmx, pty.columns(), pty.rows(), a);
             if (pty.raw() || !pty.echo()) {
-                MemorySegment t = a.allocate(TERMIOS_SIZE);
-                check(Libc.ioctl(peer, Libc.TCGETS, t), "TCGETS");
-                int iflag = t.get(ValueLayout.JAVA_INT, 0), oflag = t.get(ValueLayout.JAVA_INT, 4);
-                int cflag = t.get(ValueLayout.JAVA_INT, 8), lflag = t.get(ValueLayout.JAVA_INT, 12);
-                if (pty.raw()) { // as cfmakeraw(3)
-                    iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
-                    oflag &= ~OPOST;
-                    lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
-                    cflag = (cflag & ~(CSIZE | PARENB)) | CS8;
+                int[] err = new int[1];
+                byte[] modes = Termios.get(peer, err);
+                check(modes == null ? err[0] : 0, "TCGETS");
+                if (pty.raw()) {
+                    modes = Termios.raw(modes);
                 }
-                if (!pty.echo()) {
-                    lflag &= ~ECHO;
-                }
-                t.set(ValueLayout.JAVA_INT, 0, iflag);
-                t.set(ValueLayout.JAVA_INT, 4, oflag);
-                t.set(ValueLayout.JAVA_INT, 8, cflag);
-                t.set(ValueLayout.JAVA_INT, 12, lflag);
-                check(Libc.ioctl(peer, Libc.TCSETS, t), "TCSETS");
+                check(Termios.set(peer, pty.echo() ? modes : Termios.echo(modes, false)), "TCSETS");
             }
             taken = true; // takeTerminal owns ptmx from here, and closes it if it fails
             Terminal t = new Terminal(PipeEnd.takeTerminal(ptmx, "pty " + name + " of " + program), name);
@@ -119,6 +105,60 @@ public final class Terminal {
             }
             throw e;
         }
+    }
+
+    /**
+     * Opens a new pseudo-terminal that no Child owns, for a spawn made through the builder UAPI
+     * ({@link io.pidspawn.uapi.PidfdSpawn}), where {@link Stdio#pty()} cannot be given: the child
+     * gets {@link #replicaFd()} as its stdin, stdout and stderr (the {@code fd.0}, {@code fd.1}
+     * and {@code fd.2} keys) and as its controlling terminal (the {@code ctty} key, which implies
+     * a new session). Once the child is spawned and the builder closed, {@link #closeReplica()}:
+     * reading this side ends only when no process holds the replica any more. The caller owns the
+     * terminal and closes it.
+     *
+     * @param pty the window size and modes
+     * @param program the program it is for, as messages name it
+     * @return the terminal, its replica open
+     * @throws ErrnoException if /dev/ptmx cannot be opened or the new pty set up; nothing is left open then
+     */
+    public static Terminal open(Stdio.Pty pty, String program) throws ErrnoException {
+        int[] peer = new int[1];
+        Terminal t = open(pty, program, peer);
+        t.replica = peer[0];
+        return t;
+    }
+
+    /**
+     * The replica's fd in this process, from {@link #open(Stdio.Pty, String)} until
+     * {@link #closeReplica()}: close-on-exec, for the builder's keys to copy.
+     *
+     * @return the fd number
+     * @throws IllegalStateException if the replica is closed, or the terminal is a Child's
+     */
+    public synchronized int replicaFd() {
+        if (replica < 0) {
+            throw new IllegalStateException(name + ": this process holds no replica (closed, or the terminal is a Child's)");
+        }
+        return replica;
+    }
+
+    /** Closes this process's replica fd, if it holds one; the child keeps its own. Later calls do nothing. */
+    public synchronized void closeReplica() {
+        if (replica >= 0) {
+            Libc.close(replica);
+            replica = -1;
+        }
+    }
+
+    /**
+     * Closes the primary (and the replica if this process still holds it): the child's terminal
+     * is hung up, and its streams end. A Child's terminal is closed with the Child; this closes
+     * it earlier. Later calls do nothing.
+     */
+    @Override
+    public void close() {
+        closeReplica();
+        primary.close();
     }
 
     private static void check(int r, String what) throws ErrnoException {

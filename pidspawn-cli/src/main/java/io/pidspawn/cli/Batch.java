@@ -12,9 +12,12 @@ import io.pidspawn.Signals;
 import io.pidspawn.SpawnOverrides;
 import io.pidspawn.Stdio;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.uapi.PidfdSpawn;
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
@@ -276,6 +279,11 @@ final class Batch {
         if (job.cwd() != null) {
             o = o.withCwd(job.cwd());
         }
+        if (job.pty()) {
+            Child c = template.spawn(o.withStdin(Stdio.pty()).withStdout(Stdio.pty()).withStderr(Stdio.pty()));
+            typeInput(c, job.stdin());
+            return c;
+        }
         if (options.outputDir() == null) {
             o = o.withStdout(Stdio.pipe()).withStderr(Stdio.pipe());
         } else {
@@ -290,6 +298,37 @@ final class Batch {
         } finally {
             Libc.close(stdin); // the child has its own
         }
+    }
+
+    /**
+     * A pty job's stdin is typed into its terminal, then its end (Ctrl-D) once the job has read
+     * it, on a virtual thread of its own, as the job may read slower than it comes; without
+     * stdin, only the end, as /dev/null would read. The wait watches the job's own replica, its
+     * fd 0 copied through its pidfd (pidfd_getfd; without it, the end is typed at once). A job
+     * that exits first leaves the rest untyped.
+     */
+    private static void typeInput(Child c, String stdin) {
+        OutputStream terminal = c.terminal().outputStream();
+        byte[] text = stdin == null ? new byte[0] : stdin.getBytes(StandardCharsets.UTF_8);
+        Thread.ofVirtual().name("pidspawn-batch-pty-input").start(() -> {
+            int replica = -1;
+            try {
+                terminal.write(text);
+                try { // only now: a copy held while the job is gone would keep its terminal from ending
+                    replica = PidfdSpawn.pidfd_getfd(c.pidfd(), 0, 0);
+                } catch (ErrnoException | IllegalStateException e) {
+                    // exited already, or not ours to copy: no wait
+                }
+                PtyRelay.endOfInput(c.terminal(), replica, text.length == 0 || text[text.length - 1] == '\n',
+                        () -> c.exitStatus().isPresent());
+            } catch (IOException | IllegalStateException ended) {
+                // the job's terminal is closed: it is done with its input
+            } finally {
+                if (replica >= 0) {
+                    Libc.close(replica);
+                }
+            }
+        });
     }
 
     private Path outputFile(int index, String stream) {
@@ -376,6 +415,16 @@ final class Batch {
             end(result, this);
         }
 
+        /** With --output, a pty job's terminal, captured, goes to INDEX.stdout (and INDEX.stderr is empty). */
+        private void writeTerminal(Output out) {
+            try {
+                Files.write(outputFile(index, "stdout"), out.stdout());
+                Files.write(outputFile(index, "stderr"), new byte[0]);
+            } catch (IOException e) {
+                report.warn("job " + index + ": cannot write its terminal's output: " + RunCommand.reason(e));
+            }
+        }
+
         private BatchReport.Result result(Output out) {
             ExitStatus s = out.status();
             // Killed at the deadline: the job had not ended, even if only its output had not
@@ -383,6 +432,9 @@ final class Batch {
             boolean timedOut = killedForTimeout || out.timedOut();
             boolean inline = options.outputDir() == null;
             KillScope scope = killScope != null ? killScope : out.killedBy();
+            if (!inline && job.pty()) {
+                writeTerminal(out);
+            }
             return new BatchReport.Result(index, job.argv(), s.exited() ? s.code() : null,
                     s.exited() ? null : Signals.name(s.signal()), timedOut, millisSince(start), s.usage().orElse(null),
                     scope == null ? null : RunTree.name(scope),

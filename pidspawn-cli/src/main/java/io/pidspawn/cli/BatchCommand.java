@@ -33,13 +33,17 @@ import picocli.CommandLine.Parameters;
                 "           \"stdin\": TEXT, \"timeout\": DURATION, \"kill_grace\": DURATION,",
                 "           \"memory_max\": SIZE, \"pids_max\": N, \"cpu_max\": CPUS,",
                 "           \"ro\": [PATH...], \"rw\": [PATH...], \"exec\": [PATH...], \"net\": NET,",
-                "           \"scope\": SCOPES, \"deny_syscall\": [NAME...], \"sandbox_best_effort\": BOOL}",
+                "           \"scope\": SCOPES, \"deny_syscall\": [NAME...], \"sandbox_best_effort\": BOOL,",
+                "           \"pty\": BOOL, \"die_with_parent\": BOOL}",
                 "  Only argv is required. PROG without a slash is looked up in PATH (the job's",
                 "  own, if its env sets one). env is set on top of pidspawn's environment.",
                 "  stdin is fed to the job, which reads /dev/null without it. Every other field",
                 "  is the option of the same name (below, and as pidspawn run takes it) for this",
-                "  job, and replaces the option's value; 0 or null timeout is none. Blank lines",
-                "  are skipped; a line with a bad field is reported as an error naming it.",
+                "  job, and replaces the option's value; 0 or null timeout is none. With pty true,",
+                "  the job runs on a pseudo-terminal of its own: stdin is typed into it, then",
+                "  Ctrl-D, and its stdout is what the terminal showed (stderr and the typed echo",
+                "  included), its stderr empty. Blank lines are skipped; a line with a bad field",
+                "  is reported as an error naming it.",
                 "A result: {\"index\", \"argv\", \"exit\", \"signal\", \"timed_out\", \"duration_ms\",",
                 "           \"cpu_user_ms\", \"cpu_sys_ms\", \"memory_peak_bytes\", \"oom_killed\",",
                 "           \"kill_scope\", \"stdout\", \"stderr\", \"error\"}",
@@ -100,6 +104,10 @@ final class BatchCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     SandboxOptions sandbox = new SandboxOptions();
 
+    @Option(names = "--die-with-parent", description = {"Kill every job's tree when pidspawn ends, even by SIGKILL",
+            "(as run --die-with-parent; a job's die_with_parent field asks it for that job alone)."})
+    boolean dieWithParent;
+
     @Option(names = "--output", paramLabel = "DIR", description = {"Write the stdout and stderr of job INDEX to", "DIR/INDEX.stdout and DIR/INDEX.stderr (DIR is made if missing)."})
     Path output;
 
@@ -156,7 +164,8 @@ final class BatchCommand implements Callable<Integer> {
         BatchJob.Limits limits = new BatchJob.Limits(BatchJob.memoryMax(memoryMax, "--memory-max"),
                 BatchJob.pidsMax(pidsMax, "--pids-max"), BatchJob.cpuMax(cpuMax, "--cpu-max"));
         sandbox.sandbox(); // refuses bad options now, before any job
-        return new Batch.Options(jobs, new BatchJob.Defaults(limit == null || limit.isZero() ? null : limit, grace, limits, sandbox),
+        return new Batch.Options(jobs, new BatchJob.Defaults(limit == null || limit.isZero() ? null : limit, grace, limits, sandbox,
+                dieWithParent),
                 output);
     }
 

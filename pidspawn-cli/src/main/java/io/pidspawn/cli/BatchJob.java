@@ -12,8 +12,8 @@ import java.util.Map;
  * One line of {@code pidspawn batch} input, checked:
  * {@code {"argv": [...], "cwd": "..", "env": {..}, "stdin": "..", "timeout": "..", "kill_grace": "..",
  * "memory_max": "..", "pids_max": N, "cpu_max": X, "ro": [..], "rw": [..], "exec": [..], "net": "..",
- * "scope": "..", "deny_syscall": [..], "sandbox_best_effort": true}}: the fields of {@code run}'s
- * options of the same names.
+ * "scope": "..", "deny_syscall": [..], "sandbox_best_effort": true, "pty": true, "die_with_parent": true}}:
+ * the fields of {@code run}'s options of the same names.
  *
  * @param argv the program and its arguments; never empty
  * @param cwd the working directory, or null for pidspawn's
@@ -24,11 +24,14 @@ import java.util.Map;
  *     later; null: SIGKILL at the timeout
  * @param limits the cgroup limits of the job's tree
  * @param sandbox the job's sandbox, or null for none
+ * @param pty whether the job runs on a pseudo-terminal of its own (stdin, stdout and stderr)
+ * @param dieWithParent whether the job's tree dies with pidspawn, even by SIGKILL
  */
 record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String stdin, Duration timeout, Duration killGrace,
-                Limits limits, Sandbox sandbox) {
+                Limits limits, Sandbox sandbox, boolean pty, boolean dieWithParent) {
     private static final List<String> KEYS = List.of("argv", "cwd", "env", "stdin", "timeout", "kill_grace", "memory_max",
-            "pids_max", "cpu_max", "ro", "rw", "exec", "net", "scope", "deny_syscall", "sandbox_best_effort");
+            "pids_max", "cpu_max", "ro", "rw", "exec", "net", "scope", "deny_syscall", "sandbox_best_effort", "pty",
+            "die_with_parent");
 
     /**
      * The cgroup limits of a job's tree (each null when not set): any of them gives the job a
@@ -61,11 +64,12 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
      * @param killGrace the grace after a timeout's SIGTERM, or null
      * @param limits the limits
      * @param sandbox the sandbox options (the job's fields replace them one by one)
+     * @param dieWithParent whether every job's tree dies with pidspawn ({@code --die-with-parent})
      */
-    record Defaults(Duration timeout, Duration killGrace, Limits limits, SandboxOptions sandbox) {
+    record Defaults(Duration timeout, Duration killGrace, Limits limits, SandboxOptions sandbox, boolean dieWithParent) {
         /** Only a default timeout (or none). */
         static Defaults of(Duration timeout) {
-            return new Defaults(timeout, null, Limits.NONE, new SandboxOptions());
+            return new Defaults(timeout, null, Limits.NONE, new SandboxOptions(), false);
         }
     }
 
@@ -100,7 +104,7 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
         Object cwd = optional(job, "cwd", String.class);
         return new BatchJob(argv(job.get("argv")), cwd == null ? null : Path.of((String) cwd), env(job.get("env")),
                 (String) optional(job, "stdin", String.class), timeout, grace, defaults.limits().with(job),
-                sandbox(job, defaults.sandbox()));
+                sandbox(job, defaults.sandbox()), flag(job, "pty"), flag(job, "die_with_parent") || defaults.dieWithParent());
     }
 
     /** The job's field that set builder key {@code key} (as a refusal names it), quoted; null for none. */
@@ -278,6 +282,15 @@ record BatchJob(List<String> argv, Path cwd, Map<String, String> env, String std
             env.put(name, v);
         }
         return env;
+    }
+
+    /** A true-or-false field ("pty", "die_with_parent"); absent or null is false. */
+    private static boolean flag(Map<?, ?> job, String key) {
+        return switch (job.get(key)) {
+            case null -> false;
+            case Boolean b -> b;
+            default -> throw new IllegalArgumentException("\"" + key + "\" must be true or false, not " + Json.write(job.get(key)));
+        };
     }
 
     /** A string duration as Durations takes it, or a number of seconds; 0 and null mean none. */

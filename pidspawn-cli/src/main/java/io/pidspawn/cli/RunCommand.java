@@ -52,6 +52,8 @@ import picocli.CommandLine.Parameters;
                 "  pidspawn run --json --json-file /tmp/result.json -- echo hi",
                 "  pidspawn run --setsid --rlimit NOFILE=256 --umask 077 --no-new-privs -- id",
                 "  pidspawn run --ro / --rw \"$PWD\" --net none --scope signal -- make test",
+                "  pidspawn run --pty -- python3",
+                "  echo 'print(6*7)' | pidspawn run --pty-size 120x40 -- python3 -i",
                 "  sudo pidspawn run --unshare user,pid,mount --uid 0 -- sh -c 'echo $$$$'"})
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--cwd", paramLabel = "DIR", description = {"Working directory of the program.",
@@ -87,6 +89,17 @@ final class RunCommand implements Callable<Integer> {
 
     @Option(names = "--ctty", description = "Make stdin, a terminal, the controlling terminal (implies --setsid).")
     boolean ctty;
+
+    @Option(names = "--pty", description = {"Run the program on a new pseudo-terminal, relayed to pidspawn's stdin and stdout",
+            "(the program sees a terminal even when they are pipes). A terminal on stdin is in raw mode",
+            "meanwhile, so that Ctrl-C and Ctrl-Z reach the program through its own, and its modes are put",
+            "back on every way out; the pty follows its window size. A stdin that is not a terminal ends",
+            "as the user's Ctrl-D. Implies --setsid, the pty being the controlling terminal."})
+    boolean pty;
+
+    @Option(names = "--pty-size", paramLabel = "COLSxROWS", description = {"The pseudo-terminal's size, such as 120x40 (implies --pty);",
+            "without it, that of the caller's terminal, kept as it is resized, or 80x24."})
+    String ptySize;
 
     @Option(names = "--sigmask", paramLabel = "SIG,...", description = "Signals the program starts with blocked.")
     String sigmask;
@@ -180,6 +193,8 @@ final class RunCommand implements Callable<Integer> {
 
     private final List<Integer> openedFds = new ArrayList<>();
 
+    private PtyRelay relay; // --pty's terminal and its copying, or null
+
     /** Set when PROG had no {@code #!} and no binary format: /bin/sh runs it, as execvp does. */
     private boolean viaShell;
 
@@ -206,6 +221,10 @@ final class RunCommand implements Callable<Integer> {
                 return 127;
             }
             int sig = signal("--signal", timeoutSignal);
+            if (pty || ptySize != null) {
+                checkPtyOptions();
+                relay = PtyRelay.open(ptySize, command.get(0));
+            }
             builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
             configure(builder);
             SignalForwarder forwarder = new SignalForwarder();
@@ -240,10 +259,16 @@ final class RunCommand implements Callable<Integer> {
                 owner.register(setsid || pgid == null || pgid == 0 ? c.pid() : 0,
                         c.cgroup() == null ? List.of() : c.cgroup().directories(), () -> false);
             }
+            if (relay != null) {
+                relay.started();
+            }
             forwarder.childStarted(child.pidfd(), child.pid(),
-                    pgid != null ? pgid == 0 : (timeout != null || dieWithParent) && !setsid);
+                    pgid != null ? pgid == 0 : (timeout != null || dieWithParent) && !setsid && relay == null);
             Waited w = waitFor(child, limit, grace, killGrace != null, sig, new RunTree(child, pgid == null || pgid == 0));
             forwarder.childReaped();
+            if (relay != null) {
+                relay.finish(); // what the program wrote before it exited is all copied before its status
+            }
             w = w.withCgroup(child.cgroup());
             PidfdSpawn.close(child.pidfd());
             long lifetime = System.nanoTime() - started;
@@ -257,7 +282,13 @@ final class RunCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             System.err.println("pidspawn: " + e.getMessage());
             return 125;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return 125;
         } finally {
+            if (relay != null) {
+                relay.close(); // the caller's terminal as it was, on every way out
+            }
             closeOpened();
             if (builder >= 0) {
                 try {
@@ -265,6 +296,20 @@ final class RunCommand implements Callable<Integer> {
                 } catch (ErrnoException ignored) {
                     // exiting anyway
                 }
+            }
+        }
+    }
+
+    /** --pty makes the program's stdio and session: options that would choose them too are refused. */
+    private void checkPtyOptions() {
+        String with = "--pty" + (ptySize != null ? "-size " + ptySize : "");
+        if (ctty || pgid != null) {
+            throw new IllegalArgumentException((ctty ? "--ctty" : "--pgid " + pgid) + " and " + with
+                    + " exclude each other: the program leads a session of its own, on its pty");
+        }
+        for (String f : fds) {
+            if (f.matches("[012]=.*")) {
+                throw new IllegalArgumentException("--fd " + f + " and " + with + " exclude each other: the pty is stdin, stdout and stderr");
             }
         }
     }
@@ -359,9 +404,13 @@ final class RunCommand implements Callable<Integer> {
         flag(b, "no-new-privs", noNewPrivs);
         // With --timeout the child leads a process group of its own, as timeout(1) makes one, so that
         // the timeout's signals end everything it started but what left the group (setsid).
-        string(b, "pgid", pgid != null ? pgid.toString() : (timeout != null || dieWithParent) && !setsid ? "0" : null);
+        string(b, "pgid", pgid != null ? pgid.toString()
+                : (timeout != null || dieWithParent) && !setsid && relay == null ? "0" : null); // a pty child leads a session
         if (ctty) {
             PidfdSpawn.pidfd_config(b, PIDFD_CONFIG_SET_FD, "ctty", (String) null, 0);
+        }
+        if (relay != null) {
+            relay.configure(b);
         }
         string(b, "memory.max", memoryMax);
         string(b, "pids.max", pidsMax);

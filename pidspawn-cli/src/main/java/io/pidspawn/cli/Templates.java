@@ -11,16 +11,17 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One {@link Command} per executable and settings (limits, sandbox) for the whole batch, built the
- * first time a job names them: its builder is compiled once and every job that runs the same file
- * so spawns from it, sending only its own argv, environment, working directory and stdio. Each
+ * One {@link Command} per executable and settings (limits, sandbox, pty) for the whole batch, built
+ * the first time a job names them: its builder is compiled once and every job that runs the same
+ * file so spawns from it, sending only its own argv, environment, working directory and stdio. Each
  * command starts its children in a process group of their own, so that a job can be killed with
- * everything it started; the children of a job with a timeout or a limit each get a cgroup of
+ * everything it started (a {@code "pty"} job's command leaves that to its pty, whose child leads a
+ * session, and so a group); the children of a job with a timeout or a limit each get a cgroup of
  * their own too, where the library can create one, which reaches what left the group (setsid).
  */
 final class Templates implements AutoCloseable {
     /** What a command is built for: the executable and the settings of the jobs that share it. */
-    private record Key(Path program, BatchJob.Limits limits, Sandbox sandbox, boolean ownCgroup) {}
+    private record Key(Path program, BatchJob.Limits limits, Sandbox sandbox, boolean ownCgroup, boolean pty, boolean dieWithParent) {}
 
     private final Map<Key, Command> commands = new HashMap<>();
     private boolean noCgroups; // the library cannot create cgroups here: timeouts use the process group
@@ -40,7 +41,7 @@ final class Templates implements AutoCloseable {
         }
         Path program = Command.findProgram(name, job.env());
         boolean ownCgroup = job.timeout() != null && !job.limits().any() && !noCgroups;
-        Key key = new Key(program, job.limits(), job.sandbox(), ownCgroup);
+        Key key = new Key(program, job.limits(), job.sandbox(), ownCgroup, job.pty(), job.dieWithParent());
         Command c = commands.get(key);
         if (c == null) {
             try {
@@ -52,7 +53,7 @@ final class Templates implements AutoCloseable {
                 noCgroups = true; // said once: the tree of a job that times out is its process group
                 System.err.println("pidspawn: no cgroup of its own for a job (" + e.getMessage()
                         + "): a timeout kills the job's process group, which setsid leaves");
-                key = new Key(program, job.limits(), job.sandbox(), false);
+                key = new Key(program, job.limits(), job.sandbox(), false, job.pty(), job.dieWithParent());
                 c = commands.get(key);
                 if (c == null) {
                     c = build(key);
@@ -64,7 +65,13 @@ final class Templates implements AutoCloseable {
     }
 
     private static Command build(Key key) throws ErrnoException {
-        Command.Builder b = Command.builder(key.program()).processGroup(0);
+        Command.Builder b = Command.builder(key.program());
+        if (!key.pty()) {
+            b.processGroup(0);
+        }
+        if (key.dieWithParent()) {
+            b.dieWithParent();
+        }
         BatchJob.Limits l = key.limits();
         if (l.memoryMax() != null) {
             b.memoryMax(l.memoryMax());

@@ -54,6 +54,11 @@ final class Cli {
         return start(new ProcessBuilder(command(args)));
     }
 
+    /** As {@link #start}, for a command that runs the CLI's {@link #command} itself (script(1), a shell). */
+    static Running startCommand(List<String> cmd) throws IOException {
+        return start(new ProcessBuilder(cmd));
+    }
+
     /** As {@link #start(String...)}, for a command line or directory of the test's own. */
     static Running start(ProcessBuilder pb) throws IOException {
         Process p = pb.start();

@@ -28,13 +28,20 @@ class RunDieWithParentTest {
         return Helper.withMarker(marker).stream().filter(pid -> pid != cli.pid()).toList();
     }
 
+    private String script() {
+        String sleeper = Helper.path() + " sleep 300 " + marker;
+        return sleeper + " & setsid " + sleeper + " & ( setsid " + sleeper + " & ) ; " + sleeper;
+    }
+
     /** Starts the CLI on the tree, waits for its five processes (the shell and four sleepers), kills the CLI by SIGKILL. */
     private Cli.Running startAndKill(String... options) throws Exception {
-        String sleeper = Helper.path() + " sleep 300 " + marker;
         List<String> args = new java.util.ArrayList<>(List.of("run"));
         args.addAll(List.of(options));
-        args.addAll(List.of("--", "/bin/sh", "-c", sleeper + " & setsid " + sleeper + " & ( setsid " + sleeper + " & ) ; " + sleeper));
-        Cli.Running cli = Cli.start(args.toArray(String[]::new));
+        args.addAll(List.of("--", "/bin/sh", "-c", script()));
+        return killWhenStarted(Cli.start(args.toArray(String[]::new)));
+    }
+
+    private Cli.Running killWhenStarted(Cli.Running cli) throws Exception {
         long deadline = System.nanoTime() + 20_000_000_000L;
         while (tree(cli).size() < 5 && System.nanoTime() < deadline) {
             Thread.sleep(20);
@@ -47,12 +54,26 @@ class RunDieWithParentTest {
     @Test
     void theTreeDiesWithPidspawnKilledBySigkill() throws Exception {
         Helper.assumeRoot("a setsid'ed grandchild is reached only through a cgroup of its own");
-        Cli.Running cli = startAndKill("--die-with-parent");
+        assertGoneWithin1s(startAndKill("--die-with-parent"));
+    }
+
+    private void assertGoneWithin1s(Cli.Running cli) throws InterruptedException {
         long deadline = System.nanoTime() + 1_000_000_000L;
         while (!tree(cli).isEmpty() && System.nanoTime() < deadline) {
             Thread.sleep(5);
         }
         assertThat(tree(cli)).as("processes of the tree 1 s after pidspawn was killed").isEmpty();
+    }
+
+    @Test
+    void aBatchJobWithDieWithParentDiesWithPidspawn() throws Exception {
+        Helper.assumeRoot("a setsid'ed grandchild is reached only through a cgroup of its own");
+        Cli.Running cli = Cli.start("batch");
+        cli.stdin().write(("{\"argv\": [\"/bin/sh\", \"-c\", " + Json.write(script()) + "], \"die_with_parent\": true}\n")
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        cli.stdin().flush();
+        killWhenStarted(cli);
+        assertGoneWithin1s(cli);
     }
 
     @Test

@@ -53,8 +53,8 @@ public final class Drain {
     }
 
     /**
-     * Drains pipe until end of file, then closes it. Past {@code limit} bytes it keeps the first
-     * {@code limit}, runs {@code onLimit} (library code, such as killing the child) and stops.
+     * Drains pipe until end of file, then closes it (not a pty's primary: see finish). Past
+     * {@code limit} bytes it keeps the first {@code limit}, runs {@code onLimit} (library code, such as killing the child) and stops.
      */
     public static Drain start(PipeEnd pipe, long limit, Runnable onLimit) {
         Drain d = new Drain(pipe, limit, onLimit);
@@ -162,7 +162,12 @@ public final class Drain {
     }
 
     private void finish() {
-        pipe.close();
+        // A pty's primary stays open until the Child's close: closing it hangs the terminal up,
+        // and the kernel's SIGHUP would kill a session leader that has closed its fds (so the
+        // primary read EIO) but not exited yet.
+        if (!pipe.isTerminal()) {
+            pipe.close();
+        }
         complete(false);
     }
 

@@ -61,6 +61,11 @@ public final class PipeEnd implements Reaper.Watch {
         return new PipeEnd(LongLivedFds.move(fd), name, terminal);
     }
 
+    /** Whether this is a pty's primary rather than a pipe end. */
+    public boolean isTerminal() {
+        return terminal;
+    }
+
     /** What messages call it: {@code stdout of pid 1234}. */
     public String name() {
         return name;
