@@ -45,5 +45,6 @@ public final class Training {
         } finally {
             Files.deleteIfExists(jobs);
         }
+        System.exit(0); // as Main ends: what Runtime.exit loads (its System.Logger) goes into the cache too
     }
 }
