@@ -14,6 +14,12 @@ import java.nio.file.Path;
 public final class Training {
     private Training() {}
 
+    /**
+     * Runs the training commands, each once; their output is the training log's.
+     *
+     * @param args none
+     * @throws IOException if the batch's job file cannot be written
+     */
     public static void main(String[] args) throws IOException {
         Path jobs = Files.createTempFile("pidspawn-training", ".jsonl");
         try {
@@ -39,5 +45,6 @@ public final class Training {
         } finally {
             Files.deleteIfExists(jobs);
         }
+        System.exit(0); // as Main ends: what Runtime.exit loads (its System.Logger) goes into the cache too
     }
 }
