@@ -49,6 +49,7 @@
 #include <linux/wait.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
+#include <linux/errno.h>
 
 #include "pidspawn_plan.h"
 
@@ -390,6 +391,36 @@ static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
 		run_one(req, list, (int)i, &ops[i], mask, k);
 }
 
+/*
+ * execvp's PATH search, here where the file actions have run: each candidate
+ * is exec'd by path in turn. A candidate that is missing or not executable
+ * (ENOENT, ESTALE, ENOTDIR, ENODEV, ETIMEDOUT, EACCES) passes the turn on;
+ * any other error ends the search with that errno. When none ran, the errno
+ * is EACCES if one was denied, else the last candidate's.
+ */
+static long exec_search(struct ps_request *req)
+{
+	const char *path = (const char *)(uintptr_t)req->exec_path;
+	int denied = 0;
+	long r = -ENOENT;
+
+	for (uint32_t i = 0; i < req->exec_count; i++) {
+		r = sys5(__NR_execveat, AT_FDCWD, path, req->argv, req->envp, 0);
+		switch (-r) {
+		case EACCES:
+			denied = 1;
+			break;
+		case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
+			break;
+		default:
+			return r;
+		}
+		while (*path++ != '\0')
+			;
+	}
+	return denied ? -EACCES : r;
+}
+
 static int child_main(void *arg)
 {
 	struct ps_request *req = arg;
@@ -420,6 +451,8 @@ static int child_main(void *arg)
 
 	if (req->fault_step == PS_STEP_EXEC)
 		r = -(long)req->fault_errno;
+	else if (req->exec_count != 0)
+		r = exec_search(req);
 	else
 		r = sys5(__NR_execveat, k.fd[KEEP_EXEC], req->exec_path, req->argv,
 			 req->envp, req->exec_flags);

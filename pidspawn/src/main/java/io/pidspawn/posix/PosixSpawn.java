@@ -5,11 +5,14 @@ import static io.pidspawn.uapi.PidfdSpawn.*;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.internal.spawn.FdReserve;
+import io.pidspawn.internal.spawn.PathSearch;
 import io.pidspawn.internal.spawn.Registry;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -47,6 +50,10 @@ public final class PosixSpawn {
         FdReserve.prepare();
     }
 
+    /** execvp's search path when the caller has no PATH (glibc's {@code _CS_PATH}). */
+    private static final String DEFAULT_PATH = "/bin:/usr/bin";
+    private static final int NAME_MAX = 255;
+
     private PosixSpawn() {}
 
     /**
@@ -68,8 +75,11 @@ public final class PosixSpawn {
 
     /**
      * posix_spawnp(): as posix_spawn, but a {@code file} without a slash is searched for in the
-     * caller's PATH as the C library's environment has it now (not the one in {@code envp}),
-     * skipping entries it may not execute; without a PATH, in "/usr/local/bin:/usr/bin:/bin".
+     * caller's PATH as the C library's environment has it now (not the one in {@code envp}), as
+     * execvp does: entries where it is missing or may not be executed are skipped (EACCES if one
+     * was denied and none found); an empty entry is the working directory, and an empty or
+     * relative entry is searched in the directory the file actions lead to. Without a PATH,
+     * "/bin:/usr/bin".
      *
      * @param file the executable: a path, or a name searched for in PATH
      * @param fileActions may be null (no actions)
@@ -162,14 +172,10 @@ public final class PosixSpawn {
     private static Spawned spawnOnce(String path, boolean search, FileActions fileActions, SpawnAttributes attr,
                                      List<String> argv, List<String> envp) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+        LongLivedFds.markInternal(b); // this spawn's own: no caller's action may name it
         try {
             if (search) {
-                // posix_spawnp searches the caller's PATH as the C library sees it now (setenv
-                // included), not envp's.
-                String callerPath = Libc.getenv("PATH");
-                pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH,
-                        callerPath != null ? callerPath : "/usr/local/bin:/usr/bin:/bin", 0);
-                pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
+                search(b, path);
             } else if (!path.startsWith("/") && fileActions != null && fileActions.changesDirectory()) {
                 Registry.execInChild(b, path); // relative to where the actions lead, as in glibc
             } else {
@@ -183,6 +189,28 @@ public final class PosixSpawn {
             return Registry.runUnlimited(b, run);
         } finally {
             PidfdSpawn.close(b);
+        }
+    }
+
+    /**
+     * posix_spawnp's PATH search: the caller's PATH as the C library sees it now (setenv
+     * included), not envp's; glibc's {@code /bin:/usr/bin} without one. Absolute entries are
+     * looked at here and the file found is pinned; from the first empty or relative entry on,
+     * the child searches after its file actions, as glibc's does.
+     */
+    private static void search(int b, String file) throws ErrnoException {
+        if (file.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            throw new ErrnoException("posix_spawnp", Errno.ENAMETOOLONG, "file name longer than " + NAME_MAX + " bytes");
+        }
+        String callerPath = Libc.getenv("PATH");
+        String path = callerPath != null ? callerPath : DEFAULT_PATH;
+        PathSearch.Execvp found = PathSearch.execvp(file, path);
+        if (found.inChild() != null) {
+            Registry.searchInChild(b, file, found.inChild());
+        } else if (found.found() != null) {
+            pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, found.found(), AT_FDCWD);
+        } else {
+            throw new ErrnoException("posix_spawnp", found.errno(), file + " in PATH=" + path);
         }
     }
 

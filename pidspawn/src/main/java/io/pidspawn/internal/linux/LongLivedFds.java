@@ -1,5 +1,8 @@
 package io.pidspawn.internal.linux;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
 /**
  * Where the library keeps its own fds (pidfds of supervised children, the reaper's epoll and
  * eventfd, pipe ends it drains, builders and their pinned executables, posix_spawn's reserve):
@@ -10,6 +13,10 @@ package io.pidspawn.internal.linux;
  *
  * <p>The floor is the system property {@code pidspawn.longLivedFdFloor}; fds stay where they are
  * when RLIMIT_NOFILE leaves no room above it.
+ *
+ * <p>The fds that never leave the library (see {@link #moveInternal}) are also remembered by
+ * number, so that a spawn's file action naming one is refused with EBADF, as for any fd the
+ * caller never opened: a caller's file action must never hand a child the library's fd.
  */
 public final class LongLivedFds {
     private static final int FLOOR = Integer.getInteger("pidspawn.longLivedFdFloor", 1024);
@@ -21,6 +28,8 @@ public final class LongLivedFds {
      * not per spawn.
      */
     private static volatile boolean roomy;
+
+    private static final Set<Integer> INTERNAL = ConcurrentHashMap.newKeySet();
 
     private LongLivedFds() {}
 
@@ -47,5 +56,43 @@ public final class LongLivedFds {
         }
         Libc.close(fd);
         return moved;
+    }
+
+    /**
+     * As {@link #move}, for a fd no caller ever sees (a pinned executable, the reaper's epoll,
+     * posix_spawn's reserve...): its number is remembered until {@link #closeInternal}.
+     */
+    public static int moveInternal(int fd) {
+        int moved = move(fd);
+        markInternal(moved);
+        return moved;
+    }
+
+    /** Remembers fd as one no caller ever sees, where it is, until {@link #closeInternal}. */
+    public static void markInternal(int fd) {
+        if (fd >= 0) {
+            INTERNAL.add(fd);
+        }
+    }
+
+    /**
+     * Closes a fd {@link #moveInternal} or {@link #markInternal} took, and forgets its number
+     * after, so that no moment leaves it open and unknown.
+     */
+    public static void closeInternal(int fd) {
+        if (fd >= 0) {
+            Libc.close(fd);
+            forgetInternal(fd);
+        }
+    }
+
+    /** Forgets a number {@link #markInternal} took, once its owner closed the fd. */
+    public static void forgetInternal(int fd) {
+        INTERNAL.remove(fd);
+    }
+
+    /** Whether fd is one of the library's own, which no caller opened. */
+    public static boolean isInternal(int fd) {
+        return INTERNAL.contains(fd);
     }
 }

@@ -6,6 +6,7 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
@@ -333,10 +334,34 @@ final class Builder {
         }
     }
 
+    /** The program is the first of {@code candidates} the child can exec, tried after the run's actions. */
+    void searchInChild(String name, List<String> candidates) {
+        lock.writeLock().lock();
+        try {
+            if (executable != null) {
+                executable.release();
+            }
+            executable = Executable.searchInChild(name, candidates);
+            searchName = null;
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     // ---- run ----
 
     /** Runs once; {@code maxActions} limits the run's actions (-1: no limit). */
     Spawned run(RunArgs args, int maxActions) throws ErrnoException {
+        return run(args, maxActions, false);
+    }
+
+    /**
+     * Runs once; {@code maxActions} limits the run's actions (-1: no limit), and with
+     * {@code anyEnvString} an envp entry need not be {@code NAME=value} (posix_spawn passes
+     * envp to exec as given, as glibc does).
+     */
+    Spawned run(RunArgs args, int maxActions, boolean anyEnvString) throws ErrnoException {
         researchIfReplaced();
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
@@ -355,7 +380,7 @@ final class Builder {
             Spawned child;
             try {
                 // Everything that can be refused is refused here, before any child exists.
-                RunPart part = RunPart.validate(args, executable.display(), maxActions);
+                RunPart part = RunPart.validate(args, executable.display(), maxActions, anyEnvString);
                 refuseHeldSources(args.actions());
                 child = spawn(compiled(), part);
             } catch (SpawnException e) {
@@ -372,8 +397,9 @@ final class Builder {
 
     /**
      * An action may not read from a fd the builder holds (itself, the pinned executable, its
-     * directory, the cwd, a mapped fd's reference): the caller never opened those numbers, so
-     * for the caller they are not open, EBADF, as in glibc's posix_spawn.
+     * directory, the cwd, a mapped fd's reference) or another the library keeps for itself
+     * (see {@link LongLivedFds#isInternal}): the caller never opened those numbers, so for the
+     * caller they are not open, EBADF, as in glibc's posix_spawn.
      */
     private void refuseHeldSources(List<SpawnAction> actions) throws SpawnException {
         for (int i = 0; i < actions.size(); i++) {
@@ -385,7 +411,7 @@ final class Builder {
                 default -> -1;
             };
             if (source >= 0 && (source == fd || source == executable.fd() || source == executable.dirfd()
-                    || source == cwdFd || fdMap.containsValue(source))) {
+                    || source == cwdFd || fdMap.containsValue(source) || LongLivedFds.isInternal(source))) {
                 throw new SpawnException(executable.display(), SpawnStep.PREPARE, Errno.EBADF,
                         actions.get(i).describe() + ": fd " + source + " is not open (pidspawn holds it for this spawn)", i);
             }
@@ -527,6 +553,7 @@ final class Builder {
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FLAGS, p.execFlags);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_COUNT, p.execCount);
             boolean intoCgroup = cgroup != null && cgroup.cloneFd() >= 0;
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CLONE_FLAGS, attrs.cloneFlags() | (intoCgroup ? ProcessAttrs.CLONE_INTO_CGROUP : 0));
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CGROUP_FD, intoCgroup ? cgroup.cloneFd() : Math.max(attrs.cgroupFd, 0));
@@ -693,7 +720,8 @@ final class Builder {
         boolean script = executable.scriptPath() != null;
         return new CompiledPlan(executable.display(), ops, tail, args, envp,
                 script ? executable.scriptExecPath(cwdPath != null || cwdFd >= 0) : null, script ? executable.scriptExecPath(true) : null,
-                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
+                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, executable.searchCount(),
+                !inheritFds && SHARE_FD_TABLE);
     }
 
     private void dropPlan() {

@@ -6,6 +6,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -35,6 +36,8 @@ final class CompiledPlan implements AutoCloseable {
     final long filenameBytes;
     final int execFd;
     final int execFlags;
+    /** 0, or how many NUL-separated paths execPath holds for the child to try in turn. */
+    final int execCount;
     /** Whether runs may share the fd table up to the fds they need (not with inherit-fds). */
     final boolean shareFdTable;
     /** The highest fd the plan itself needs in the child, the exec fd included. */
@@ -44,7 +47,7 @@ final class CompiledPlan implements AutoCloseable {
 
     CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptName,
                  String scriptAfterChdir, int execFd,
-                 int execFlags, boolean shareFdTable) {
+                 int execFlags, int execCount, boolean shareFdTable) {
         this.program = program;
         this.ops = ops.write(arena);
         this.opCount = ops.size();
@@ -60,8 +63,11 @@ final class CompiledPlan implements AutoCloseable {
         this.execPathAfterChdir = scriptAfterChdir != null && !scriptAfterChdir.equals(scriptName)
                 ? arena.allocateFrom(scriptAfterChdir) : execPath;
         this.execFd = execFd;
-        this.filenameBytes = Math.max(ArgLimits.filenameBytes(scriptName, execFd), ArgLimits.filenameBytes(scriptAfterChdir, execFd));
+        this.filenameBytes = execCount > 0
+                ? Arrays.stream(scriptName.split("\0")).mapToLong(c -> ArgLimits.filenameBytes(c, execFd)).max().orElse(1)
+                : Math.max(ArgLimits.filenameBytes(scriptName, execFd), ArgLimits.filenameBytes(scriptAfterChdir, execFd));
         this.execFlags = execFlags;
+        this.execCount = execCount;
         this.shareFdTable = shareFdTable;
         this.highestFd = Math.max(ops.highestFd(), execFd);
         this.highestTarget = ops.highestTarget();

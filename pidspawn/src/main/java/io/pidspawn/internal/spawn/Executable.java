@@ -6,6 +6,7 @@ import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * A pinned executable: an O_PATH fd the builder owns, the file's identity when it was pinned,
@@ -27,9 +28,11 @@ import java.lang.foreign.ValueLayout;
  * @param scriptPath the absolute path to exec a {@code #!} script by, or null for exec by fd
  * @param scriptName the caller's path to exec a script by while the child's directory is the
  *     caller's (any directory if absolute), or null to use scriptPath
+ * @param searchCount 0, or how many NUL-separated paths scriptPath holds for the child to try in
+ *     turn, as execvp does (a PATH search done in the child)
  */
 record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath,
-                  String scriptName) {
+                  String scriptName, int searchCount) {
 
     /**
      * Pins the file at path (relative to dirfd) or, with a null path, the file open at dirfd.
@@ -37,7 +40,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      */
     static Executable pin(String key, int dirfd, String path) throws ConfigError {
         // Kept above the numbers callers choose, so that no file action can name it by accident.
-        int pinned = LongLivedFds.move(path != null
+        int pinned = LongLivedFds.moveInternal(path != null
                 ? Libc.openat(dirfd, path, Libc.O_PATH | Libc.O_CLOEXEC, 0)
                 : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
         String display = path != null ? path : fdPath(dirfd);
@@ -59,7 +62,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
             if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
-                heldDir = LongLivedFds.move(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
+                heldDir = LongLivedFds.moveInternal(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
                 if (heldDir < 0) {
                     throw ConfigError.of(key, -heldDir, "directory fd " + dirfd + ": " + ConfigError.why(-heldDir));
                 }
@@ -68,17 +71,13 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             // The caller's path names the pinned file wherever staleness() checks it: from the cwd.
             String name = script != null && path != null && (path.startsWith("/") || dirfd == Libc.AT_FDCWD) ? path : null;
-            Executable e = new Executable(pinned, id, display, heldDir, path, script, name);
+            Executable e = new Executable(pinned, id, display, heldDir, path, script, name, 0);
             pinned = -1;
             heldDir = -1;
             return e;
         } finally {
-            if (pinned >= 0) {
-                Libc.close(pinned);
-            }
-            if (heldDir >= 0) {
-                Libc.close(heldDir);
-            }
+            LongLivedFds.closeInternal(pinned);
+            LongLivedFds.closeInternal(heldDir);
         }
     }
 
@@ -87,7 +86,17 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * chdir action, as posix_spawn does): nothing is opened or pinned here.
      */
     static Executable inChild(String path) {
-        return new Executable(-1, null, path, -1, null, path, path);
+        return new Executable(-1, null, path, -1, null, path, path, 0);
+    }
+
+    /**
+     * A program {@code name} the child searches for after its actions, exec'ing each of
+     * {@code candidates} in turn as execvp does (posix_spawnp with a relative or empty PATH
+     * entry): nothing is opened or pinned here.
+     */
+    static Executable searchInChild(String name, List<String> candidates) {
+        String all = String.join("\0", candidates);
+        return new Executable(-1, null, name, -1, null, all, all, candidates.size());
     }
 
     /**
@@ -121,12 +130,8 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     void release() {
-        if (fd >= 0) {
-            Libc.close(fd);
-        }
-        if (dirfd >= 0) {
-            Libc.close(dirfd);
-        }
+        LongLivedFds.closeInternal(fd);
+        LongLivedFds.closeInternal(dirfd);
     }
 
     /** execve's permission rule, from the mode bits: root needs any x bit, others their own. */

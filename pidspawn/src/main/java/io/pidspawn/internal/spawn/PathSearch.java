@@ -5,6 +5,8 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.uapi.PidfdSpawn;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -17,6 +19,7 @@ import java.util.Map;
 public final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
+    private static final int ENODEV = 19;
 
     private PathSearch() {}
 
@@ -40,6 +43,62 @@ public final class PathSearch {
         } catch (ConfigError e) {
             throw e.toException(name);
         }
+    }
+
+    /**
+     * Where posix_spawnp's search for {@code name} in {@code path} ends, decided as glibc's
+     * execvp in the child would: a found file, an errno, or, from the first empty or relative
+     * entry on, only the child can tell (that entry names a file in the directory the child is
+     * in after its file actions).
+     *
+     * @param found the absolute path of the first entry's file that execve would run, or null
+     * @param errno the errno the search fails with, when nothing is found and no entry is left
+     *     for the child
+     * @param inChild every candidate path in PATH's order, for the child to try in turn, when
+     *     an empty or relative entry was reached first; else null
+     */
+    public record Execvp(String found, int errno, List<String> inChild) {}
+
+    /**
+     * posix_spawnp's search: {@code name} in each entry of {@code path} in order ("" meaning the
+     * working directory, as {@code name} alone), with execvp's rules: a candidate that is
+     * missing (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT) or that execve would refuse with
+     * EACCES (not executable, a directory, a search permission denied) passes the turn on; any
+     * other error (ELOOP, ENAMETOOLONG...) ends the search with it. With nothing found the errno
+     * is EACCES if a candidate was denied, else the last candidate's.
+     */
+    public static Execvp execvp(String name, String path) {
+        List<String> candidates = new ArrayList<>();
+        for (String dir : path.split(":", -1)) {
+            candidates.add(dir.isEmpty() ? name : dir + "/" + name);
+        }
+        boolean denied = false;
+        int last = Errno.ENOENT;
+        for (String candidate : candidates) {
+            if (!candidate.startsWith("/")) {
+                // The child tries every candidate again: the ones before this fail there as here,
+                // and leave it the EACCES they were denied with.
+                return new Execvp(null, 0, List.copyOf(candidates));
+            }
+            int[] err = {0};
+            FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, candidate, err);
+            if (id == null) {
+                int e = -err[0];
+                if (e == Errno.EACCES) {
+                    denied = true;
+                } else if (e == Errno.ENOENT || e == Errno.ENOTDIR || e == Errno.ESTALE || e == ENODEV
+                        || e == Errno.ETIMEDOUT) {
+                    last = e;
+                } else {
+                    return new Execvp(null, e, null);
+                }
+            } else if (!id.isRegular() || !Executable.executableByUs(id)) {
+                denied = true; // execve answers EACCES for a directory or another non-regular file too
+            } else {
+                return new Execvp(candidate, 0, null);
+            }
+        }
+        return new Execvp(null, denied ? Errno.EACCES : last, null);
     }
 
     static String find(String key, String name, String path) throws ConfigError {

@@ -86,9 +86,21 @@ public final class Registry {
         require("posix_spawn", fd).execInChild(path);
     }
 
-    /** A run without the UAPI's limit on actions: posix_spawn takes any number, as glibc's does. */
+    /**
+     * posix_spawnp with a relative or empty PATH entry: the child execs each of
+     * {@code candidates} in turn after the run's actions, as execvp in glibc's child does. Nothing
+     * is pinned: the candidates name files only in the directory the child is in by then.
+     */
+    public static void searchInChild(int fd, String name, List<String> candidates) throws ErrnoException {
+        require("posix_spawnp", fd).searchInChild(name, candidates);
+    }
+
+    /**
+     * A run without the UAPI's limits: posix_spawn takes any number of actions, and passes envp
+     * to exec as given (an entry without {@code =} too), as glibc's does.
+     */
     public static Spawned runUnlimited(int fd, RunArgs args) throws ErrnoException {
-        return require("posix_spawn", fd).run(args, -1);
+        return require("posix_spawn", fd).run(args, -1, true);
     }
 
     /**
