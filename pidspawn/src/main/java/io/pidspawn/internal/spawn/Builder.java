@@ -718,10 +718,28 @@ final class Builder {
         int tail = ops.size();
         sandbox.compile(ops);
         boolean script = executable.scriptPath() != null;
+        String inCwd = script ? scriptInCwd() : null;
         return new CompiledPlan(executable.display(), ops, tail, args, envp,
-                script ? executable.scriptExecPath(cwdPath != null || cwdFd >= 0) : null, script ? executable.scriptExecPath(true) : null,
+                script ? (inCwd != null ? inCwd : executable.scriptExecPath(cwdPath != null || cwdFd >= 0)) : null,
+                script ? executable.scriptExecPath(true) : null,
                 script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, executable.searchCount(),
                 !inheritFds && SHARE_FD_TABLE);
+    }
+
+    /**
+     * The relative path a script was pinned by, when the directory it is relative to is the
+     * configured cwd: the child, there when it execs, names the pinned file by it, and the
+     * script sees it as {@code $0}, as after chdir and execve. Otherwise null.
+     */
+    private String scriptInCwd() {
+        String p = executable.path();
+        if (p == null || p.startsWith("/") || executable.dirfd() < 0 || (cwdFd < 0 && cwdPath == null)) {
+            return null;
+        }
+        int[] err = {0};
+        FileIdentity dir = FileIdentity.ofFd(executable.dirfd(), err);
+        FileIdentity cwd = cwdFd >= 0 ? FileIdentity.ofFd(cwdFd, err) : FileIdentity.ofPath(Libc.AT_FDCWD, cwdPath, err);
+        return dir != null && cwd != null && dir.sameInode(cwd) ? p : null;
     }
 
     private void dropPlan() {
