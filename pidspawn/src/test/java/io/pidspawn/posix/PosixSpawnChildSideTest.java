@@ -153,6 +153,25 @@ class PosixSpawnChildSideTest {
     }
 
     @Test
+    void aCandidateOnANoexecMountIsDeniedAndTheSearchGoesOn() throws Throwable {
+        Helper.assumeRoot("mounts a tmpfs with noexec");
+        Path noexec = Files.createDirectory(tmp.resolve("noexec"));
+        Process mount = new ProcessBuilder("/bin/mount", "-t", "tmpfs", "-o", "noexec,size=1m", "tmpfs", noexec.toString())
+                .redirectErrorStream(true).start();
+        String why = new String(mount.getInputStream().readAllBytes());
+        org.junit.jupiter.api.Assumptions.assumeTrue(mount.waitFor() == 0, "cannot mount a tmpfs here: " + why);
+        try {
+            script(noexec.resolve(NAME), "noexec"); // mode 0755, but execve answers EACCES
+            Path ok = tmp.resolve("ok");
+            script(ok.resolve(NAME), "ok");
+            assertThat(spawnp(noexec + ":" + ok, List.of()).out()).startsWith("ok " + ok + "/" + NAME);
+            assertThat(spawnp(noexec + ":/no/such", List.of()).errno()).isEqualTo(Errno.EACCES);
+        } finally {
+            assertThat(new ProcessBuilder("/bin/umount", noexec.toString()).start().waitFor()).isZero();
+        }
+    }
+
+    @Test
     void envpStringsWithoutAnEqualsSignReachTheChildAsGlibcPassesThem() throws Throwable {
         List<String> env = List.of("NOEQUALS", "A=1", "=empty-name", "", "A");
         Outcome o = PosixSpawnTest.same(false, Helper.path(), List.of(), Attr.NONE, Helper.argv("env"), env);

@@ -20,6 +20,7 @@ public final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
     private static final int ENODEV = 19;
+    private static final long ST_NOEXEC = 8;
 
     private PathSearch() {}
 
@@ -63,7 +64,8 @@ public final class PathSearch {
      * posix_spawnp's search: {@code name} in each entry of {@code path} in order ("" meaning the
      * working directory, as {@code name} alone), with execvp's rules: a candidate that is
      * missing (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT) or that execve would refuse with
-     * EACCES (not executable, a directory, a search permission denied) passes the turn on; any
+     * EACCES (not executable, a directory, on a noexec mount, a search permission denied) passes
+     * the turn on; any
      * other error (ELOOP, ENAMETOOLONG...) ends the search with it. With nothing found the errno
      * is EACCES if a candidate was denied, else the last candidate's.
      */
@@ -92,13 +94,27 @@ public final class PathSearch {
                 } else {
                     return new Execvp(null, e, null);
                 }
-            } else if (!id.isRegular() || !Executable.executableByUs(id)) {
+            } else if (!id.isRegular() || !Executable.executableByUs(id) || onNoexecMount(candidate)) {
                 denied = true; // execve answers EACCES for a directory or another non-regular file too
             } else {
                 return new Execvp(candidate, 0, null);
             }
         }
         return new Execvp(null, denied ? Errno.EACCES : last, null);
+    }
+
+    /** Whether the file is on a file system mounted noexec, where execve answers EACCES whatever its mode. */
+    private static boolean onNoexecMount(String file) {
+        int fd = Libc.openat(Libc.AT_FDCWD, file, Libc.O_PATH | Libc.O_CLOEXEC, 0);
+        if (fd < 0) {
+            return false;
+        }
+        try {
+            long flags = Libc.fstatfsFlags(fd);
+            return flags > 0 && (flags & ST_NOEXEC) != 0;
+        } finally {
+            Libc.close(fd);
+        }
     }
 
     static String find(String key, String name, String path) throws ConfigError {
