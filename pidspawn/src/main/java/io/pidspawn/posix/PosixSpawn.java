@@ -5,7 +5,6 @@ import static io.pidspawn.uapi.PidfdSpawn.*;
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.internal.linux.Libc;
-import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.internal.spawn.FdReserve;
 import io.pidspawn.internal.spawn.PathSearch;
 import io.pidspawn.internal.spawn.Registry;
@@ -172,7 +171,6 @@ public final class PosixSpawn {
     private static Spawned spawnOnce(String path, boolean search, FileActions fileActions, SpawnAttributes attr,
                                      List<String> argv, List<String> envp) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
-        LongLivedFds.markInternal(b); // this spawn's own: no caller's action may name it
         try {
             if (search) {
                 search(b, path);

@@ -2,7 +2,10 @@ package io.pidspawn.posix;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pidspawn.Child;
+import io.pidspawn.Command;
 import io.pidspawn.Errno;
+import io.pidspawn.Stdio;
 import io.pidspawn.LeakGuard;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.linux.LongLivedFds;
@@ -182,20 +185,22 @@ class PosixSpawnChildSideTest {
     @Test
     void fdsTheLibraryKeepsAreEbadfInEveryActionAsAnyFdTheCallerNeverOpened() throws Throwable {
         // The library's fds: posix_spawn's reserve (on /dev/null), the reaper's epoll and eventfd,
-        // and the pinned executable of a builder another part of the program holds.
+        // the pinned executable of a builder another part of the program holds, a child's pipes.
         io.pidspawn.internal.reaper.Reaper.get();
         int warm = PosixSpawn.pidfd_spawn("/bin/true", null, null, List.of("true"), List.of()); // the reserve is filled
         PidfdSpawn.pidfd_wait(warm, 0);
         PidfdSpawn.close(warm);
         int builder = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
         List<Integer> library = new ArrayList<>();
-        try {
+        // and the pipes behind a running child's streams
+        try (Command c = Command.builder(Helper.path()).args("cat").stdin(Stdio.pipe()).stdout(Stdio.pipe()).build();
+             Child child = c.spawn()) {
             PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, Helper.path(), 0);
             String helperReal = Path.of(Helper.path()).toRealPath().toString();
             int devNull = 0;
             for (int fd : Helper.openFds()) {
                 String link = Libc.readlink("/proc/self/fd/" + fd, new int[1]);
-                if (fd >= 1024 && link != null && (link.equals("/dev/null") || link.equals(helperReal)
+                if (fd >= 1024 && link != null && (link.equals("/dev/null") || link.equals(helperReal) || link.startsWith("pipe:")
                         || link.equals("anon_inode:[eventpoll]") || link.equals("anon_inode:[eventfd]"))) {
                     library.add(fd);
                     devNull += link.equals("/dev/null") ? 1 : 0;
@@ -218,6 +223,10 @@ class PosixSpawnChildSideTest {
                     }
                 }
             }
+            assertThat(library.stream().filter(n -> Libc.readlink("/proc/self/fd/" + n, new int[1]).startsWith("pipe:")))
+                    .as("the child's stdin and stdout pipes").hasSizeGreaterThanOrEqualTo(2);
+            child.kill();
+            child.waitFor();
         } finally {
             PidfdSpawn.close(builder);
         }

@@ -64,31 +64,27 @@ public final class LongLivedFds {
      */
     public static int moveInternal(int fd) {
         int moved = move(fd);
-        markInternal(moved);
+        if (moved >= 0) {
+            synchronized (INTERNAL) {
+                INTERNAL.add(moved);
+            }
+        }
         return moved;
     }
 
-    /** Remembers fd as one no caller ever sees, where it is, until {@link #closeInternal}. */
-    public static void markInternal(int fd) {
-        if (fd >= 0) {
-            INTERNAL.add(fd);
-        }
-    }
-
     /**
-     * Closes a fd {@link #moveInternal} or {@link #markInternal} took, and forgets its number
-     * after, so that no moment leaves it open and unknown.
+     * Closes a fd {@link #moveInternal} took, or any fd (forgetting a number that was never
+     * remembered does nothing). Closing and forgetting are one step for {@link #moveInternal}:
+     * the number can only come back from the kernel after the close, and is remembered again
+     * only after it was forgotten here.
      */
     public static void closeInternal(int fd) {
         if (fd >= 0) {
-            Libc.close(fd);
-            forgetInternal(fd);
+            synchronized (INTERNAL) {
+                Libc.close(fd);
+                INTERNAL.remove(fd);
+            }
         }
-    }
-
-    /** Forgets a number {@link #markInternal} took, once its owner closed the fd. */
-    public static void forgetInternal(int fd) {
-        INTERNAL.remove(fd);
     }
 
     /** Whether fd is one of the library's own, which no caller opened. */

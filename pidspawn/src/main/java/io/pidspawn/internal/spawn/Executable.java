@@ -18,7 +18,7 @@ import java.util.List;
  * one the caller gave (relative, or a symlink's name), which the script sees as {@code $0} as with
  * execve; each run first checks that it still names the pinned file (else ESTALE). Where the
  * caller's path cannot be used (relative, with a run that changes directory first; or relative
- * to a directory fd), the script's absolute real path is exec'd.
+ * to a directory fd that is not the builder's cwd), the script's absolute real path is exec'd.
  *
  * @param fd the O_PATH fd (owned; close-on-exec)
  * @param identity the file when it was pinned
