@@ -75,7 +75,7 @@ struct ps_op {
 struct ps_request {
 	uint64_t clone_flags;   /* added to CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND|CLONE_PARENT_SETTID */
 	uint64_t cgroup_fd;     /* used with CLONE_INTO_CGROUP */
-	uint64_t exec_path;     /* const char *: "" with AT_EMPTY_PATH; with exec_count, the candidates */
+	uint64_t exec_path;     /* const char *: "" with AT_EMPTY_PATH; then exec_count more */
 	uint64_t argv;          /* char *const[], NULL-terminated */
 	uint64_t envp;          /* char *const[], NULL-terminated */
 	uint64_t plan_ops;      /* const struct ps_op[]: shared by every run of a builder */
@@ -84,9 +84,9 @@ struct ps_request {
 	uint32_t plan_tail;     /* plan ops [plan_tail, plan_count) run after the run's actions:
 	                           the sandbox (no_new_privs, Landlock, seccomp); plan_count: none */
 	uint32_t run_count;
-	uint32_t exec_count;    /* 0: one execveat(exec_fd, exec_path, exec_flags); N > 0: exec_path
-	                           holds N NUL-terminated paths back to back, each tried in turn with
-	                           execve as execvp does (the PATH search done in the child) */
+	uint32_t exec_count;    /* after execveat(exec_fd, exec_path, exec_flags) fails, the N paths
+	                           that follow exec_path's NUL, back to back, are exec'd in turn as
+	                           execvp's PATH search goes on (posix_spawnp): 0 for none */
 	int32_t  exec_fd;       /* execveat dirfd */
 	uint32_t exec_flags;    /* execveat flags */
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */

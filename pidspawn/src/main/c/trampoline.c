@@ -392,20 +392,20 @@ static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
 }
 
 /*
- * execvp's PATH search, here where the file actions have run: each candidate
- * is exec'd by path in turn. A candidate that is missing or not executable
- * (ENOENT, ESTALE, ENOTDIR, ENODEV, ETIMEDOUT, EACCES) passes the turn on;
- * any other error ends the search with that errno. When none ran, the errno
- * is EACCES if one was denied, else the last candidate's.
+ * execvp's PATH search, finished here where the file actions have run. The
+ * first candidate was exec'd as any program is (r is its result); exec_path's
+ * next exec_count strings are the candidates after it, each exec'd by path in
+ * turn. One that is missing or not executable (ENOENT, ESTALE, ENOTDIR,
+ * ENODEV, ETIMEDOUT, EACCES) passes the turn on; any other error ends the
+ * search with that errno. When none ran, the errno is EACCES if one was
+ * denied, else the last candidate's.
  */
-static long exec_search(struct ps_request *req)
+static long exec_search(struct ps_request *req, long r)
 {
 	const char *path = (const char *)(uintptr_t)req->exec_path;
 	int denied = 0;
-	long r = -ENOENT;
 
-	for (uint32_t i = 0; i < req->exec_count; i++) {
-		r = sys5(__NR_execveat, AT_FDCWD, path, req->argv, req->envp, 0);
+	for (uint32_t i = 0;; i++) {
 		switch (-r) {
 		case EACCES:
 			denied = 1;
@@ -415,8 +415,11 @@ static long exec_search(struct ps_request *req)
 		default:
 			return r;
 		}
+		if (i == req->exec_count)
+			break;
 		while (*path++ != '\0')
 			;
+		r = sys5(__NR_execveat, AT_FDCWD, path, req->argv, req->envp, 0);
 	}
 	return denied ? -EACCES : r;
 }
@@ -451,11 +454,12 @@ static int child_main(void *arg)
 
 	if (req->fault_step == PS_STEP_EXEC)
 		r = -(long)req->fault_errno;
-	else if (req->exec_count != 0)
-		r = exec_search(req);
-	else
+	else {
 		r = sys5(__NR_execveat, k.fd[KEEP_EXEC], req->exec_path, req->argv,
 			 req->envp, req->exec_flags);
+		if (req->exec_count != 0)
+			r = exec_search(req, r);
+	}
 	child_fail(req, PS_LIST_NONE, -1, PS_STEP_EXEC, r);
 }
 

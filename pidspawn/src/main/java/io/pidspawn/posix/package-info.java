@@ -25,27 +25,26 @@
  *     run creates the pidfd with the child (clone3 CLONE_PIDFD) and it is how pidspawn names a
  *     process without a pid-reuse race; {@code pidfd_spawn} returns only it, as glibc 2.39's.</li>
  * <li><b>A pinned program cannot be swapped.</b> An absolute {@code path}, a relative one with
- *     no chdir or fchdir action, and a file posix_spawnp finds in an absolute PATH entry before
- *     any empty or relative one are opened by this process before the child exists and pinned:
- *     the child execs that very file. If another file took its name in between, the spawn fails
- *     with ESTALE, where glibc's child would run whichever file is there when it execs: the
- *     file pidspawn checked is the file that runs, which is the point of pinning. Where the
- *     name means a file only in the directory the actions lead to (a relative {@code path}
- *     after chdir or fchdir; posix_spawnp from the first empty or relative PATH entry on, every
- *     candidate tried again in PATH's order), it is resolved in the child after the actions, as
- *     glibc's is, and is not pinned: there is no file yet for this process to open.</li>
- * <li><b>Permission seen from the mode bits.</b> posix_spawnp skips a pinned candidate that
- *     execve would refuse when its mode bits or its mount (noexec) say so, as glibc's child
- *     skips it on EACCES; one refused for a reason neither shows (an ACL denying execute, a
- *     security module) is chosen and the spawn fails with EACCES, where glibc's child would try
- *     the next entry. Only an exec says what exec allows, and pinning decides before it.</li>
+ *     no chdir or fchdir action, and the first file posix_spawnp finds in an absolute PATH
+ *     entry before any empty or relative one are opened by this process before the child exists
+ *     and pinned: the child execs that very file. If another file took its name in between, the
+ *     spawn fails with ESTALE, where glibc's child would run whichever file is there when it
+ *     execs: the file pidspawn checked is the file that runs, which is the point of pinning.
+ *     What is resolved in the child is not pinned, as there is no file yet for this process to
+ *     open: a relative {@code path} after chdir or fchdir; posix_spawnp's candidates from the
+ *     first empty or relative PATH entry on (every candidate tried again, in PATH's order); and
+ *     the candidates after the pinned one, which the child execs in turn, by path, when the
+ *     pinned one fails with an errno execvp passes over (an ACL or a noexec mount that denies
+ *     execute, a missing {@code #!} interpreter), as glibc's child goes on.</li>
  * <li><b>fds the library keeps</b> (posix_spawn's reserve of eight fds on /dev/null, the
  *     reaper's epoll and eventfd, pinned executables, the pipes behind a {@code Child}'s
  *     streams) are close-on-exec, above fd 1023 where RLIMIT_NOFILE leaves room, and no caller
  *     opened them: a file action naming one is EBADF, as for any fd the caller never opened, so
- *     none reaches a program. The fds pidspawn hands to its callers (a child's pidfd, a
- *     builder, a {@code Terminal}'s fd) are theirs, and an action naming one gets it, as
- *     glibc's gives any open fd.</li>
+ *     none reaches a program. They still take numbers in this process, which the process's
+ *     own calls see (fcntl on one succeeds; a closefrom(3) run in this process would close them
+ *     under the library): fds must be open to be kept. The fds pidspawn hands to its callers (a
+ *     child's pidfd, a builder, a {@code Terminal}'s fd) are theirs, and an action naming one
+ *     gets it, as glibc's gives any open fd.</li>
  * <li><b>A first use with no fd free.</b> A spawn needs a few fds while it runs (the builder,
  *     the pinned executable) and keeps one (the pidfd); with none free it borrows them from the
  *     reserve, which is taken (with the kernel probes and the trampoline's load) when

@@ -140,6 +140,13 @@ class PosixSpawnChildSideTest {
         assertThat(spawnp("denied:" + ok, List.of(intoTmp)).out()).startsWith("ok " + ok + "/" + NAME);
         assertThat(spawnp(denied + ":ok", List.of(intoTmp)).out()).startsWith("ok ok/" + NAME);
         assertThat(spawnp(denied + ":" + ok + "/", List.of()).out()).startsWith("ok " + ok + "//" + NAME);
+        // A script whose interpreter is missing fails to exec with ENOENT, which passes the turn on.
+        Path badInterpreter = Files.createDirectory(tmp.resolve("bad-interpreter"));
+        Files.writeString(badInterpreter.resolve(NAME), "#!/no/such/interpreter\n");
+        Files.setPosixFilePermissions(badInterpreter.resolve(NAME), PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertThat(spawnp(badInterpreter + ":" + ok, List.of()).out()).startsWith("ok " + ok + "/" + NAME);
+        assertThat(spawnp(badInterpreter + ":/no/such", List.of()).errno()).isEqualTo(Errno.ENOENT);
+        assertThat(spawnp(denied + ":" + badInterpreter, List.of()).errno()).isEqualTo(Errno.EACCES);
         // Otherwise the last candidate's errno: a PATH entry that is a file gives ENOTDIR.
         assertThat(spawnp("/no/such:" + file, List.of()).errno()).isEqualTo(Errno.ENOTDIR);
         assertThat(spawnp("/no/such:plain-file", List.of(intoTmp)).errno()).isEqualTo(Errno.ENOTDIR);

@@ -336,17 +336,6 @@ public final class Libc {
         }
     }
 
-    /** The mount flags (f_flags: ST_RDONLY, ST_NOEXEC...) of the file system a fd is on, or -errno. */
-    public static long fstatfsFlags(int fd) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment buf = a.allocate(120, 8); // struct statfs; f_flags is its eleventh long
-            int r = Native.result((int) FSTATFS.invokeExact(Native.state(), fd, buf));
-            return r < 0 ? r : buf.get(C_LONG, 80);
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
-    }
-
     public static int getpid() {
         try {
             return (int) GETPID.invokeExact();

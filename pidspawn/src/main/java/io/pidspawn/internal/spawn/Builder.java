@@ -334,6 +334,23 @@ final class Builder {
         }
     }
 
+    /**
+     * After the configured program fails to exec as execvp's search goes on (EACCES, ENOENT...),
+     * the child execs each of {@code paths} in turn, by path.
+     */
+    void searchFallback(List<String> paths) throws ErrnoException {
+        lock.writeLock().lock();
+        try {
+            if (executable == null) {
+                throw new ErrnoException("posix_spawnp", Errno.EINVAL, "no executable configured on fd " + fd);
+            }
+            executable = executable.withFallback(paths);
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
     /** The program is the first of {@code candidates} the child can exec, tried after the run's actions. */
     void searchInChild(String name, List<String> candidates) {
         lock.writeLock().lock();
@@ -722,7 +739,7 @@ final class Builder {
         return new CompiledPlan(executable.display(), ops, tail, args, envp,
                 script ? (inCwd != null ? inCwd : executable.scriptExecPath(cwdPath != null || cwdFd >= 0)) : null,
                 script ? executable.scriptExecPath(true) : null,
-                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, executable.searchCount(),
+                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, executable.fallback(),
                 !inheritFds && SHARE_FD_TABLE);
     }
 

@@ -28,11 +28,11 @@ import java.util.List;
  * @param scriptPath the absolute path to exec a {@code #!} script by, or null for exec by fd
  * @param scriptName the caller's path to exec a script by while the child's directory is the
  *     caller's (any directory if absolute), or null to use scriptPath
- * @param searchCount 0, or how many NUL-separated paths scriptPath holds for the child to try in
- *     turn, as execvp does (a PATH search done in the child)
+ * @param fallback the paths the child execs in turn when this one fails as execvp's search goes
+ *     on (posix_spawnp's later PATH candidates), by path, unpinned; usually none
  */
 record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath,
-                  String scriptName, int searchCount) {
+                  String scriptName, List<String> fallback) {
 
     /**
      * Pins the file at path (relative to dirfd) or, with a null path, the file open at dirfd.
@@ -71,7 +71,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             // The caller's path names the pinned file wherever staleness() checks it: from the cwd.
             String name = script != null && path != null && (path.startsWith("/") || dirfd == Libc.AT_FDCWD) ? path : null;
-            Executable e = new Executable(pinned, id, display, heldDir, path, script, name, 0);
+            Executable e = new Executable(pinned, id, display, heldDir, path, script, name, List.of());
             pinned = -1;
             heldDir = -1;
             return e;
@@ -86,17 +86,22 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * chdir action, as posix_spawn does): nothing is opened or pinned here.
      */
     static Executable inChild(String path) {
-        return new Executable(-1, null, path, -1, null, path, path, 0);
+        return new Executable(-1, null, path, -1, null, path, path, List.of());
     }
 
     /**
      * A program {@code name} the child searches for after its actions, exec'ing each of
-     * {@code candidates} in turn as execvp does (posix_spawnp with a relative or empty PATH
-     * entry): nothing is opened or pinned here.
+     * {@code candidates} (at least one) in turn as execvp does (posix_spawnp with a relative or
+     * empty PATH entry): nothing is opened or pinned here.
      */
     static Executable searchInChild(String name, List<String> candidates) {
-        String all = String.join("\0", candidates);
-        return new Executable(-1, null, name, -1, null, all, all, candidates.size());
+        String first = candidates.getFirst();
+        return new Executable(-1, null, name, -1, null, first, first, List.copyOf(candidates.subList(1, candidates.size())));
+    }
+
+    /** This executable, with {@code paths} for the child to try after it, as execvp's search goes on. */
+    Executable withFallback(List<String> paths) {
+        return new Executable(fd, identity, display, dirfd, path, scriptPath, scriptName, List.copyOf(paths));
     }
 
     /**

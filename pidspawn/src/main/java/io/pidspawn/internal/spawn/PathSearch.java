@@ -20,7 +20,6 @@ public final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
     public static final String DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin";
     private static final int ENODEV = 19;
-    private static final long ST_NOEXEC = 8;
 
     private PathSearch() {}
 
@@ -48,24 +47,23 @@ public final class PathSearch {
 
     /**
      * Where posix_spawnp's search for {@code name} in {@code path} ends, decided as glibc's
-     * execvp in the child would: a found file, an errno, or, from the first empty or relative
-     * entry on, only the child can tell (that entry names a file in the directory the child is
-     * in after its file actions).
+     * execvp in the child would, as far as this process can tell.
      *
-     * @param found the absolute path of the first entry's file that execve would run, or null
-     * @param errno the errno the search fails with, when nothing is found and no entry is left
-     *     for the child
-     * @param inChild every candidate path in PATH's order, for the child to try in turn, when
-     *     an empty or relative entry was reached first; else null
+     * @param found the first absolute candidate that execve would run by its type and mode, or null
+     * @param rest the candidates after {@code found}, for the child to try in turn should its exec fail
+     * @param denied whether a candidate before {@code found} was denied (EACCES)
+     * @param errno the errno the search fails with, when nothing is found and none is left for the child
+     * @param inChild every candidate in PATH's order, for the child to try in turn, when an empty
+     *     or relative entry came first: such a candidate names a file in the directory the child
+     *     is in after its file actions; else null
      */
-    public record Execvp(String found, int errno, List<String> inChild) {}
+    public record Execvp(String found, List<String> rest, boolean denied, int errno, List<String> inChild) {}
 
     /**
      * posix_spawnp's search: {@code name} in each entry of {@code path} in order ("" meaning the
      * working directory, as {@code name} alone), with execvp's rules: a candidate that is
      * missing (ENOENT, ENOTDIR, ESTALE, ENODEV, ETIMEDOUT) or that execve would refuse with
-     * EACCES (not executable, a directory, on a noexec mount, a search permission denied) passes
-     * the turn on; any
+     * EACCES (not executable, a directory, a search permission denied) passes the turn on; any
      * other error (ELOOP, ENAMETOOLONG...) ends the search with it. With nothing found the errno
      * is EACCES if a candidate was denied, else the last candidate's.
      */
@@ -76,11 +74,12 @@ public final class PathSearch {
         }
         boolean denied = false;
         int last = Errno.ENOENT;
-        for (String candidate : candidates) {
+        for (int i = 0; i < candidates.size(); i++) {
+            String candidate = candidates.get(i);
             if (!candidate.startsWith("/")) {
                 // The child tries every candidate again: the ones before this fail there as here,
                 // and leave it the EACCES they were denied with.
-                return new Execvp(null, 0, List.copyOf(candidates));
+                return new Execvp(null, List.of(), false, 0, List.copyOf(candidates));
             }
             int[] err = {0};
             FileIdentity id = FileIdentity.ofPath(Libc.AT_FDCWD, candidate, err);
@@ -92,29 +91,15 @@ public final class PathSearch {
                         || e == Errno.ETIMEDOUT) {
                     last = e;
                 } else {
-                    return new Execvp(null, e, null);
+                    return new Execvp(null, List.of(), false, e, null);
                 }
-            } else if (!id.isRegular() || !Executable.executableByUs(id) || onNoexecMount(candidate)) {
+            } else if (!id.isRegular() || !Executable.executableByUs(id)) {
                 denied = true; // execve answers EACCES for a directory or another non-regular file too
             } else {
-                return new Execvp(candidate, 0, null);
+                return new Execvp(candidate, List.copyOf(candidates.subList(i + 1, candidates.size())), denied, 0, null);
             }
         }
-        return new Execvp(null, denied ? Errno.EACCES : last, null);
-    }
-
-    /** Whether the file is on a file system mounted noexec, where execve answers EACCES whatever its mode. */
-    private static boolean onNoexecMount(String file) {
-        int fd = Libc.openat(Libc.AT_FDCWD, file, Libc.O_PATH | Libc.O_CLOEXEC, 0);
-        if (fd < 0) {
-            return false;
-        }
-        try {
-            long flags = Libc.fstatfsFlags(fd);
-            return flags > 0 && (flags & ST_NOEXEC) != 0;
-        } finally {
-            Libc.close(fd);
-        }
+        return new Execvp(null, List.of(), false, denied ? Errno.EACCES : last, null);
     }
 
     static String find(String key, String name, String path) throws ConfigError {

@@ -96,6 +96,15 @@ public final class Registry {
     }
 
     /**
+     * posix_spawnp's search goes on in the child when the program pinned for it fails to exec
+     * with an errno execvp passes over: the child execs each of {@code paths} (the later PATH
+     * candidates) in turn, by path.
+     */
+    public static void searchFallback(int fd, List<String> paths) throws ErrnoException {
+        require("posix_spawnp", fd).searchFallback(paths);
+    }
+
+    /**
      * A run without the UAPI's limits: posix_spawn takes any number of actions, and passes envp
      * to exec as given (an entry without {@code =} too), as glibc's does.
      */
