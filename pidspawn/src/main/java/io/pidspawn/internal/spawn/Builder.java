@@ -321,17 +321,7 @@ final class Builder {
 
     /** The program is {@code path} as the child resolves it when it execs, after the run's actions. */
     void execInChild(String path) {
-        lock.writeLock().lock();
-        try {
-            if (executable != null) {
-                executable.release();
-            }
-            executable = Executable.inChild(path);
-            searchName = null;
-            dropPlan();
-        } finally {
-            lock.writeLock().unlock();
-        }
+        replaceExecutable(Executable.inChild(path));
     }
 
     /**
@@ -353,12 +343,16 @@ final class Builder {
 
     /** The program is the first of {@code candidates} the child can exec, tried after the run's actions. */
     void searchInChild(String name, List<String> candidates) {
+        replaceExecutable(Executable.searchInChild(name, candidates));
+    }
+
+    private void replaceExecutable(Executable replacement) {
         lock.writeLock().lock();
         try {
             if (executable != null) {
                 executable.release();
             }
-            executable = Executable.searchInChild(name, candidates);
+            executable = replacement;
             searchName = null;
             dropPlan();
         } finally {
