@@ -56,7 +56,7 @@ public final class PosixSpawn {
     }
 
     /** execvp's search path when the caller has no PATH (glibc's {@code _CS_PATH}). */
-    private static final String DEFAULT_PATH = "/bin:/usr/bin";
+    static final String DEFAULT_PATH = "/bin:/usr/bin";
     private static final int NAME_MAX = 255;
     private static final int ENODEV = 19;
 

@@ -17,6 +17,7 @@ import io.pidspawn.testkit.Helper;
 import io.pidspawn.uapi.PidfdSpawn;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
@@ -156,7 +157,15 @@ class PosixSpawnChildSideTest {
         setPath(ok.toString());
         assertThat(PosixSpawnTest.same(true, "x".repeat(256), List.of(), Attr.NONE, List.of("x")).errno())
                 .isEqualTo(Errno.ENAMETOOLONG);
-        // Without a PATH, glibc's default (/bin:/usr/bin).
+        // Without a PATH, glibc's default: its confstr(_CS_PATH).
+        MethodHandle confstr = Native.call(Native.LIBC, "confstr",
+                FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment buf = a.allocate(256);
+            long n = (long) confstr.invokeExact(0 /* _CS_PATH */, buf, 256L);
+            assertThat(n).isPositive();
+            assertThat(PosixSpawn.DEFAULT_PATH).isEqualTo(buf.getString(0));
+        }
         setPath(null);
         assertThat(PosixSpawnTest.same(true, "sh", List.of(), Attr.NONE, List.of("sh", "-c", "echo found")).out())
                 .isEqualTo("found\n");
