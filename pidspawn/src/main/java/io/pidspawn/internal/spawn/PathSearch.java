@@ -15,6 +15,7 @@ import java.util.Map;
  * another file that is not regular) are skipped, and are remembered so the search fails with
  * EACCES rather than ENOENT, as execvp's does. Unlike execvp, empty and
  * relative entries are skipped: a program in the working directory is never run by accident.
+ * posix_spawnp, which must do exactly what glibc's does, uses {@link #execvp} instead.
  */
 public final class PathSearch {
     /** Used when neither the child's environment nor pidspawn's own has a PATH. */
