@@ -1,6 +1,7 @@
 package io.pidspawn;
 
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.internal.reaper.FdHandle;
 import io.pidspawn.internal.reaper.CommandCleaner;
 import io.pidspawn.internal.reaper.LeakDetector;
@@ -132,9 +133,7 @@ public final class Command implements AutoCloseable {
         Object owner = io.pidspawn.internal.spawn.Registry.owner(builderFd);
         FdHandle handle = new FdHandle(builderFd, fd -> {
             for (int h : held) {
-                if (h >= 0) {
-                    Libc.close(h);
-                }
+                LongLivedFds.closeInternal(h);
             }
             // By the owner, not the number: a number closed behind this command's back may be
             // another file's now, which a late close (the cleaner's) must not take away.
@@ -1175,6 +1174,7 @@ public final class Command implements AutoCloseable {
                 for (int fd = 0; fd <= 2; fd++) {
                     if (stdio[fd] instanceof Stdio.Fd(int parentFd)) {
                         held[fd] = Libc.fcntl(parentFd, Libc.F_DUPFD_CLOEXEC, lowestSource);
+                        LongLivedFds.markInternal(held[fd]); // the library's copy: no caller's file action may name it
                         if (held[fd] < 0) {
                             throw new ErrnoException("fcntl", -held[fd], "F_DUPFD_CLOEXEC of fd " + parentFd + " for child fd " + fd);
                         }
@@ -1187,9 +1187,7 @@ public final class Command implements AutoCloseable {
                 if (b >= 0) {
                     PidfdSpawn.close(b);
                     for (int h : held) {
-                        if (h >= 0) {
-                            Libc.close(h);
-                        }
+                        LongLivedFds.closeInternal(h);
                     }
                 }
             }

@@ -25,6 +25,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -208,9 +209,18 @@ class PosixSpawnChildSideTest {
         PidfdSpawn.close(warm);
         int builder = PidfdSpawn.pidfd_spawn_open(PidfdSpawn.PIDFD_SPAWN_CLOEXEC);
         List<Integer> library = new ArrayList<>();
-        // and the pipes behind a running child's streams
+        // the pipes behind a running child's streams, and the copy a Command holds of a fd its
+        // children get as stdin (at a low number, where the caller's own fds are)
+        int[] source = Libc.pipe2(Libc.O_CLOEXEC);
+        Set<Integer> before = Helper.openFds();
         try (Command c = Command.builder(Helper.path()).args("cat").stdin(Stdio.pipe()).stdout(Stdio.pipe()).build();
-             Child child = c.spawn()) {
+             Child child = c.spawn();
+             Command holding = Command.builder(Helper.path()).args("cat").stdin(Stdio.fd(source[0])).build()) {
+            String sourceLink = Libc.readlink("/proc/self/fd/" + source[0], new int[1]);
+            List<Integer> copies = Helper.openFds().stream().filter(fd -> !before.contains(fd) && fd < 1024
+                    && sourceLink.equals(Libc.readlink("/proc/self/fd/" + fd, new int[1]))).toList();
+            assertThat(copies).as("the Command's copy of fd %d", source[0]).hasSize(1);
+            library.addAll(copies);
             PidfdSpawn.pidfd_config(builder, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, Helper.path(), 0);
             String helperReal = Path.of(Helper.path()).toRealPath().toString();
             int devNull = 0;
@@ -245,10 +255,14 @@ class PosixSpawnChildSideTest {
             child.waitFor();
         } finally {
             PidfdSpawn.close(builder);
+            Libc.close(source[0]);
+            Libc.close(source[1]);
         }
         // Once the library closed one, its number is the caller's again.
-        int freed = library.stream().filter(n -> Libc.fdFlags(n) < 0).findFirst().orElseThrow();
-        assertThat(LongLivedFds.isInternal(freed)).isFalse();
+        List<Integer> closed = library.stream().filter(n -> Libc.fdFlags(n) < 0).toList();
+        assertThat(closed).as("the pinned executable, the pipes, the Command's copy").hasSizeGreaterThanOrEqualTo(4);
+        assertThat(closed).allSatisfy(n -> assertThat(LongLivedFds.isInternal(n)).as("fd %d", n).isFalse());
+        int freed = closed.getFirst();
         int[] pipe = Libc.pipe2(Libc.O_CLOEXEC);
         try {
             assertThat(Libc.dup3(pipe[0], freed, Libc.O_CLOEXEC)).isEqualTo(freed);

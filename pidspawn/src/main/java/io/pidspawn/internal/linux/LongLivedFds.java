@@ -72,11 +72,21 @@ public final class LongLivedFds {
         return moved;
     }
 
+    /** Remembers fd, where it is, as one no caller ever sees (a Command's copy of a child's stdio source), until {@link #closeInternal}. */
+    public static void markInternal(int fd) {
+        if (fd >= 0) {
+            synchronized (INTERNAL) {
+                INTERNAL.add(fd);
+            }
+        }
+    }
+
     /**
-     * Closes a fd {@link #moveInternal} took, or any fd (forgetting a number that was never
+     * Closes a fd {@link #moveInternal} or {@link #markInternal} took, or any fd (forgetting a number that was never
      * remembered does nothing). Closing and forgetting are one step for {@link #moveInternal}:
      * the number can only come back from the kernel after the close, and is remembered again
-     * only after it was forgotten here.
+     * only after it was forgotten here. The caller may take a fd's number as internal only
+     * right after the kernel handed it out, as these do.
      */
     public static void closeInternal(int fd) {
         if (fd >= 0) {

@@ -362,17 +362,19 @@ final class Builder {
 
     // ---- run ----
 
-    /** Runs once; {@code maxActions} limits the run's actions (-1: no limit). */
-    Spawned run(RunArgs args, int maxActions) throws ErrnoException {
-        return run(args, maxActions, false);
+    /** Who runs a builder, which decides what its run may hold. */
+    enum RunFor {
+        /** pidfd_spawn_run: at most {@link PidfdSpawn#MAX_ACTIONS}, envp as NAME=value, no action on a library fd. */
+        UAPI,
+        /** posix_spawn: any number of actions, envp strings as given, no action on a library fd. */
+        POSIX,
+        /** A Command, whose own actions may read the fds it holds for its children. */
+        COMMAND
     }
 
-    /**
-     * Runs once; {@code maxActions} limits the run's actions (-1: no limit), and with
-     * {@code anyEnvString} an envp entry need not be {@code NAME=value} (posix_spawn passes
-     * envp to exec as given, as glibc does).
-     */
-    Spawned run(RunArgs args, int maxActions, boolean anyEnvString) throws ErrnoException {
+    /** Runs once, with what {@code who} may ask for. */
+    Spawned run(RunArgs args, RunFor who) throws ErrnoException {
+        int maxActions = who == RunFor.POSIX ? -1 : PidfdSpawn.MAX_ACTIONS;
         researchIfReplaced();
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
@@ -391,8 +393,8 @@ final class Builder {
             Spawned child;
             try {
                 // Everything that can be refused is refused here, before any child exists.
-                RunPart part = RunPart.validate(args, executable.display(), maxActions, anyEnvString);
-                refuseHeldSources(args.actions());
+                RunPart part = RunPart.validate(args, executable.display(), maxActions, who == RunFor.POSIX);
+                refuseHeldSources(args.actions(), who != RunFor.COMMAND);
                 child = spawn(compiled(), part);
             } catch (SpawnException e) {
                 if (kind == Kind.EMPTY_PIDFD) {
@@ -408,11 +410,12 @@ final class Builder {
 
     /**
      * An action may not read from a fd the builder holds (itself, the pinned executable, its
-     * directory, the cwd, a mapped fd's reference) or another the library keeps for itself
-     * (see {@link LongLivedFds#isInternal}): the caller never opened those numbers, so for the
+     * directory, the cwd, a mapped fd's reference) or, in a caller's actions ({@code callers}),
+     * another the library keeps for itself (see {@link LongLivedFds#isInternal}; a Command's
+     * own actions read the copies it holds): the caller never opened those numbers, so for the
      * caller they are not open, EBADF, as in glibc's posix_spawn.
      */
-    private void refuseHeldSources(List<SpawnAction> actions) throws SpawnException {
+    private void refuseHeldSources(List<SpawnAction> actions, boolean callers) throws SpawnException {
         for (int i = 0; i < actions.size(); i++) {
             int source = switch (actions.get(i)) {
                 case SpawnAction.Dup2 x -> x.fd();
@@ -422,7 +425,7 @@ final class Builder {
                 default -> -1;
             };
             if (source >= 0 && (source == fd || source == executable.fd() || source == executable.dirfd()
-                    || source == cwdFd || fdMap.containsValue(source) || LongLivedFds.isInternal(source))) {
+                    || source == cwdFd || fdMap.containsValue(source) || (callers && LongLivedFds.isInternal(source)))) {
                 throw new SpawnException(executable.display(), SpawnStep.PREPARE, Errno.EBADF,
                         actions.get(i).describe() + ": fd " + source + " is not open (pidspawn holds it for this spawn)", i);
             }

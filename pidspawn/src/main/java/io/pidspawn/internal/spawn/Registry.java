@@ -74,7 +74,7 @@ public final class Registry {
     }
 
     public static Spawned run(int fd, RunArgs args) throws ErrnoException {
-        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, Builder.RunFor.UAPI);
     }
 
     /**
@@ -109,7 +109,7 @@ public final class Registry {
      * to exec as given (an entry without {@code =} too), as glibc's does.
      */
     public static Spawned runUnlimited(int fd, RunArgs args) throws ErrnoException {
-        return require("posix_spawn", fd).run(args, -1, true);
+        return require("posix_spawn", fd).run(args, Builder.RunFor.POSIX);
     }
 
     /**
@@ -143,7 +143,7 @@ public final class Registry {
          * @throws ErrnoException as {@code pidfd_spawn_run} fails
          */
         public Spawned run(RunArgs args) throws ErrnoException {
-            return builder.run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+            return builder.run(args == null ? RunArgs.none() : args, Builder.RunFor.COMMAND);
         }
     }
 
