@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PS_ABI_VERSION 6
+#define PS_ABI_VERSION 7
 
 /*
  * Steps. Every op code is also the step reported when that op fails; CLONE
@@ -75,7 +75,7 @@ struct ps_op {
 struct ps_request {
 	uint64_t clone_flags;   /* added to CLONE_VM|CLONE_VFORK|CLONE_PIDFD|CLONE_CLEAR_SIGHAND|CLONE_PARENT_SETTID */
 	uint64_t cgroup_fd;     /* used with CLONE_INTO_CGROUP */
-	uint64_t exec_path;     /* const char *: "" with AT_EMPTY_PATH */
+	uint64_t exec_path;     /* const char *: "" with AT_EMPTY_PATH; then exec_count more */
 	uint64_t argv;          /* char *const[], NULL-terminated */
 	uint64_t envp;          /* char *const[], NULL-terminated */
 	uint64_t plan_ops;      /* const struct ps_op[]: shared by every run of a builder */
@@ -84,7 +84,9 @@ struct ps_request {
 	uint32_t plan_tail;     /* plan ops [plan_tail, plan_count) run after the run's actions:
 	                           the sandbox (no_new_privs, Landlock, seccomp); plan_count: none */
 	uint32_t run_count;
-	uint32_t reserved;      /* 0; keeps the size a multiple of 8, as Java lays it out */
+	uint32_t exec_count;    /* after execveat(exec_fd, exec_path, exec_flags) fails, the N paths
+	                           that follow exec_path's NUL, back to back, are exec'd in turn as
+	                           execvp's PATH search goes on (posix_spawnp): 0 for none */
 	int32_t  exec_fd;       /* execveat dirfd */
 	uint32_t exec_flags;    /* execveat flags */
 	int32_t  fault_step;    /* tests only: fail at the first op with this step ... */
@@ -133,7 +135,7 @@ PS_LAYOUT(ps_request, run_ops, 48);
 PS_LAYOUT(ps_request, plan_count, 56);
 PS_LAYOUT(ps_request, plan_tail, 60);
 PS_LAYOUT(ps_request, run_count, 64);
-PS_LAYOUT(ps_request, reserved, 68);
+PS_LAYOUT(ps_request, exec_count, 68);
 PS_LAYOUT(ps_request, exec_fd, 72);
 PS_LAYOUT(ps_request, exec_flags, 76);
 PS_LAYOUT(ps_request, fault_step, 80);

@@ -49,6 +49,7 @@
 #include <linux/wait.h>
 #include <linux/close_range.h>
 #include <linux/seccomp.h>
+#include <linux/errno.h>
 
 #include "pidspawn_plan.h"
 
@@ -404,6 +405,39 @@ static void run_ops(struct ps_request *req, int list, const struct ps_op *ops,
 		run_one(req, list, (int)i, &ops[i], mask, k);
 }
 
+/*
+ * execvp's PATH search, finished here where the file actions have run. The
+ * first candidate was exec'd as any program is (r is its result); exec_path's
+ * next exec_count strings are the candidates after it, each exec'd by path in
+ * turn. One that is missing or not executable (ENOENT, ESTALE, ENOTDIR,
+ * ENODEV, ETIMEDOUT, EACCES) passes the turn on; any other error ends the
+ * search with that errno. When none ran, the errno is EACCES if one was
+ * denied, else the last candidate's.
+ */
+static long exec_search(struct ps_request *req, long r)
+{
+	const char *path = (const char *)(uintptr_t)req->exec_path;
+	int denied = 0;
+
+	for (uint32_t i = 0;; i++) {
+		switch (-r) {
+		case EACCES:
+			denied = 1;
+			break;
+		case ENOENT: case ESTALE: case ENOTDIR: case ENODEV: case ETIMEDOUT:
+			break;
+		default:
+			return r;
+		}
+		if (i == req->exec_count)
+			break;
+		while (*path++ != '\0')
+			;
+		r = sys5(__NR_execveat, AT_FDCWD, path, req->argv, req->envp, 0);
+	}
+	return denied ? -EACCES : r;
+}
+
 static int child_main(void *arg)
 {
 	struct ps_request *req = arg;
@@ -434,9 +468,12 @@ static int child_main(void *arg)
 
 	if (req->fault_step == PS_STEP_EXEC)
 		r = -(long)req->fault_errno;
-	else
+	else {
 		r = sys5(__NR_execveat, k.fd[KEEP_EXEC], req->exec_path, req->argv,
 			 req->envp, req->exec_flags);
+		if (req->exec_count != 0)
+			r = exec_search(req, r);
+	}
 	child_fail(req, PS_LIST_NONE, -1, PS_STEP_EXEC, r);
 }
 

@@ -1,6 +1,7 @@
 package io.pidspawn;
 
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.internal.reaper.FdHandle;
 import io.pidspawn.internal.reaper.CommandCleaner;
 import io.pidspawn.internal.reaper.LeakDetector;
@@ -88,6 +89,8 @@ public final class Command implements AutoCloseable {
 
     private final String name;
     private final Path program;
+    private final Path programDir; // the cwd a relative program is pinned in (programRelativeToCwd), or null
+    private final String pinName; // a relative program's path as given, which it is pinned and exec'd by
     private final List<String> argv;
     private final Map<String, String> env;
     private final Stdio[] stdio; // 0, 1, 2; null where the command leaves the default
@@ -113,6 +116,8 @@ public final class Command implements AutoCloseable {
                     int lowestSource) {
         this.name = b.name;
         this.program = program;
+        this.programDir = b.programDir();
+        this.pinName = b.pinName();
         this.argv = b.argv();
         this.env = env;
         this.stdio = b.stdio.clone();
@@ -130,9 +135,7 @@ public final class Command implements AutoCloseable {
         Object owner = io.pidspawn.internal.spawn.Registry.owner(builderFd);
         FdHandle handle = new FdHandle(builderFd, fd -> {
             for (int h : held) {
-                if (h >= 0) {
-                    Libc.close(h);
-                }
+                LongLivedFds.closeInternal(h);
             }
             // By the owner, not the number: a number closed behind this command's back may be
             // another file's now, which a late close (the cleaner's) must not take away.
@@ -161,7 +164,9 @@ public final class Command implements AutoCloseable {
      */
     public static Builder builder(Path program) {
         String file = program.toString();
-        return new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
+        Builder b = new Builder(file.indexOf('/') >= 0 ? file : "./" + file);
+        b.pathAsGiven = file;
+        return b;
     }
 
     /**
@@ -279,14 +284,24 @@ public final class Command implements AutoCloseable {
     }
 
     /**
-     * Pins the program: a relative path as given (relative to this process's directory), so that a
-     * {@code #!} script sees it as {@code $0}, as with execve; else the absolute path.
+     * Pins the program: a relative path by {@code pinName}, the path as given (relative to this
+     * process's directory, or to {@code dir} if not null), so that a {@code #!} script sees it as
+     * {@code $0}, as with execve; else the absolute path.
      */
-    private static void configureExecutable(int b, String name, Path program) throws ErrnoException {
-        if (name.indexOf('/') > 0) {
-            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_PATH, PidfdSpawn.KEY_EXECUTABLE, name, Libc.AT_FDCWD);
-        } else {
+    private static void configureExecutable(int b, String name, String pinName, Path program, Path dir) throws ErrnoException {
+        int dirFd = name.indexOf('/') <= 0 ? -1 : dir == null ? Libc.AT_FDCWD
+                : Libc.openat(Libc.AT_FDCWD, dir.toString(), Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
+        if (dirFd < 0 && dirFd != Libc.AT_FDCWD) {
+            // an absolute path, a name found in PATH, or a cwd that is not there (whose own error follows)
             PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_STRING, PidfdSpawn.KEY_EXECUTABLE, program.toString(), 0);
+            return;
+        }
+        try {
+            PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_PATH, PidfdSpawn.KEY_EXECUTABLE, pinName, dirFd);
+        } finally {
+            if (dirFd >= 0) {
+                Libc.close(dirFd);
+            }
         }
     }
 
@@ -298,7 +313,7 @@ public final class Command implements AutoCloseable {
             }
             int b = acquireBuilder();
             try {
-                configureExecutable(b, name, program);
+                configureExecutable(b, name, pinName, program, programDir);
                 pins++;
             } catch (ErrnoException e) {
                 SpawnException failed = new SpawnException(program.toString(), SpawnStep.PREPARE, e.errno(),
@@ -525,6 +540,8 @@ public final class Command implements AutoCloseable {
         private Policy onReplaced = Policy.REPIN;
         private final ProcessSettings process = new ProcessSettings();
         private Sandbox sandbox;
+        private boolean programInCwd;
+        private String pathAsGiven; // a Path's own text, "./" not added
 
         private Builder(String program) {
             if (program.isEmpty() || program.indexOf('\0') >= 0) {
@@ -622,6 +639,32 @@ public final class Command implements AutoCloseable {
         public Builder cwd(Path dir) {
             this.cwd = dir.toAbsolutePath();
             return this;
+        }
+
+        /**
+         * Makes a relative program path ({@code ./run.sh}, {@code bin/tool}) relative to the
+         * {@link #cwd} the child starts in rather than to this process's directory, as execve
+         * resolves it in a child that changed directory first: ProcessBuilder's rule with
+         * {@code directory()} set. The file is still found and pinned when built, and a
+         * {@code #!} script sees the relative path as given as {@code $0} (a
+         * {@code Path.of("run.sh")} as {@code run.sh}). No effect without a cwd, or for an
+         * absolute path or a bare name.
+         *
+         * @return this builder
+         */
+        public Builder programRelativeToCwd() {
+            this.programInCwd = true;
+            return this;
+        }
+
+        /** The directory a relative program is pinned in, when {@link #programRelativeToCwd} applies. */
+        private Path programDir() {
+            return programInCwd && cwd != null && name.indexOf('/') > 0 ? cwd : null;
+        }
+
+        /** The name a relative program is pinned by: a Path as given ({@code top}, not {@code ./top}), as execve takes it. */
+        private String pinName() {
+            return pathAsGiven != null ? pathAsGiven : name;
         }
 
         /**
@@ -1140,7 +1183,7 @@ public final class Command implements AutoCloseable {
             Map<String, String> env = environment();
             Path program;
             try {
-                program = Path.of(PathSearch.resolve(name, env));
+                program = programDir() != null ? programDir().resolve(name) : Path.of(PathSearch.resolve(name, env));
             } catch (ConfigException e) {
                 throw e.restate(setting(e));
             }
@@ -1163,6 +1206,7 @@ public final class Command implements AutoCloseable {
                 for (int fd = 0; fd <= 2; fd++) {
                     if (stdio[fd] instanceof Stdio.Fd(int parentFd)) {
                         held[fd] = Libc.fcntl(parentFd, Libc.F_DUPFD_CLOEXEC, lowestSource);
+                        LongLivedFds.markInternal(held[fd]); // the library's copy: no caller's file action may name it
                         if (held[fd] < 0) {
                             throw new ErrnoException("fcntl", -held[fd], "F_DUPFD_CLOEXEC of fd " + parentFd + " for child fd " + fd);
                         }
@@ -1175,9 +1219,7 @@ public final class Command implements AutoCloseable {
                 if (b >= 0) {
                     PidfdSpawn.close(b);
                     for (int h : held) {
-                        if (h >= 0) {
-                            Libc.close(h);
-                        }
+                        LongLivedFds.closeInternal(h);
                     }
                 }
             }
@@ -1210,8 +1252,9 @@ public final class Command implements AutoCloseable {
                 return "Command.Builder." + call;
             }
             String given = "Command.builder(" + ConfigException.quote(name) + ")";
-            if (v != null && v.equals(name) && key.equals(PidfdSpawn.KEY_EXECUTABLE)) {
-                v = Path.of(name).toAbsolutePath().normalize().toString(); // a relative path, configured as given: name the file too
+            if (v != null && (v.equals(name) || v.equals(pinName())) && key.equals(PidfdSpawn.KEY_EXECUTABLE)) {
+                // a relative path, configured as given: name the file too
+                v = (programDir() != null ? programDir().resolve(name) : Path.of(name).toAbsolutePath()).normalize().toString();
             }
             return v == null || v.equals(name) ? given : given + " (" + v + ")";
         }
@@ -1227,7 +1270,7 @@ public final class Command implements AutoCloseable {
         }
 
         private void configure(int b, Path program) throws ErrnoException {
-            configureExecutable(b, name, program);
+            configureExecutable(b, name, pinName(), program, programDir());
             PidfdSpawn.pidfd_config(b, PidfdSpawn.PIDFD_CONFIG_SET_BINARY, PidfdSpawn.KEY_ARGV, nulList(argv()), 0);
             for (String[] op : envOps) {
                 switch (op.length) {

@@ -122,9 +122,8 @@ final class Launcher implements AutoCloseable {
     private Path program() throws IOException {
         Path base = startDirectory();
         try {
-            Path named = ProgramLookup.find(cmd[0], base);
-            // Relative to this process's directory, the child's too; else made absolute against the child's.
-            return directory == null ? named : base.resolve(named);
+            // Relative to the directory the child starts in, where it is pinned and exec'd by that name.
+            return ProgramLookup.find(cmd[0], base);
         } catch (ErrnoException e) {
             throw execFailed(e);
         }
@@ -169,7 +168,7 @@ final class Launcher implements AutoCloseable {
     private Child spawn(Path program, String arg0, List<String> args, SpawnOverrides o) throws ErrnoException {
         Command.Builder b = Command.builder(program).arg0(arg0).args(args);
         if (directory != null) {
-            b.cwd(directory.toPath());
+            b.cwd(directory.toPath()).programRelativeToCwd();
         }
         if (environment != null) {
             b.clearEnv();

@@ -29,16 +29,15 @@
  *     a vfork-style child that execs the program directly. The
  *     {@code jdk.lang.Process.launchMechanism} property has no effect, and no JFR
  *     {@code jdk.ProcessStart} event or {@code java.lang.ProcessBuilder} log record is emitted.
- * <li><b>Where the program is looked up.</b> The same rules, but applied in this process just
- *     before the spawn rather than by the child after its {@code chdir}; the file found is then
- *     opened and executed as found. An empty or relative {@code PATH} entry still means the
- *     child's directory, as in the JDK. The builder pins the file before the child exists, so
- *     no other file of that name can run in its place. A {@code #!} script is exec'd by the
- *     path as the JDK's child names it, which it sees as {@code $0} ({@code dir1/prog} for the
- *     PATH entry {@code dir1}, {@code ./rel.sh} for {@code ./rel.sh}, a symlink's name), except
- *     with {@code directory()} set: then a relative one is exec'd by its absolute path (the
- *     builder pins it relative to this process's directory and cannot yet name it relative to
- *     the child's).
+ * <li><b>Where the program is looked up.</b> The JDK's rules (an empty or relative {@code PATH}
+ *     entry, and a relative program path, are relative to {@code directory()}), applied by this
+ *     process just before the spawn rather than by the child after its {@code chdir}: the file
+ *     found is pinned before the child exists and exec'd as found, so no other file of that name
+ *     can run in its place (if one takes its name in between, {@code start()} fails with
+ *     ESTALE, where the JDK's child would run it). A {@code #!} script is exec'd by the name
+ *     the JDK's child uses, which it sees as {@code $0}: {@code dir1/prog} for the PATH entry
+ *     {@code dir1}, {@code prog} for an empty entry, {@code ./rel.sh} for {@code ./rel.sh}, a
+ *     symlink's name, with {@code directory()} set or not.
  * <li><b>Failure causes.</b> The message of the IOException and of its cause are the JDK's; the
  *     cause's own cause is pidspawn's {@link io.pidspawn.SpawnException} or
  *     {@link io.pidspawn.ErrnoException}, naming the step that failed (open, chdir, exec...).

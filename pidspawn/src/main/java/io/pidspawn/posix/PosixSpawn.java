@@ -4,12 +4,16 @@ import static io.pidspawn.uapi.PidfdSpawn.*;
 
 import io.pidspawn.Errno;
 import io.pidspawn.ErrnoException;
+import io.pidspawn.SpawnException;
+import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
 import io.pidspawn.internal.spawn.FdReserve;
+import io.pidspawn.internal.spawn.PathSearch;
 import io.pidspawn.internal.spawn.Registry;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
 import io.pidspawn.uapi.Spawned;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
 
@@ -31,9 +35,13 @@ import java.util.Map;
  * <li>The child's signal mask is the calling thread's, unless POSIX_SPAWN_SETSIGMASK gives one
  *     (the builder starts programs with an empty mask). Signals the caller ignores stay ignored
  *     unless POSIX_SPAWN_SETSIGDEF lists them; handled ones are reset by exec.</li>
- * <li>argv and envp reach exec as given (order, duplicates, an empty argv, which the kernel
- *     turns into argc 1 with argv[0] ""), and any number of file actions is taken: the
- *     builder's 256 per run is the UAPI's limit, not posix_spawn's.</li>
+ * <li>argv and envp reach exec as given (order, duplicates, an envp entry without {@code =},
+ *     an empty argv, which the kernel turns into argc 1 with argv[0] ""), and any number of
+ *     file actions is taken: the builder's 256 per run and its NAME=value rule are the UAPI's,
+ *     not posix_spawn's.</li>
+ * <li>posix_spawnp's PATH search is execvp's: absolute entries are searched here and the file
+ *     found pinned; from an empty or relative entry on, or when the pinned file fails to exec
+ *     with an errno execvp passes over, the child goes on after its file actions, as glibc's.</li>
  * <li>With the fd table full, a spawn borrows the few fds it needs from a reserve this layer
  *     holds, so it succeeds where glibc's does.</li>
  * </ul>
@@ -46,6 +54,11 @@ public final class PosixSpawn {
         // finds the fds it needs with the caller's fd table full.
         FdReserve.prepare();
     }
+
+    /** execvp's search path when the caller has no PATH (glibc's {@code _CS_PATH}). */
+    static final String DEFAULT_PATH = "/bin:/usr/bin";
+    private static final int NAME_MAX = 255;
+    private static final int ENODEV = 19;
 
     private PosixSpawn() {}
 
@@ -68,8 +81,11 @@ public final class PosixSpawn {
 
     /**
      * posix_spawnp(): as posix_spawn, but a {@code file} without a slash is searched for in the
-     * caller's PATH as the C library's environment has it now (not the one in {@code envp}),
-     * skipping entries it may not execute; without a PATH, in "/usr/local/bin:/usr/bin:/bin".
+     * caller's PATH as the C library's environment has it now (not the one in {@code envp}), as
+     * execvp does: entries where it is missing or may not be executed are skipped (EACCES if one
+     * was denied and none found); an empty entry is the working directory, and an empty or
+     * relative entry is searched in the directory the file actions lead to. Without a PATH,
+     * "/bin:/usr/bin".
      *
      * @param file the executable: a path, or a name searched for in PATH
      * @param fileActions may be null (no actions)
@@ -162,14 +178,10 @@ public final class PosixSpawn {
     private static Spawned spawnOnce(String path, boolean search, FileActions fileActions, SpawnAttributes attr,
                                      List<String> argv, List<String> envp) throws ErrnoException {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
+        boolean denied = false;
         try {
             if (search) {
-                // posix_spawnp searches the caller's PATH as the C library sees it now (setenv
-                // included), not envp's.
-                String callerPath = Libc.getenv("PATH");
-                pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH_PATH,
-                        callerPath != null ? callerPath : "/usr/local/bin:/usr/bin:/bin", 0);
-                pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_SEARCH, path, 0);
+                denied = search(b, path);
             } else if (!path.startsWith("/") && fileActions != null && fileActions.changesDirectory()) {
                 Registry.execInChild(b, path); // relative to where the actions lead, as in glibc
             } else {
@@ -180,10 +192,55 @@ public final class PosixSpawn {
             // argv and envp go to exec as given: order, duplicates and an empty argv included.
             RunArgs run = new RunArgs(List.copyOf(argv), List.copyOf(envp),
                     fileActions == null ? List.of() : fileActions.actions());
-            return Registry.runUnlimited(b, run);
+            try {
+                return Registry.runUnlimited(b, run);
+            } catch (SpawnException e) {
+                if (denied && e.step() == SpawnStep.EXEC && passedOver(e.errno())) {
+                    // the child's search found nothing either: EACCES, for the candidate denied here
+                    throw new SpawnException(e.program(), SpawnStep.EXEC, Errno.EACCES, "a PATH candidate was not executable", -1);
+                }
+                throw e;
+            }
         } finally {
             PidfdSpawn.close(b);
         }
+    }
+
+    /**
+     * posix_spawnp's PATH search: the caller's PATH as the C library sees it now (setenv
+     * included), not envp's; glibc's {@code /bin:/usr/bin} without one. Absolute entries are
+     * looked at here and the first file that looks executable is pinned; should its exec fail
+     * as execvp passes over (EACCES: an ACL, a noexec mount), the child goes on with the later
+     * candidates. From the first empty or relative entry on, the child searches, after its file
+     * actions, as glibc's does.
+     *
+     * @return whether a candidate before the pinned one was denied, which makes a search that
+     *     the child ends without success fail with EACCES
+     */
+    private static boolean search(int b, String file) throws ErrnoException {
+        if (file.getBytes(StandardCharsets.UTF_8).length > NAME_MAX) {
+            throw new ErrnoException("posix_spawnp", Errno.ENAMETOOLONG, "file name longer than " + NAME_MAX + " bytes");
+        }
+        String callerPath = Libc.getenv("PATH");
+        String path = callerPath != null ? callerPath : DEFAULT_PATH;
+        PathSearch.Execvp found = PathSearch.execvp(file, path);
+        if (found.inChild() != null) {
+            Registry.searchInChild(b, file, found.inChild());
+        } else if (found.found() != null) {
+            pidfd_config(b, PIDFD_CONFIG_SET_PATH, KEY_EXECUTABLE, found.found(), AT_FDCWD);
+            if (!found.rest().isEmpty()) {
+                Registry.searchFallback(b, found.rest());
+            }
+        } else {
+            throw new ErrnoException("posix_spawnp", found.errno(), file + " in PATH=" + path);
+        }
+        return found.denied();
+    }
+
+    /** Whether execvp's search goes on past an exec that failed with this errno. */
+    private static boolean passedOver(int errno) {
+        return errno == Errno.ENOENT || errno == Errno.ENOTDIR || errno == Errno.ESTALE || errno == Errno.ETIMEDOUT
+                || errno == ENODEV;
     }
 
     private static void configure(int b, SpawnAttributes attr) throws ErrnoException {

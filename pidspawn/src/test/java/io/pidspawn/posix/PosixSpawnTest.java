@@ -43,7 +43,7 @@ class PosixSpawnTest {
 
     record Outcome(int errno, String out, int status) {}
 
-    private static Outcome viaGlibc(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+    static Outcome viaGlibc(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
             throws Throwable {
         int[] pipe = pipe();
         List<Op> all = new ArrayList<>(List.of(new Op.Dup2(pipe[1], 1)));
@@ -67,7 +67,7 @@ class PosixSpawnTest {
         return new Outcome(0, out.replaceAll("\\b" + r.pid() + "\\b", "PID"), status);
     }
 
-    private static Outcome viaPidspawn(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+    static Outcome viaPidspawn(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
             throws Exception {
         int[] pipe = pipe();
         Spawned child;
@@ -104,11 +104,11 @@ class PosixSpawnTest {
     }
 
     /** Runs a case through both and asserts they agree; returns the common outcome. */
-    private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv) throws Throwable {
+    static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv) throws Throwable {
         return same(search, path, ops, attr, argv, ENV);
     }
 
-    private static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
+    static Outcome same(boolean search, String path, List<Op> ops, Attr attr, List<String> argv, List<String> env)
             throws Throwable {
         Set<Integer> before = Helper.children();
         Outcome glibc = viaGlibc(search, path, ops, attr, argv, env);
@@ -118,7 +118,7 @@ class PosixSpawnTest {
         return ours;
     }
 
-    private static Outcome same(List<Op> ops, Attr attr, String... helperArgs) throws Throwable {
+    static Outcome same(List<Op> ops, Attr attr, String... helperArgs) throws Throwable {
         return same(false, Helper.path(), ops, attr, Helper.argv(helperArgs));
     }
 

@@ -58,7 +58,9 @@ public final class PipeEnd implements Reaper.Watch {
             Libc.close(fd);
             throw new ErrnoException("fcntl", -r, "O_NONBLOCK on the " + name + " pipe");
         }
-        return new PipeEnd(LongLivedFds.move(fd), name, terminal);
+        // A pipe end is the library's alone (EBADF to any spawn's file action); a pty's primary
+        // is also the caller's, through Terminal.fd().
+        return new PipeEnd(terminal ? LongLivedFds.move(fd) : LongLivedFds.moveInternal(fd), name, terminal);
     }
 
     /** Whether this is a pty's primary rather than a pipe end. */
@@ -228,6 +230,6 @@ public final class PipeEnd implements Reaper.Watch {
         if (registered) {
             Reaper.get().remove(token, number);
         }
-        Libc.close(number);
+        LongLivedFds.closeInternal(number);
     }
 }

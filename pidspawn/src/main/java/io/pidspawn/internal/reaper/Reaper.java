@@ -94,17 +94,15 @@ public final class Reaper {
     }
 
     private Reaper() {
-        epfd = LongLivedFds.move(Libc.epollCreate1(Libc.EPOLL_CLOEXEC));
+        epfd = LongLivedFds.moveInternal(Libc.epollCreate1(Libc.EPOLL_CLOEXEC));
         if (epfd < 0) {
             throw new IllegalStateException("pidspawn: cannot start the reaper: epoll_create1: " + Errno.describe(-epfd));
         }
-        wakeFd = LongLivedFds.move(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
+        wakeFd = LongLivedFds.moveInternal(Libc.eventfd(0, Libc.EFD_CLOEXEC | Libc.EFD_NONBLOCK));
         int r = wakeFd < 0 ? wakeFd : Libc.epollCtl(epfd, Libc.EPOLL_CTL_ADD, wakeFd, Libc.EPOLLIN, WAKE_TOKEN);
         if (r < 0) {
-            Libc.close(epfd);
-            if (wakeFd >= 0) {
-                Libc.close(wakeFd);
-            }
+            LongLivedFds.closeInternal(epfd);
+            LongLivedFds.closeInternal(wakeFd);
             throw new IllegalStateException("pidspawn: cannot start the reaper: eventfd: " + Errno.describe(-r));
         }
         thread = Thread.ofPlatform().daemon().name(THREAD_NAME).inheritInheritableThreadLocals(false).unstarted(this::loop);

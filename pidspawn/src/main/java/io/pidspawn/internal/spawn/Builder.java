@@ -6,6 +6,7 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.SpawnException;
 import io.pidspawn.SpawnStep;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.LongLivedFds;
 import io.pidspawn.uapi.ChildCgroup;
 import io.pidspawn.uapi.PidfdSpawn;
 import io.pidspawn.uapi.RunArgs;
@@ -320,12 +321,38 @@ final class Builder {
 
     /** The program is {@code path} as the child resolves it when it execs, after the run's actions. */
     void execInChild(String path) {
+        replaceExecutable(Executable.inChild(path));
+    }
+
+    /**
+     * After the configured program fails to exec as execvp's search goes on (EACCES, ENOENT...),
+     * the child execs each of {@code paths} in turn, by path.
+     */
+    void searchFallback(List<String> paths) throws ErrnoException {
+        lock.writeLock().lock();
+        try {
+            if (executable == null) {
+                throw new ErrnoException("posix_spawnp", Errno.EINVAL, "no executable configured on fd " + fd);
+            }
+            executable = executable.withFallback(paths);
+            dropPlan();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /** The program is the first of {@code candidates} the child can exec, tried after the run's actions. */
+    void searchInChild(String name, List<String> candidates) {
+        replaceExecutable(Executable.searchInChild(name, candidates));
+    }
+
+    private void replaceExecutable(Executable replacement) {
         lock.writeLock().lock();
         try {
             if (executable != null) {
                 executable.release();
             }
-            executable = Executable.inChild(path);
+            executable = replacement;
             searchName = null;
             dropPlan();
         } finally {
@@ -335,8 +362,19 @@ final class Builder {
 
     // ---- run ----
 
-    /** Runs once; {@code maxActions} limits the run's actions (-1: no limit). */
-    Spawned run(RunArgs args, int maxActions) throws ErrnoException {
+    /** Who runs a builder, which decides what its run may hold. */
+    enum RunFor {
+        /** pidfd_spawn_run: at most {@link PidfdSpawn#MAX_ACTIONS}, envp as NAME=value, no action on a library fd. */
+        UAPI,
+        /** posix_spawn: any number of actions, envp strings as given, no action on a library fd. */
+        POSIX,
+        /** A Command, whose own actions may read the fds it holds for its children. */
+        COMMAND
+    }
+
+    /** Runs once, with what {@code who} may ask for. */
+    Spawned run(RunArgs args, RunFor who) throws ErrnoException {
+        int maxActions = who == RunFor.POSIX ? -1 : PidfdSpawn.MAX_ACTIONS;
         researchIfReplaced();
         var l = kind == Kind.EMPTY_PIDFD ? lock.writeLock() : lock.readLock();
         l.lock();
@@ -355,8 +393,8 @@ final class Builder {
             Spawned child;
             try {
                 // Everything that can be refused is refused here, before any child exists.
-                RunPart part = RunPart.validate(args, executable.display(), maxActions);
-                refuseHeldSources(args.actions());
+                RunPart part = RunPart.validate(args, executable.display(), maxActions, who == RunFor.POSIX);
+                refuseHeldSources(args.actions(), who != RunFor.COMMAND);
                 child = spawn(compiled(), part);
             } catch (SpawnException e) {
                 if (kind == Kind.EMPTY_PIDFD) {
@@ -372,10 +410,12 @@ final class Builder {
 
     /**
      * An action may not read from a fd the builder holds (itself, the pinned executable, its
-     * directory, the cwd, a mapped fd's reference): the caller never opened those numbers, so
-     * for the caller they are not open, EBADF, as in glibc's posix_spawn.
+     * directory, the cwd, a mapped fd's reference) or, in a caller's actions ({@code callers}),
+     * another the library keeps for itself (see {@link LongLivedFds#isInternal}; a Command's
+     * own actions read the copies it holds): the caller never opened those numbers, so for the
+     * caller they are not open, EBADF, as in glibc's posix_spawn.
      */
-    private void refuseHeldSources(List<SpawnAction> actions) throws SpawnException {
+    private void refuseHeldSources(List<SpawnAction> actions, boolean callers) throws SpawnException {
         for (int i = 0; i < actions.size(); i++) {
             int source = switch (actions.get(i)) {
                 case SpawnAction.Dup2 x -> x.fd();
@@ -385,7 +425,7 @@ final class Builder {
                 default -> -1;
             };
             if (source >= 0 && (source == fd || source == executable.fd() || source == executable.dirfd()
-                    || source == cwdFd || fdMap.containsValue(source))) {
+                    || source == cwdFd || fdMap.containsValue(source) || (callers && LongLivedFds.isInternal(source)))) {
                 throw new SpawnException(executable.display(), SpawnStep.PREPARE, Errno.EBADF,
                         actions.get(i).describe() + ": fd " + source + " is not open (pidspawn holds it for this spawn)", i);
             }
@@ -527,6 +567,7 @@ final class Builder {
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_RUN_COUNT, part.ops.size());
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FD, p.execFd);
             rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_FLAGS, p.execFlags);
+            rq.set(ValueLayout.JAVA_INT, PlanAbi.RQ_EXEC_COUNT, p.execCount);
             boolean intoCgroup = cgroup != null && cgroup.cloneFd() >= 0;
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CLONE_FLAGS, attrs.cloneFlags() | (intoCgroup ? ProcessAttrs.CLONE_INTO_CGROUP : 0));
             rq.set(ValueLayout.JAVA_LONG, PlanAbi.RQ_CGROUP_FD, intoCgroup ? cgroup.cloneFd() : Math.max(attrs.cgroupFd, 0));
@@ -691,9 +732,28 @@ final class Builder {
         int tail = ops.size();
         sandbox.compile(ops);
         boolean script = executable.scriptPath() != null;
+        String inCwd = script ? scriptInCwd() : null;
         return new CompiledPlan(executable.display(), ops, tail, args, envp,
-                script ? executable.scriptExecPath(cwdPath != null || cwdFd >= 0) : null, script ? executable.scriptExecPath(true) : null,
-                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, !inheritFds && SHARE_FD_TABLE);
+                script ? (inCwd != null ? inCwd : executable.scriptExecPath(cwdPath != null || cwdFd >= 0)) : null,
+                script ? executable.scriptExecPath(true) : null,
+                script ? Libc.AT_FDCWD : executable.fd(), script ? 0 : Libc.AT_EMPTY_PATH, executable.fallback(),
+                !inheritFds && SHARE_FD_TABLE);
+    }
+
+    /**
+     * The relative path a script was pinned by, when the directory it is relative to is the
+     * configured cwd: the child, there when it execs, names the pinned file by it, and the
+     * script sees it as {@code $0}, as after chdir and execve. Otherwise null.
+     */
+    private String scriptInCwd() {
+        String p = executable.path();
+        if (p == null || p.startsWith("/") || executable.dirfd() < 0 || (cwdFd < 0 && cwdPath == null)) {
+            return null;
+        }
+        int[] err = {0};
+        FileIdentity dir = FileIdentity.ofFd(executable.dirfd(), err);
+        FileIdentity cwd = cwdFd >= 0 ? FileIdentity.ofFd(cwdFd, err) : FileIdentity.ofPath(Libc.AT_FDCWD, cwdPath, err);
+        return dir != null && cwd != null && dir.sameInode(cwd) ? p : null;
     }
 
     private void dropPlan() {

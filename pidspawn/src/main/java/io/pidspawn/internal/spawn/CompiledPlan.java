@@ -1,12 +1,14 @@
 package io.pidspawn.internal.spawn;
 
 import io.pidspawn.SpawnStep;
+import io.pidspawn.internal.linux.Libc;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.stream.Collectors;
 
 /**
  * A builder's configuration compiled to native memory once and shared by every run: the plan
@@ -35,6 +37,8 @@ final class CompiledPlan implements AutoCloseable {
     final long filenameBytes;
     final int execFd;
     final int execFlags;
+    /** How many paths follow execPath's own (NUL-separated) for the child to try in turn when it fails. */
+    final int execCount;
     /** Whether runs may share the fd table up to the fds they need (not with inherit-fds). */
     final boolean shareFdTable;
     /** The highest fd the plan itself needs in the child, the exec fd included. */
@@ -44,7 +48,7 @@ final class CompiledPlan implements AutoCloseable {
 
     CompiledPlan(String program, Ops ops, int tail, List<byte[]> argv, List<byte[]> envp, String scriptName,
                  String scriptAfterChdir, int execFd,
-                 int execFlags, boolean shareFdTable) {
+                 int execFlags, List<String> fallback, boolean shareFdTable) {
         this.program = program;
         this.ops = ops.write(arena);
         this.opCount = ops.size();
@@ -56,12 +60,18 @@ final class CompiledPlan implements AutoCloseable {
         this.envp = strings(arena, envp);
         this.envc = envp.size();
         this.envpBytes = ArgLimits.stringBytes(envp);
-        this.execPath = arena.allocateFrom(scriptName != null ? scriptName : "");
+        String then = fallback.stream().map(f -> "\0" + f).collect(Collectors.joining());
+        this.execPath = arena.allocateFrom((scriptName != null ? scriptName : "") + then);
         this.execPathAfterChdir = scriptAfterChdir != null && !scriptAfterChdir.equals(scriptName)
-                ? arena.allocateFrom(scriptAfterChdir) : execPath;
+                ? arena.allocateFrom(scriptAfterChdir + then) : execPath;
         this.execFd = execFd;
-        this.filenameBytes = Math.max(ArgLimits.filenameBytes(scriptName, execFd), ArgLimits.filenameBytes(scriptAfterChdir, execFd));
+        long filename = Math.max(ArgLimits.filenameBytes(scriptName, execFd), ArgLimits.filenameBytes(scriptAfterChdir, execFd));
+        for (String f : fallback) {
+            filename = Math.max(filename, ArgLimits.filenameBytes(f, Libc.AT_FDCWD));
+        }
+        this.filenameBytes = filename;
         this.execFlags = execFlags;
+        this.execCount = fallback.size();
         this.shareFdTable = shareFdTable;
         this.highestFd = Math.max(ops.highestFd(), execFd);
         this.highestTarget = ops.highestTarget();

@@ -6,6 +6,7 @@ import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.List;
 
 /**
  * A pinned executable: an O_PATH fd the builder owns, the file's identity when it was pinned,
@@ -17,7 +18,7 @@ import java.lang.foreign.ValueLayout;
  * one the caller gave (relative, or a symlink's name), which the script sees as {@code $0} as with
  * execve; each run first checks that it still names the pinned file (else ESTALE). Where the
  * caller's path cannot be used (relative, with a run that changes directory first; or relative
- * to a directory fd), the script's absolute real path is exec'd.
+ * to a directory fd that is not the builder's cwd), the script's absolute real path is exec'd.
  *
  * @param fd the O_PATH fd (owned; close-on-exec)
  * @param identity the file when it was pinned
@@ -27,9 +28,11 @@ import java.lang.foreign.ValueLayout;
  * @param scriptPath the absolute path to exec a {@code #!} script by, or null for exec by fd
  * @param scriptName the caller's path to exec a script by while the child's directory is the
  *     caller's (any directory if absolute), or null to use scriptPath
+ * @param fallback the paths the child execs in turn when this one fails as execvp's search goes
+ *     on (posix_spawnp's later PATH candidates), by path, unpinned; usually none
  */
 record Executable(int fd, FileIdentity identity, String display, int dirfd, String path, String scriptPath,
-                  String scriptName) {
+                  String scriptName, List<String> fallback) {
 
     /**
      * Pins the file at path (relative to dirfd) or, with a null path, the file open at dirfd.
@@ -37,7 +40,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      */
     static Executable pin(String key, int dirfd, String path) throws ConfigError {
         // Kept above the numbers callers choose, so that no file action can name it by accident.
-        int pinned = LongLivedFds.move(path != null
+        int pinned = LongLivedFds.moveInternal(path != null
                 ? Libc.openat(dirfd, path, Libc.O_PATH | Libc.O_CLOEXEC, 0)
                 : Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
         String display = path != null ? path : fdPath(dirfd);
@@ -59,7 +62,7 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             String script = isScript(pinned) ? scriptPath(key, pinned, id, display) : null;
             if (path != null && dirfd != Libc.AT_FDCWD && !path.startsWith("/")) {
-                heldDir = LongLivedFds.move(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
+                heldDir = LongLivedFds.moveInternal(Libc.fcntl(dirfd, Libc.F_DUPFD_CLOEXEC, 3));
                 if (heldDir < 0) {
                     throw ConfigError.of(key, -heldDir, "directory fd " + dirfd + ": " + ConfigError.why(-heldDir));
                 }
@@ -68,17 +71,13 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
             }
             // The caller's path names the pinned file wherever staleness() checks it: from the cwd.
             String name = script != null && path != null && (path.startsWith("/") || dirfd == Libc.AT_FDCWD) ? path : null;
-            Executable e = new Executable(pinned, id, display, heldDir, path, script, name);
+            Executable e = new Executable(pinned, id, display, heldDir, path, script, name, List.of());
             pinned = -1;
             heldDir = -1;
             return e;
         } finally {
-            if (pinned >= 0) {
-                Libc.close(pinned);
-            }
-            if (heldDir >= 0) {
-                Libc.close(heldDir);
-            }
+            LongLivedFds.closeInternal(pinned);
+            LongLivedFds.closeInternal(heldDir);
         }
     }
 
@@ -87,7 +86,22 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
      * chdir action, as posix_spawn does): nothing is opened or pinned here.
      */
     static Executable inChild(String path) {
-        return new Executable(-1, null, path, -1, null, path, path);
+        return new Executable(-1, null, path, -1, null, path, path, List.of());
+    }
+
+    /**
+     * A program {@code name} the child searches for after its actions, exec'ing each of
+     * {@code candidates} (at least one) in turn as execvp does (posix_spawnp with a relative or
+     * empty PATH entry): nothing is opened or pinned here.
+     */
+    static Executable searchInChild(String name, List<String> candidates) {
+        String first = candidates.getFirst();
+        return new Executable(-1, null, name, -1, null, first, first, List.copyOf(candidates.subList(1, candidates.size())));
+    }
+
+    /** This executable, with {@code paths} for the child to try after it, as execvp's search goes on. */
+    Executable withFallback(List<String> paths) {
+        return new Executable(fd, identity, display, dirfd, path, scriptPath, scriptName, List.copyOf(paths));
     }
 
     /**
@@ -121,12 +135,8 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
     }
 
     void release() {
-        if (fd >= 0) {
-            Libc.close(fd);
-        }
-        if (dirfd >= 0) {
-            Libc.close(dirfd);
-        }
+        LongLivedFds.closeInternal(fd);
+        LongLivedFds.closeInternal(dirfd);
     }
 
     /** execve's permission rule, from the mode bits: root needs any x bit, others their own. */

@@ -47,7 +47,7 @@ public final class FdReserve {
         boolean all = true;
         for (int i = 0; i < SIZE; i++) {
             if (HELD[i] < 0) {
-                HELD[i] = LongLivedFds.move(Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
+                HELD[i] = LongLivedFds.moveInternal(Libc.openat(Libc.AT_FDCWD, "/dev/null", Libc.O_RDONLY | Libc.O_CLOEXEC, 0));
                 all &= HELD[i] >= 0;
             }
         }
@@ -63,7 +63,7 @@ public final class FdReserve {
         full = false;
         for (int i = 0; i < SIZE; i++) {
             if (HELD[i] >= 0) {
-                Libc.close(HELD[i]);
+                LongLivedFds.closeInternal(HELD[i]);
                 HELD[i] = -1;
             }
         }

@@ -13,7 +13,7 @@ import java.lang.foreign.StructLayout;
  * against the loaded library.
  */
 final class PlanAbi {
-    static final int VERSION = 6;
+    static final int VERSION = 7;
 
     static final int LIST_NONE = 0, LIST_PLAN = 1, LIST_RUN = 2;
 
@@ -38,7 +38,7 @@ final class PlanAbi {
             JAVA_INT.withName("plan_count"),
             JAVA_INT.withName("plan_tail"),
             JAVA_INT.withName("run_count"),
-            JAVA_INT.withName("reserved"),
+            JAVA_INT.withName("exec_count"),
             JAVA_INT.withName("exec_fd"),
             JAVA_INT.withName("exec_flags"),
             JAVA_INT.withName("fault_step"),
@@ -61,7 +61,8 @@ final class PlanAbi {
             RQ_RUN_OPS = offset(REQUEST, "run_ops"), RQ_PLAN_COUNT = offset(REQUEST, "plan_count"),
             RQ_PLAN_TAIL = offset(REQUEST, "plan_tail"),
             RQ_RUN_COUNT = offset(REQUEST, "run_count"), RQ_EXEC_FD = offset(REQUEST, "exec_fd"),
-            RQ_EXEC_FLAGS = offset(REQUEST, "exec_flags"), RQ_FAULT_STEP = offset(REQUEST, "fault_step"),
+            RQ_EXEC_FLAGS = offset(REQUEST, "exec_flags"), RQ_EXEC_COUNT = offset(REQUEST, "exec_count"),
+            RQ_FAULT_STEP = offset(REQUEST, "fault_step"),
             RQ_FAULT_ERRNO = offset(REQUEST, "fault_errno"), RQ_SYNC_FD = offset(REQUEST, "sync_fd"),
             RQ_FILES_LIMIT = offset(REQUEST, "files_limit"), RQ_PID = offset(REQUEST, "pid"),
             RQ_PIDFD = offset(REQUEST, "pidfd"), RQ_FAIL_LIST = offset(REQUEST, "fail_list"),

@@ -74,7 +74,7 @@ public final class Registry {
     }
 
     public static Spawned run(int fd, RunArgs args) throws ErrnoException {
-        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+        return require("pidfd_spawn_run", fd).run(args == null ? RunArgs.none() : args, Builder.RunFor.UAPI);
     }
 
     /**
@@ -86,9 +86,30 @@ public final class Registry {
         require("posix_spawn", fd).execInChild(path);
     }
 
-    /** A run without the UAPI's limit on actions: posix_spawn takes any number, as glibc's does. */
+    /**
+     * posix_spawnp with a relative or empty PATH entry: the child execs each of
+     * {@code candidates} in turn after the run's actions, as execvp in glibc's child does. Nothing
+     * is pinned: the candidates name files only in the directory the child is in by then.
+     */
+    public static void searchInChild(int fd, String name, List<String> candidates) throws ErrnoException {
+        require("posix_spawnp", fd).searchInChild(name, candidates);
+    }
+
+    /**
+     * posix_spawnp's search goes on in the child when the program pinned for it fails to exec
+     * with an errno execvp passes over: the child execs each of {@code paths} (the later PATH
+     * candidates) in turn, by path.
+     */
+    public static void searchFallback(int fd, List<String> paths) throws ErrnoException {
+        require("posix_spawnp", fd).searchFallback(paths);
+    }
+
+    /**
+     * A run without the UAPI's limits: posix_spawn takes any number of actions, and passes envp
+     * to exec as given (an entry without {@code =} too), as glibc's does.
+     */
     public static Spawned runUnlimited(int fd, RunArgs args) throws ErrnoException {
-        return require("posix_spawn", fd).run(args, -1);
+        return require("posix_spawn", fd).run(args, Builder.RunFor.POSIX);
     }
 
     /**
@@ -122,7 +143,7 @@ public final class Registry {
          * @throws ErrnoException as {@code pidfd_spawn_run} fails
          */
         public Spawned run(RunArgs args) throws ErrnoException {
-            return builder.run(args == null ? RunArgs.none() : args, PidfdSpawn.MAX_ACTIONS);
+            return builder.run(args == null ? RunArgs.none() : args, Builder.RunFor.COMMAND);
         }
     }
 

@@ -30,8 +30,11 @@ final class RunPart {
         this.ownCgroup = ownCgroup;
     }
 
-    /** {@code maxActions}: the run's limit on actions, or -1 for none (posix_spawn has none). */
-    static RunPart validate(RunArgs args, String program, int maxActions) throws SpawnException {
+    /**
+     * {@code maxActions}: the run's limit on actions, or -1 for none (posix_spawn has none);
+     * {@code anyEnvString}: envp entries need no {@code =} (posix_spawn's, which exec takes as given).
+     */
+    static RunPart validate(RunArgs args, String program, int maxActions, boolean anyEnvString) throws SpawnException {
         List<SpawnAction> actions = args.actions();
         if (maxActions >= 0 && actions.size() > maxActions) {
             throw new SpawnException(program, SpawnStep.PREPARE, Errno.E2BIG,
@@ -95,11 +98,13 @@ final class RunPart {
                 }
             }
         }
-        return new RunPart(ops, strings(program, "argv", args.argv()), strings(program, "envp", args.envp()), args.ownCgroup(),
+        return new RunPart(ops, strings(program, "argv", args.argv(), true), strings(program, "envp", args.envp(), anyEnvString),
+                args.ownCgroup(),
                 actions.stream().anyMatch(a -> a instanceof SpawnAction.Chdir || a instanceof SpawnAction.Fchdir));
     }
 
-    private static List<byte[]> strings(String program, String what, List<String> list) throws SpawnException {
+    private static List<byte[]> strings(String program, String what, List<String> list, boolean anyString)
+            throws SpawnException {
         if (list == null) {
             return null;
         }
@@ -109,7 +114,7 @@ final class RunPart {
             if (s.indexOf('\0') >= 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL, what + "[" + i + "] contains a NUL", -1);
             }
-            if (what.equals("envp") && s.indexOf('=') < 0) {
+            if (!anyString && s.indexOf('=') < 0) {
                 throw new SpawnException(program, SpawnStep.PREPARE, Errno.EINVAL,
                         "envp[" + i + "] \"" + s + "\" is not NAME=value", -1);
             }
