@@ -11,6 +11,7 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -68,71 +69,21 @@ public final class Libc {
     private static final long SYS_PIDFD_SEND_SIGNAL = 424, SYS_PIDFD_OPEN = 434, SYS_CLONE3 = 435,
             SYS_CLOSE_RANGE = 436, SYS_PIDFD_GETFD = 438;
 
-    // One holder class a downcall: the handle is made when the call is first made, not when Libc is
-    // loaded. Making one costs milliseconds (a stub class spun per shape), and a short-lived JVM
-    // such as the CLI's uses a few of them. A static final field still lets the JIT inline the call.
-    private static final class Close {
-        static final MethodHandle H = Native.errnoCall("close", FunctionDescriptor.of(C_INT, C_INT));
-    }
-    private static final class Dup3 {
-        static final MethodHandle H = Native.errnoCall("dup3", FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT));
-    }
-    private static final class Fcntl {
-        static final MethodHandle H = Native.errnoCall("fcntl",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class Openat {
-        static final MethodHandle H = Native.errnoCall("openat",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT), Linker.Option.firstVariadicArg(3));
-    }
-    private static final class Statx {
-        static final MethodHandle H = Native.errnoCall("statx",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT, C_POINTER));
-    }
-    private static final class Readlink {
-        static final MethodHandle H = Native.errnoCall("readlink",
-                FunctionDescriptor.of(C_LONG, C_POINTER, C_POINTER, C_SIZE_T));
-    }
-    private static final class MemfdCreate {
-        static final MethodHandle H = Native.errnoCall("memfd_create",
-                FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-    }
-    private static final class Read {
-        static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
+    // Almost every call goes through one downcall shape, libc's syscall(long number, ...) with six
+    // long arguments: each distinct shape costs a fresh JVM milliseconds of CPU the first time (the
+    // JDK spins a binding class and a native stub for it, which no AOT cache keeps), and a spawn
+    // used sixteen of them. Pointers pass as the address of a native segment, so the segment is
+    // kept reachable until the call returns. What stays a wrapper: calls into a Java array (their
+    // own shape), getenv (not a syscall), pthread_sigmask (glibc guards its own signals there).
+    private static final class Syscall {
+        static final MethodHandle H = Native.errnoCall("syscall",
+                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
+                Linker.Option.firstVariadicArg(1));
     }
     // Into a Java array, without a native buffer: only on fds that never block (short, like a memcpy).
     private static final class ReadHeap {
         static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
                 Linker.Option.critical(true));
-    }
-    private static final class Write {
-        static final MethodHandle H = Native.errnoCall("write", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T));
-    }
-    private static final class Lseek {
-        static final MethodHandle H = Native.errnoCall("lseek", FunctionDescriptor.of(C_LONG, C_INT, C_LONG, C_INT));
-    }
-    private static final class Pipe2 {
-        static final MethodHandle H = Native.errnoCall("pipe2", FunctionDescriptor.of(C_INT, C_POINTER, C_INT));
-    }
-    private static final class Waitid {
-        static final MethodHandle H = Native.errnoCall("waitid",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_POINTER, C_INT));
-    }
-    private static final class IoctlPtr {
-        static final MethodHandle H = Native.errnoCall("ioctl",
-                FunctionDescriptor.of(C_INT, C_INT, C_LONG, C_POINTER), Linker.Option.firstVariadicArg(2));
-    }
-    private static final class Poll {
-        static final MethodHandle H = Native.errnoCall("poll", FunctionDescriptor.of(C_INT, C_POINTER, C_LONG, C_INT));
-    }
-    private static final class Getrlimit {
-        static final MethodHandle H = Native.errnoCall("getrlimit", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
-    }
-    private static final class Isatty {
-        static final MethodHandle H = Native.errnoCall("isatty", FunctionDescriptor.of(C_INT, C_INT));
-    }
-    private static final class Fstatfs {
-        static final MethodHandle H = Native.errnoCall("fstatfs", FunctionDescriptor.of(C_INT, C_INT, C_POINTER));
     }
     private static final class PthreadSigmask {
         static final MethodHandle H = Native.call(Native.LIBC, "pthread_sigmask",
@@ -141,70 +92,51 @@ public final class Libc {
     private static final class Getenv {
         static final MethodHandle H = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
     }
-    private static final class Getpid {
-        static final MethodHandle H = Native.call(Native.LIBC, "getpid", FunctionDescriptor.of(C_INT));
-    }
-    private static final class Kill {
-        static final MethodHandle H = Native.errnoCall("kill", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    }
-    private static final class Mkdirat {
-        static final MethodHandle H = Native.errnoCall("mkdirat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-    }
-    private static final class Unlinkat {
-        static final MethodHandle H = Native.errnoCall("unlinkat", FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT));
-    }
-    private static final class Getpgid {
-        static final MethodHandle H = Native.errnoCall("getpgid", FunctionDescriptor.of(C_INT, C_INT));
-    }
-    private static final class EpollCreate1 {
-        static final MethodHandle H = Native.errnoCall("epoll_create1", FunctionDescriptor.of(C_INT, C_INT));
-    }
-    private static final class EpollCtl {
-        static final MethodHandle H = Native.errnoCall("epoll_ctl",
-                FunctionDescriptor.of(C_INT, C_INT, C_INT, C_INT, C_POINTER));
-    }
-    private static final class EpollWait {
-        static final MethodHandle H = Native.errnoCall("epoll_wait",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_INT, C_INT));
-    }
-    private static final class Eventfd {
-        static final MethodHandle H = Native.errnoCall("eventfd", FunctionDescriptor.of(C_INT, C_INT, C_INT));
-    }
-    private static final class Syscall3 {
-        static final MethodHandle H = Native.errnoCall("syscall",
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
-    }
-    private static final class Syscall4 {
-        static final MethodHandle H = Native.errnoCall("syscall",
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
-    }
-    private static final class Syscall5 {
-        static final MethodHandle H = Native.errnoCall("syscall",
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG), Linker.Option.firstVariadicArg(1));
+
+    /**
+     * The numbers of the syscalls the bindings make, for the architecture the JVM runs on (x86_64:
+     * arch/x86/entry/syscalls/syscall_64.tbl; aarch64: include/uapi/asm-generic/unistd.h). Both use
+     * the calls the generic table has (openat, ppoll, epoll_pwait, readlinkat, eventfd2, prlimit64),
+     * so one code path serves both. Elsewhere every number is -1, which the kernel fails with ENOSYS.
+     */
+    static final class Nr {
+        private Nr() {}
+
+        static final String ARCH = switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64" -> "aarch64";
+            default -> "unsupported";
+        };
+
+        private static long nr(long x86_64, long aarch64) {
+            return switch (ARCH) {
+                case "x86_64" -> x86_64;
+                case "aarch64" -> aarch64;
+                default -> -1;
+            };
+        }
+
+        static final long READ = nr(0, 63), WRITE = nr(1, 64), CLOSE = nr(3, 57), LSEEK = nr(8, 62);
+        static final long IOCTL = nr(16, 29), FCNTL = nr(72, 25), DUP3 = nr(292, 24), PIPE2 = nr(293, 59);
+        static final long OPENAT = nr(257, 56), STATX = nr(332, 291), READLINKAT = nr(267, 78);
+        static final long MKDIRAT = nr(258, 34), UNLINKAT = nr(263, 35), FSTATFS = nr(138, 44);
+        static final long MEMFD_CREATE = nr(319, 279), EVENTFD2 = nr(290, 19), PRLIMIT64 = nr(302, 261);
+        static final long WAITID = nr(247, 95), KILL = nr(62, 129), GETPGID = nr(121, 155), GETPID = nr(39, 172);
+        static final long GETEUID = nr(107, 175), GETEGID = nr(108, 177), GETGROUPS = nr(115, 158);
+        static final long PPOLL = nr(271, 73), SECCOMP = nr(317, 277);
+        static final long EPOLL_CREATE1 = nr(291, 20), EPOLL_CTL = nr(233, 21), EPOLL_PWAIT = nr(281, 22);
     }
 
     public static int close(int fd) {
-        try {
-            return Native.result((int) Close.H.invokeExact(Native.state(), fd));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.CLOSE, fd);
     }
 
     public static int dup3(int oldfd, int newfd, int flags) {
-        try {
-            return Native.result((int) Dup3.H.invokeExact(Native.state(), oldfd, newfd, flags));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.DUP3, oldfd, newfd, flags);
     }
 
     public static int fcntl(int fd, int cmd, int arg) {
-        try {
-            return Native.result((int) Fcntl.H.invokeExact(Native.state(), fd, cmd, arg));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.FCNTL, fd, cmd, arg);
     }
 
     /** A fd's flags (FD_CLOEXEC), or -EBADF: the cheapest "is this fd open?" there is. */
@@ -214,9 +146,9 @@ public final class Libc {
 
     public static int openat(int dirfd, MemorySegment path, int flags, int mode) {
         try {
-            return Native.result((int) Openat.H.invokeExact(Native.state(), dirfd, path, flags, mode));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.OPENAT, dirfd, address(path), flags, mode);
+        } finally {
+            Reference.reachabilityFence(path);
         }
     }
 
@@ -228,40 +160,37 @@ public final class Libc {
 
     public static int statx(int dirfd, MemorySegment path, int flags, int mask, MemorySegment buf) {
         try {
-            return Native.result((int) Statx.H.invokeExact(Native.state(), dirfd, path, flags, mask, buf));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.STATX, dirfd, address(path), flags, mask, address(buf));
+        } finally {
+            Reference.reachabilityFence(path);
+            Reference.reachabilityFence(buf);
         }
     }
 
-    /** readlink(2) as a String, or null with the errno in {@code err[0]}. */
+    /** readlink(2) of a path: the target, or null with {@code err[0]} = errno. */
     public static String readlink(String path, int[] err) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(4096);
-            long n = Native.result((long) Readlink.H.invokeExact(Native.state(), a.allocateFrom(path), buf, 4096L));
+            long n = syscall(Nr.READLINKAT, AT_FDCWD, a.allocateFrom(path).address(), buf.address(), 4096);
             if (n < 0) {
                 err[0] = (int) -n;
                 return null;
             }
             return new String(buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
-        } catch (Throwable t) {
-            throw fatal(t);
         }
     }
 
     public static int memfdCreate(String name, int flags) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) MemfdCreate.H.invokeExact(Native.state(), a.allocateFrom(name), flags));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.MEMFD_CREATE, a.allocateFrom(name).address(), flags);
         }
     }
 
     public static long read(int fd, MemorySegment buf, long len) {
         try {
-            return Native.result((long) Read.H.invokeExact(Native.state(), fd, buf, len));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return syscall(Nr.READ, fd, address(buf), len);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
@@ -280,53 +209,50 @@ public final class Libc {
 
     public static long write(int fd, MemorySegment buf, long len) {
         try {
-            return Native.result((long) Write.H.invokeExact(Native.state(), fd, buf, len));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return syscall(Nr.WRITE, fd, address(buf), len);
+        } finally {
+            Reference.reachabilityFence(buf);
         }
     }
 
     /** lseek(2): the new offset, or -errno. */
     public static long lseek(int fd, long offset, int whence) {
-        try {
-            return Native.result((long) Lseek.H.invokeExact(Native.state(), fd, offset, whence));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return syscall(Nr.LSEEK, fd, offset, whence);
     }
 
     /** pipe2(2): {read end, write end}, or {-errno}. */
     public static int[] pipe2(int flags) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment fds = a.allocate(C_INT, 2);
-            int r = Native.result((int) Pipe2.H.invokeExact(Native.state(), fds, flags));
+            int r = (int) syscall(Nr.PIPE2, fds.address(), flags);
             return r < 0 ? new int[] {r} : new int[] {fds.getAtIndex(C_INT, 0), fds.getAtIndex(C_INT, 1)};
-        } catch (Throwable t) {
-            throw fatal(t);
         }
     }
 
     public static int waitid(int idtype, int id, MemorySegment siginfo, int options) {
-        try {
-            return Native.result((int) Waitid.H.invokeExact(Native.state(), idtype, id, siginfo, options));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return waitidRusage(idtype, id, siginfo, options, MemorySegment.NULL);
     }
 
     public static int ioctl(int fd, long request, MemorySegment arg) {
         try {
-            return Native.result((int) IoctlPtr.H.invokeExact(Native.state(), fd, request, arg));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.IOCTL, fd, request, address(arg));
+        } finally {
+            Reference.reachabilityFence(arg);
         }
     }
 
+    /** poll(2), made as ppoll with no signal mask: a negative timeout waits for ever. */
     public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
-        try {
-            return Native.result((int) Poll.H.invokeExact(Native.state(), fds, nfds, timeoutMillis));
-        } catch (Throwable t) {
-            throw fatal(t);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment timeout = MemorySegment.NULL;
+            if (timeoutMillis >= 0) {
+                timeout = a.allocate(16, 8); // struct timespec, which ppoll may overwrite
+                timeout.set(C_LONG, 0, timeoutMillis / 1000);
+                timeout.set(C_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+            }
+            return (int) syscall(Nr.PPOLL, address(fds), nfds, timeout.address(), 0, 8);
+        } finally {
+            Reference.reachabilityFence(fds);
         }
     }
 
@@ -350,10 +276,8 @@ public final class Libc {
     public static long[] getrlimit(int resource) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment rl = a.allocate(16, 8);
-            int r = Native.result((int) Getrlimit.H.invokeExact(Native.state(), resource, rl));
+            int r = (int) syscall(Nr.PRLIMIT64, 0 /* this process */, resource, 0 /* no new limit */, rl.address());
             return r < 0 ? new long[] {r, r} : new long[] {rl.get(C_LONG, 0), rl.get(C_LONG, 8)};
-        } catch (Throwable t) {
-            throw fatal(t);
         }
     }
 
@@ -384,11 +308,10 @@ public final class Libc {
         }
     }
 
+    /** isatty(3) as the C library makes it: whether TCGETS succeeds on fd. */
     public static boolean isatty(int fd) {
-        try {
-            return (int) Isatty.H.invokeExact(Native.state(), fd) == 1;
-        } catch (Throwable t) {
-            throw fatal(t);
+        try (Arena a = Arena.ofConfined()) {
+            return ioctl(fd, TCGETS, a.allocate(64, 8)) == 0; // struct termios (36 bytes)
         }
     }
 
@@ -396,18 +319,31 @@ public final class Libc {
     public static long fstatfsType(int fd) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(120, 8); // struct statfs; f_type is its first long
-            int r = Native.result((int) Fstatfs.H.invokeExact(Native.state(), fd, buf));
+            int r = (int) syscall(Nr.FSTATFS, fd, buf.address());
             return r < 0 ? r : buf.get(C_LONG, 0);
-        } catch (Throwable t) {
-            throw fatal(t);
         }
     }
 
     public static int getpid() {
+        return (int) syscall(Nr.GETPID);
+    }
+
+    /** geteuid(2). */
+    public static int geteuid() {
+        return (int) syscall(Nr.GETEUID);
+    }
+
+    /** getegid(2). */
+    public static int getegid() {
+        return (int) syscall(Nr.GETEGID);
+    }
+
+    /** getgroups(2) into {@code list}, room for {@code size} gid_t: the number of groups, or -errno. */
+    public static int getgroups(int size, MemorySegment list) {
         try {
-            return (int) Getpid.H.invokeExact();
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.GETGROUPS, size, address(list));
+        } finally {
+            Reference.reachabilityFence(list);
         }
     }
 
@@ -416,44 +352,28 @@ public final class Libc {
     /** mkdir(2) at a path: 0 or -errno. */
     public static int mkdir(String path, int mode) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) Mkdirat.H.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), mode));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.MKDIRAT, AT_FDCWD, a.allocateFrom(path).address(), mode);
         }
     }
 
     /** rmdir(2) at a path (unlinkat AT_REMOVEDIR): 0 or -errno. */
     public static int rmdir(String path) {
         try (Arena a = Arena.ofConfined()) {
-            return Native.result((int) Unlinkat.H.invokeExact(Native.state(), AT_FDCWD, a.allocateFrom(path), AT_REMOVEDIR));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.UNLINKAT, AT_FDCWD, a.allocateFrom(path).address(), AT_REMOVEDIR);
         }
     }
 
     /** kill(2): a negative pid signals that process group. */
     public static int kill(int pid, int sig) {
-        try {
-            return Native.result((int) Kill.H.invokeExact(Native.state(), pid, sig));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.KILL, pid, sig);
     }
 
     public static int getpgid(int pid) {
-        try {
-            return Native.result((int) Getpgid.H.invokeExact(Native.state(), pid));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.GETPGID, pid);
     }
 
     public static int epollCreate1(int flags) {
-        try {
-            return Native.result((int) EpollCreate1.H.invokeExact(Native.state(), flags));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.EPOLL_CREATE1, flags);
     }
 
     /** epoll_ctl(2) with the struct epoll_event built here: {@code events} and the 64-bit {@code data}. */
@@ -462,18 +382,19 @@ public final class Libc {
             MemorySegment ev = a.allocate(EPOLL_EVENT_SIZE, 8);
             ev.set(C_INT, 0, events);
             ev.set(ValueLayout.JAVA_LONG_UNALIGNED, EPOLL_EVENT_DATA, data);
-            return Native.result((int) EpollCtl.H.invokeExact(Native.state(), epfd, op, fd, ev));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.EPOLL_CTL, epfd, op, fd, ev.address());
         }
     }
 
-    /** epoll_wait(2) into {@code events}, an array of {@code max} struct epoll_event ({@link #EPOLL_EVENT_SIZE} each). */
+    /**
+     * epoll_wait(2) into {@code events}, an array of {@code max} struct epoll_event ({@link #EPOLL_EVENT_SIZE} each),
+     * made as epoll_pwait with no signal mask.
+     */
     public static int epollWait(int epfd, MemorySegment events, int max, int timeoutMillis) {
         try {
-            return Native.result((int) EpollWait.H.invokeExact(Native.state(), epfd, events, max, timeoutMillis));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.EPOLL_PWAIT, epfd, address(events), max, timeoutMillis, 0, 8);
+        } finally {
+            Reference.reachabilityFence(events);
         }
     }
 
@@ -487,84 +408,76 @@ public final class Libc {
         return events.get(ValueLayout.JAVA_LONG_UNALIGNED, i * EPOLL_EVENT_SIZE + EPOLL_EVENT_DATA);
     }
 
+    /** eventfd(2), made as eventfd2 (which takes the flags). */
     public static int eventfd(int initval, int flags) {
-        try {
-            return Native.result((int) Eventfd.H.invokeExact(Native.state(), initval, flags));
-        } catch (Throwable t) {
-            throw fatal(t);
-        }
+        return (int) syscall(Nr.EVENTFD2, initval, flags);
     }
 
     /** pidfd_open(2), since 5.3. */
     public static int pidfdOpen(int pid, int flags) {
-        return (int) syscall3(SYS_PIDFD_OPEN, pid, flags, 0);
+        return (int) syscall(SYS_PIDFD_OPEN, pid, flags);
     }
 
     /** pidfd_send_signal(2) without a siginfo, since 5.1. */
     public static int pidfdSendSignal(int pidfd, int sig, int flags) {
-        return (int) syscall4(SYS_PIDFD_SEND_SIGNAL, pidfd, sig, 0, flags);
+        return (int) syscall(SYS_PIDFD_SEND_SIGNAL, pidfd, sig, 0, flags);
     }
 
     /** pidfd_getfd(2), since 5.6. */
     public static int pidfdGetfd(int pidfd, int targetfd, int flags) {
-        return (int) syscall3(SYS_PIDFD_GETFD, pidfd, targetfd, flags);
+        return (int) syscall(SYS_PIDFD_GETFD, pidfd, targetfd, flags);
     }
-
-    // waitid is one of the older syscalls whose number differs by architecture
-    private static final long SYS_WAITID = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> 247;
-        case "aarch64" -> 95;
-        default -> -1;
-    };
 
     /**
      * The waitid syscall itself, which unlike the C library's wrapper also fills a struct rusage
-     * (144 bytes: ru_utime, ru_stime, ru_maxrss in KiB at offset 32, ...).
+     * (144 bytes: ru_utime, ru_stime, ru_maxrss in KiB at offset 32, ...), unless rusage is NULL.
      */
     public static int waitidRusage(int idtype, int id, MemorySegment siginfo, int options, MemorySegment rusage) {
         try {
-            return (int) Native.result((long) Syscall5.H.invokeExact(Native.state(), SYS_WAITID, (long) idtype, (long) id,
-                    siginfo.address(), (long) options, rusage.address()));
-        } catch (Throwable t) {
-            throw fatal(t);
+            return (int) syscall(Nr.WAITID, idtype, id, address(siginfo), options, address(rusage));
+        } finally {
+            Reference.reachabilityFence(siginfo);
+            Reference.reachabilityFence(rusage);
         }
     }
 
     // asm-generic/unistd.h: Landlock (5.13), the same numbers on every architecture
     private static final long SYS_LANDLOCK_CREATE_RULESET = 444, SYS_LANDLOCK_ADD_RULE = 445;
-    // seccomp(2), since 3.17: one of the older numbers that differ by architecture
-    private static final long SYS_SECCOMP = switch (System.getProperty("os.arch")) {
-        case "amd64", "x86_64" -> 317;
-        case "aarch64" -> 277;
-        default -> -1;
-    };
     // linux/seccomp.h
     public static final int SECCOMP_GET_ACTION_AVAIL = 2;
 
     /** landlock_create_ruleset(2): a ruleset fd, the ABI version (flag 1 and no attr), or -errno. */
     public static int landlockCreateRuleset(MemorySegment attr, long size, int flags) {
-        return (int) syscall3(SYS_LANDLOCK_CREATE_RULESET, attr.address(), size, flags);
+        try {
+            return (int) syscall(SYS_LANDLOCK_CREATE_RULESET, address(attr), size, flags);
+        } finally {
+            Reference.reachabilityFence(attr);
+        }
     }
 
     /** landlock_add_rule(2). */
     public static int landlockAddRule(int rulesetFd, int ruleType, MemorySegment attr, int flags) {
-        return (int) syscall4(SYS_LANDLOCK_ADD_RULE, rulesetFd, ruleType, attr.address(), flags);
+        try {
+            return (int) syscall(SYS_LANDLOCK_ADD_RULE, rulesetFd, ruleType, address(attr), flags);
+        } finally {
+            Reference.reachabilityFence(attr);
+        }
     }
 
     /** seccomp{@code (SECCOMP_GET_ACTION_AVAIL, 0, &action)}: 0 when the kernel has seccomp filters and that action. */
     public static int seccompActionAvailable(int action) {
-        if (SYS_SECCOMP < 0) {
+        if (Nr.SECCOMP < 0) {
             return -38; // ENOSYS
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment act = a.allocateFrom(ValueLayout.JAVA_INT, action);
-            return (int) syscall3(SYS_SECCOMP, SECCOMP_GET_ACTION_AVAIL, 0, act.address());
+            return (int) syscall(Nr.SECCOMP, SECCOMP_GET_ACTION_AVAIL, 0, act.address());
         }
     }
 
     /** clone3(NULL, 0): EINVAL where clone3 exists (Linux 5.3), ENOSYS where it does not. */
     public static int clone3Probe() {
-        return (int) syscall3(SYS_CLONE3, 0, 0, 0);
+        return (int) syscall(SYS_CLONE3, 0, 0);
     }
 
     /**
@@ -580,26 +493,54 @@ public final class Libc {
             args.set(ValueLayout.JAVA_LONG, 0, flags | 0x100L | 0x200000000L); // CLONE_VM | CLONE_INTO_CGROUP
             args.set(ValueLayout.JAVA_LONG, 8, pidfd.address());
             args.set(ValueLayout.JAVA_LONG, 80, Integer.MAX_VALUE); // cgroup
-            return (int) syscall3(SYS_CLONE3, args.address(), 88, 0);
+            return (int) syscall(SYS_CLONE3, args.address(), 88);
         }
     }
 
     /** close_range(2) on a range nothing is open in: 0, or the errno for an unknown syscall or flag. */
     public static int closeRangeProbe(int flags) {
-        return (int) syscall3(SYS_CLOSE_RANGE, Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1, flags);
+        return (int) syscall(SYS_CLOSE_RANGE, Integer.MAX_VALUE - 1, Integer.MAX_VALUE - 1, flags);
     }
 
-    private static long syscall3(long nr, long a, long b, long c) {
-        try {
-            return Native.result((long) Syscall3.H.invokeExact(Native.state(), nr, a, b, c));
-        } catch (Throwable t) {
-            throw fatal(t);
+    /**
+     * A native segment's address for a syscall argument (NULL is 0). A heap segment has none the
+     * kernel could use: passing one is a bug in the caller.
+     */
+    private static long address(MemorySegment segment) {
+        if (!segment.isNative()) {
+            throw new IllegalArgumentException("pidspawn: a system call needs native memory, not " + segment);
         }
+        return segment.address();
     }
 
-    private static long syscall4(long nr, long a, long b, long c, long d) {
+    private static long syscall(long nr) {
+        return syscall(nr, 0, 0, 0, 0, 0, 0);
+    }
+
+    private static long syscall(long nr, long a) {
+        return syscall(nr, a, 0, 0, 0, 0, 0);
+    }
+
+    private static long syscall(long nr, long a, long b) {
+        return syscall(nr, a, b, 0, 0, 0, 0);
+    }
+
+    private static long syscall(long nr, long a, long b, long c) {
+        return syscall(nr, a, b, c, 0, 0, 0);
+    }
+
+    private static long syscall(long nr, long a, long b, long c, long d) {
+        return syscall(nr, a, b, c, d, 0, 0);
+    }
+
+    private static long syscall(long nr, long a, long b, long c, long d, long e) {
+        return syscall(nr, a, b, c, d, e, 0);
+    }
+
+    /** syscall(2) with six arguments (the unused ones 0): its result, or -errno. */
+    static long syscall(long nr, long a, long b, long c, long d, long e, long f) {
         try {
-            return Native.result((long) Syscall4.H.invokeExact(Native.state(), nr, a, b, c, d));
+            return Native.result((long) Syscall.H.invokeExact(Native.state(), nr, a, b, c, d, e, f));
         } catch (Throwable t) {
             throw fatal(t);
         }
