@@ -4,9 +4,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /** The test helper program and the checks every test class shares. */
@@ -143,5 +147,18 @@ public final class Helper {
             throw new IllegalStateException(e);
         }
         return sum;
+    }
+
+    /**
+     * The syscall numbers a kernel header defines, by name: {@code __NR_name}, and the generic
+     * table's 64-bit {@code __NR3264_name} (fcntl, lseek, fstatfs, ...) under its plain name.
+     */
+    public static Map<String, Integer> syscallNumbers(Path header) throws IOException {
+        Map<String, Integer> out = new HashMap<>();
+        Matcher m = Pattern.compile("^#define __NR(?:3264)?_(\\w+)\\s+(\\d+)", Pattern.MULTILINE).matcher(Files.readString(header));
+        while (m.find()) {
+            out.put(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        return out;
     }
 }

@@ -16,8 +16,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -42,11 +40,11 @@ class LibcSyscallTest {
         Path header = Path.of(Libc.Nr.ARCH.equals("x86_64")
                 ? "/usr/include/x86_64-linux-gnu/asm/unistd_64.h" : "/usr/include/asm-generic/unistd.h");
         Assumptions.assumeTrue(Files.exists(header), "needs the kernel headers (linux-libc-dev): " + header);
-        Map<String, Long> table = header(header);
+        Map<String, Integer> table = Helper.syscallNumbers(header);
         for (var e : numbers.entrySet()) {
             String name = e.getKey().toLowerCase();
             assertThat(table).as("%s in %s", name, header).containsKey(name);
-            assertThat(e.getValue()).as("%s on %s", name, Libc.Nr.ARCH).isEqualTo(table.get(name));
+            assertThat(e.getValue()).as("%s on %s", name, Libc.Nr.ARCH).isEqualTo(table.get(name).longValue());
         }
         assertThat(numbers).hasSizeGreaterThan(25);
     }
@@ -58,15 +56,6 @@ class LibcSyscallTest {
                 f.setAccessible(true);
                 out.put(f.getName(), f.getLong(null));
             }
-        }
-        return out;
-    }
-
-    private static Map<String, Long> header(Path header) throws IOException {
-        Map<String, Long> out = new HashMap<>();
-        Matcher m = Pattern.compile("^#define __NR(?:3264)?_(\\w+)\\s+(\\d+)", Pattern.MULTILINE).matcher(Files.readString(header));
-        while (m.find()) {
-            out.put(m.group(1), Long.parseLong(m.group(2)));
         }
         return out;
     }

@@ -3,14 +3,12 @@ package io.pidspawn.internal.spawn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pidspawn.testkit.Helper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -25,10 +23,8 @@ class SeccompFilterTest {
     @Test
     void everyNumberMatchesTheHeaders() throws IOException {
         Assumptions.assumeTrue(Files.exists(X86_64) && Files.exists(GENERIC), "needs the kernel headers (linux-libc-dev)");
-        Map<String, Integer> x86 = numbers(X86_64);
-        Map<String, Integer> generic = numbers(GENERIC);
-        generic.put("truncate", generic.get("3264_truncate"));
-        generic.put("ftruncate", generic.get("3264_ftruncate"));
+        Map<String, Integer> x86 = Helper.syscallNumbers(X86_64);
+        Map<String, Integer> generic = Helper.syscallNumbers(GENERIC);
         int checked = 0;
         for (var e : SeccompFilter.SYSCALLS.entrySet()) {
             String name = e.getKey();
@@ -48,15 +44,6 @@ class SeccompFilterTest {
             }
         }
         assertThat(checked).isGreaterThan(200);
-    }
-
-    private static Map<String, Integer> numbers(Path header) throws IOException {
-        Map<String, Integer> out = new HashMap<>();
-        Matcher m = Pattern.compile("^#define __NR_?(\\w+)\\s+(\\d+)", Pattern.MULTILINE).matcher(Files.readString(header));
-        while (m.find()) {
-            out.put(m.group(1), Integer.parseInt(m.group(2)));
-        }
-        return out;
     }
 
     @Test
