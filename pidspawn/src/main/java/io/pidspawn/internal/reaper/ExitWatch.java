@@ -139,9 +139,9 @@ public final class ExitWatch implements Reaper.Watch {
      * loop of spawns it ticks on the reaper's timeout, with no eventfd write per spawn: every
      * {@value #DEFER_MILLIS} ms while the queue is not empty, it registers the children no direct
      * waiter took, but those queued less than {@link #AGE_NANOS} ago, whose caller may be on its
-     * way to wait (they go at the next tick). One wake of the reaper per tick, however many
-     * spawns: in a loop of spawn-and-wait that is fewer wakes than the exits that once raced the
-     * waiter's EPOLL_CTL_DEL, and a child nobody waits for is reaped at most about 20 ms late.
+     * way to wait (they go at the next tick). A direct waiter removes the child it takes, so
+     * that in a loop of spawn-and-wait the queue is mostly empty and the chore seldom ticks; a
+     * child nobody waits for is reaped at most about 20 ms late.
      */
     static final class Deferred implements Reaper.Chore {
         private static final long INTERVAL_NANOS = DEFER_MILLIS * 1_000_000L;
@@ -161,6 +161,15 @@ public final class ExitWatch implements Reaper.Watch {
             reaper.nudge(); // a write to the eventfd only when the reaper sleeps with no timeout
         }
 
+        /**
+         * Drops a child a direct waiter took: with nothing left queued the chore is idle, and the
+         * reaper does not wake for it. The queue holds at most about 20 ms of spawns, and the
+         * taker's own child is usually the only one.
+         */
+        void forget(ExitWatch w) {
+            queue.remove(w);
+        }
+
         @Override
         public long intervalNanos() {
             return INTERVAL_NANOS;
@@ -175,7 +184,7 @@ public final class ExitWatch implements Reaper.Watch {
         public void tick(long now) {
             long age = ageNanos;
             for (ExitWatch w; (w = queue.peek()) != null && now - w.deferredAt >= age; ) {
-                queue.poll();
+                queue.remove(w); // by identity: a waiter may have taken w meanwhile, and poll would drop the next
                 w.watchNow();
             }
         }
@@ -326,6 +335,7 @@ public final class ExitWatch implements Reaper.Watch {
             }
             Reaper reaper = Reaper.get();
             try {
+                boolean taken = false;
                 synchronized (this) {
                     reaping.readLock().lock();
                     try {
@@ -334,12 +344,16 @@ public final class ExitWatch implements Reaper.Watch {
                         }
                         if (deferred) {
                             deferred = false; // taken before it reached the reaper's set: nothing to remove
+                            taken = true;
                         } else {
                             reaper.remove(token, pidfd.fd());
                         }
                     } finally {
                         reaping.readLock().unlock();
                     }
+                }
+                if (taken) {
+                    Deferred.INSTANCE.forget(this);
                 }
                 boolean exited = false;
                 try {
