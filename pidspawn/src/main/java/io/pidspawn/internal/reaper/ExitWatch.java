@@ -170,6 +170,11 @@ public final class ExitWatch implements Reaper.Watch {
             queue.remove(w);
         }
 
+        /** Whether w is still queued; for tests. */
+        boolean queued(ExitWatch w) {
+            return queue.contains(w);
+        }
+
         @Override
         public long intervalNanos() {
             return INTERVAL_NANOS;

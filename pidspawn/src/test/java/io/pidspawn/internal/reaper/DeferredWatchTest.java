@@ -36,6 +36,7 @@ class DeferredWatchTest {
                 ExitWatch w = ExitWatch.start(pidfd_spawn_run(builder, RunArgs.none()));
                 assertThat(w.await()).isEqualTo(ExitStatus.exited(3));
                 assertThat(w.everWatched()).as("spawn %d: registered with the reaper although waited for directly", i).isFalse();
+                assertThat(ExitWatch.Deferred.INSTANCE.queued(w)).as("spawn %d: left queued, so the reaper ticks for it", i).isFalse();
             }
         } finally {
             close(builder);
