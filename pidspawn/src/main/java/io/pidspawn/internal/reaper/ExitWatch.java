@@ -15,6 +15,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,6 +25,12 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * One child under supervision: its pidfd, registered with the {@link Reaper} until the child is
  * reaped, and how it ended. The reaper holds this object (and a reference to the pidfd), never
  * the public {@code Child}: a child nobody waits for is still reaped.
+ *
+ * <p>The registration is deferred: a new child's pidfd joins the reaper's epoll set within about
+ * {@value #DEFER_MILLIS} ms ({@link Deferred}, a chore of the reaper), or at once when something
+ * needs its exit promptly (a future, a virtual-thread waiter, a kill, the Child closed). A platform thread that waits for it before then takes it from the queue and
+ * waits on the pidfd itself: the common spawn-and-wait never costs an epoll_ctl, nor a wake of
+ * the reaper. A child nobody waits for is reaped at most that much later than it would be.
  */
 public final class ExitWatch implements Reaper.Watch {
     private final int pid;
@@ -44,6 +51,18 @@ public final class ExitWatch implements Reaper.Watch {
     private static final VarHandle DIRECT_WAITER;
     /** How long a platform thread waits in the kernel itself before it parks on the reaper. */
     private static final int DIRECT_WAIT_MILLIS = 20;
+    /** At most this long a new child waits outside the reaper's epoll set for a direct waiter. */
+    static final int DEFER_MILLIS = 20;
+    /**
+     * Whether the pidfd waits in {@link Deferred}'s queue, in no epoll set yet. Changed only under
+     * this object's monitor, taken before the reaping lock: whoever clears it owns the registration
+     * (adds the pidfd to the set, or, a direct waiter, polls it itself), so it is never added twice.
+     */
+    private volatile boolean deferred = true;
+    /** When the child was queued, for {@link Deferred}; written before the queue publishes it. */
+    private long deferredAt = System.nanoTime();
+    /** Whether the pidfd ever entered the reaper's epoll set; for tests. */
+    private volatile boolean everWatched;
 
     static {
         try {
@@ -68,7 +87,7 @@ public final class ExitWatch implements Reaper.Watch {
 
     /**
      * Puts a child the UAPI just started under supervision; the watch owns its pidfd from now on.
-     * Should even that fail, the child is killed and reaped here and the pidfd closed.
+     * Its registration with the reaper is deferred (see the class comment).
      */
     public static ExitWatch start(Spawned child) throws ErrnoException {
         return start(child, false);
@@ -81,23 +100,104 @@ public final class ExitWatch implements Reaper.Watch {
         int pidfd = LongLivedFds.move(child.pidfd());
         ExitWatch w = new ExitWatch(child.pid(), pidfd, reaper.newToken(), child.cgroup(), leadsGroup);
         w.pidfd.acquire(); // the reaper's reference, dropped once it has reaped the child
-        try {
-            reaper.add(w.token, pidfd, Libc.EPOLLIN, w);
-        } catch (ErrnoException e) {
-            w.pidfd.release();
-            try {
-                PidfdSpawn.pidfd_send_signal(pidfd, Signals.SIGKILL, 0);
-                PidfdSpawn.pidfd_wait(pidfd, 0);
-            } finally {
-                w.pidfd.close();
-                if (w.cgroup != null) {
-                    w.cgroup.kill();
-                    CgroupJanitor.release(w.cgroup);
-                }
-            }
-            throw e;
-        }
+        Deferred.INSTANCE.queue(w);
         return w;
+    }
+
+    /**
+     * Hands the pidfd to the reaper's epoll set now, unless that was done, a direct waiter took
+     * it, or the child is reaped: for whatever needs to learn of the exit without waiting for it.
+     */
+    private void watchNow() {
+        if (!deferred) {
+            return;
+        }
+        synchronized (this) {
+            if (!deferred) {
+                return;
+            }
+            deferred = false;
+            try {
+                register(Reaper.get());
+            } catch (ErrnoException e) {
+                // epoll_ctl ADD fails only for lack of memory: queued again, tried at a later tick
+                Log.error("cannot hand pid " + pid + " to the reaper yet; trying again", e);
+                deferred = true;
+                deferredAt = System.nanoTime();
+                Deferred.INSTANCE.queue(this);
+            }
+        }
+    }
+
+    /** Whether the pidfd ever entered the reaper's epoll set: false for a child its caller waited for at once. */
+    boolean everWatched() {
+        return everWatched;
+    }
+
+    /**
+     * New children waiting to join the reaper's epoll set. A chore of the reaper, so that in a
+     * loop of spawns it ticks on the reaper's timeout, with no eventfd write per spawn: every
+     * {@value #DEFER_MILLIS} ms while the queue is not empty, it registers the children no direct
+     * waiter took, but those queued less than {@link #AGE_NANOS} ago, whose caller may be on its
+     * way to wait (they go at the next tick). A direct waiter removes the child it takes, so
+     * that in a loop of spawn-and-wait the queue is mostly empty and the chore seldom ticks; a
+     * child nobody waits for is reaped at most about 20 ms late.
+     */
+    static final class Deferred implements Reaper.Chore {
+        private static final long INTERVAL_NANOS = DEFER_MILLIS * 1_000_000L;
+        private static final long AGE_NANOS = 2_000_000L;
+        static final Deferred INSTANCE = new Deferred();
+        /** How long a child stays queued; AGE_NANOS but in tests. */
+        private volatile long ageNanos = AGE_NANOS;
+        private final ConcurrentLinkedQueue<ExitWatch> queue = new ConcurrentLinkedQueue<>();
+        private final Reaper reaper = Reaper.get();
+
+        private Deferred() {
+            reaper.addChore(this);
+        }
+
+        void queue(ExitWatch w) {
+            queue.add(w);
+            reaper.nudge(); // a write to the eventfd only when the reaper sleeps with no timeout
+        }
+
+        /**
+         * Drops a child a direct waiter took: with nothing left queued the chore is idle, and the
+         * reaper does not wake for it. The queue holds at most about 20 ms of spawns, and the
+         * taker's own child is usually the only one.
+         */
+        void forget(ExitWatch w) {
+            queue.remove(w);
+        }
+
+        /** Whether w is still queued; for tests. */
+        boolean queued(ExitWatch w) {
+            return queue.contains(w);
+        }
+
+        @Override
+        public long intervalNanos() {
+            return INTERVAL_NANOS;
+        }
+
+        @Override
+        public boolean busy(long now) {
+            return !queue.isEmpty();
+        }
+
+        @Override
+        public void tick(long now) {
+            long age = ageNanos;
+            for (ExitWatch w; (w = queue.peek()) != null && now - w.deferredAt >= age; ) {
+                queue.remove(w); // by identity: a waiter may have taken w meanwhile, and poll would drop the next
+                w.watchNow();
+            }
+        }
+
+        /** Tests only: how long a new child waits for a direct waiter; a negative age restores the default. */
+        static void setAgeMillis(long millis) {
+            INSTANCE.ageNanos = millis < 0 ? AGE_NANOS : millis * 1_000_000L;
+        }
     }
 
     public int pid() {
@@ -197,6 +297,7 @@ public final class ExitWatch implements Reaper.Watch {
      */
     public ExitStatus await() throws InterruptedException {
         awaitDirectly(DIRECT_WAIT_MILLIS);
+        watchNow(); // a virtual thread, or another thread's direct wait: the reaper tells us
         try {
             return waited(exit.get());
         } catch (ExecutionException e) {
@@ -209,6 +310,7 @@ public final class ExitWatch implements Reaper.Watch {
         long nanos = Math.max(0, timeout.toNanos());
         long start = System.nanoTime();
         awaitDirectly((int) Math.min(DIRECT_WAIT_MILLIS, nanos / 1_000_000L));
+        watchNow();
         try {
             long left = Math.max(0, nanos - (System.nanoTime() - start));
             return waited(exit.get(left, TimeUnit.NANOSECONDS));
@@ -238,14 +340,25 @@ public final class ExitWatch implements Reaper.Watch {
             }
             Reaper reaper = Reaper.get();
             try {
-                reaping.readLock().lock();
-                try {
-                    if (reaped) {
-                        return;
+                boolean taken = false;
+                synchronized (this) {
+                    reaping.readLock().lock();
+                    try {
+                        if (reaped) {
+                            return;
+                        }
+                        if (deferred) {
+                            deferred = false; // taken before it reached the reaper's set: nothing to remove
+                            taken = true;
+                        } else {
+                            reaper.remove(token, pidfd.fd());
+                        }
+                    } finally {
+                        reaping.readLock().unlock();
                     }
-                    reaper.remove(token, pidfd.fd());
-                } finally {
-                    reaping.readLock().unlock();
+                }
+                if (taken) {
+                    Deferred.INSTANCE.forget(this);
                 }
                 boolean exited = false;
                 try {
@@ -273,16 +386,24 @@ public final class ExitWatch implements Reaper.Watch {
      * set may be reaping the child now, and a pidfd added after that reap would stay registered.
      */
     private boolean rewatch(Reaper reaper) {
-        reaping.readLock().lock();
         try {
-            if (!reaped) {
-                reaper.add(token, pidfd.fd(), Libc.EPOLLIN, this);
-            }
+            register(reaper);
             return true;
         } catch (ErrnoException e) {
             // epoll_ctl ADD fails only for lack of memory
             Log.error("cannot give pid " + pid + " back to the reaper; waiting for it here", e);
             return false;
+        }
+    }
+
+    /** Adds the pidfd to the reaper's epoll set unless the child is reaped; its caller owns the registration. */
+    private void register(Reaper reaper) throws ErrnoException {
+        reaping.readLock().lock();
+        try {
+            if (!reaped) {
+                reaper.add(token, pidfd.fd(), Libc.EPOLLIN, this);
+                everWatched = true;
+            }
         } finally {
             reaping.readLock().unlock();
         }
@@ -302,6 +423,7 @@ public final class ExitWatch implements Reaper.Watch {
 
     /** The status if the child has been reaped, else null. */
     public ExitStatus now() {
+        watchNow(); // a caller polling for the exit learns of it as promptly as before
         ExitStatus s = peek();
         return s == null ? null : observe(s);
     }
@@ -320,12 +442,14 @@ public final class ExitWatch implements Reaper.Watch {
 
     /** Completes (internally) when the child is reaped; for library code only: no user callbacks. */
     public CompletableFuture<ExitStatus> exitFuture() {
+        watchNow();
         return exit;
     }
 
     /** A future for users: its callbacks never run on the reaper thread. */
     public CompletableFuture<ExitStatus> published() {
         observed = true;
+        watchNow();
         CompletableFuture<ExitStatus> p;
         synchronized (this) {
             if (published == null) {
@@ -469,6 +593,7 @@ public final class ExitWatch implements Reaper.Watch {
      */
     public KillScope signalTree(int sig) throws ErrnoException {
         checkSignal(sig);
+        watchNow();
         KillScope scope = treeScope();
         switch (scope) {
             case CGROUP -> cgroup.signal(sig);
@@ -494,6 +619,7 @@ public final class ExitWatch implements Reaper.Watch {
      */
     public KillScope terminate(int sig, Duration grace) {
         checkSignal(sig);
+        watchNow(); // a killed child is reaped at once, waited for or not
         KillScope scope;
         try {
             scope = signalTree(sig);
@@ -522,6 +648,7 @@ public final class ExitWatch implements Reaper.Watch {
 
     /** SIGKILL to the tree for library code (timeouts, limits): never throws. */
     public KillScope killTreeQuietly() {
+        watchNow();
         try {
             return signalTree(Signals.SIGKILL);
         } catch (ErrnoException | RuntimeException e) {
@@ -575,6 +702,7 @@ public final class ExitWatch implements Reaper.Watch {
 
     /** Drops the owner's reference to the pidfd; it is closed once the reaper is done with it too. */
     public void releaseOwner() {
+        watchNow(); // nobody can wait for it any more
         pidfd.close();
     }
 
