@@ -15,10 +15,12 @@ import picocli.CommandLine.Parameters;
  * class that refers to it, so that the other commands load without it.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
-        description = {"Measure pidspawn against its baselines, interleaved in one run, and report medians, p99s,",
-                "rates and the ratios pidspawn/baseline with the targets they meet or miss.",
-                "Each contender runs in a worker process of its own; the C baselines are built with gcc into the work directory."},
-        footer = {"", "Workloads: spawn-true (and spawn-true-static), throughput, loaded, supervise, agent-mix, capture (and capture-pretouched), cold, sandbox, cli-startup.",
+        description = {"Measure pidspawn against its baselines, interleaved in one run, and report",
+                "medians, p99s, rates and the ratios pidspawn/baseline with the targets they",
+                "meet or miss. Each contender runs in a worker process of its own; the C",
+                "baselines are built with gcc into the work directory."},
+        footer = {"", "Workloads: spawn-true (and spawn-true-static), throughput, loaded, supervise,",
+                "agent-mix, capture (and capture-pretouched), cold, sandbox, cli-startup.",
                 "", "Examples:", "  pidspawn bench --quick", "  pidspawn bench spawn-true loaded --json results.json"})
 final class BenchCommand implements Callable<Integer> {
     @Parameters(arity = "0..*", paramLabel = "WORKLOAD", description = "The workloads to run (default: all).")
