@@ -52,6 +52,8 @@ final class Launch implements AutoCloseable {
             ownGroup = true;
             ownCgroup |= !command.placesCgroup();
         }
+        io.pidspawn.internal.spawn.OwnerWatch.Tree tree = owner == null ? null : owner.begin();
+        boolean registered = false;
         int builder = command.acquireBuilder();
         try (Launch launch = new Launch(command)) {
             List<SpawnAction> actions = launch.actions(o);
@@ -77,14 +79,17 @@ final class Launch implements AutoCloseable {
                 throw launch.failure(e.errno(), "cannot supervise the child, so it was killed: " + e.getMessage());
             }
             if (owner != null) {
-                owner.register(leads ? watch.pid() : 0, watch.cgroup() == null ? List.of() : watch.cgroup().directories(),
-                        () -> watch.exitFuture().isDone());
+                owner.started(tree, leads ? watch.pid() : 0, () -> watch.exitFuture().isDone());
+                registered = true;
             }
             launch.handedOver = true;
             return new Child(launch.program, watch, launch.parentEnds[0], launch.parentEnds[1], launch.parentEnds[2],
                     command.cgroup(), site, command.killsTreeOnClose(), launch.terminal);
         } finally {
             command.releaseBuilder();
+            if (tree != null && !registered) {
+                owner.failed(tree);
+            }
         }
     }
 

@@ -39,6 +39,8 @@ class DieWithParentTest {
      * {@code ready}, then waits for a line on stdin: {@code exit} calls System.exit(0).
      * MODE {@code restart} first kills the watcher and waits for the library to start another.
      * MODE {@code lazy} prints how many watchers exist before and after die-with-parent spawns.
+     * MODE {@code suicide}: the tree kills this JVM with SIGKILL as soon as it starts, after
+     * forking a setsid'ed sleeper, so the JVM may die before the spawn even returns.
      * MODE {@code own} gives the tree a cgroup of its own but lets it outlive the JVM; MODE
      * {@code sweep} spawns one child with a cgroup of its own, which sweeps stale ones first.
      * MODE {@code drop} spawns short children and prints how many trees the watch holds once
@@ -83,7 +85,12 @@ class DieWithParentTest {
                 }
                 default -> { }
             }
-            Command.Builder b = Command.builder("/bin/sh").args("-c", tree(helper, marker));
+            String script = mode.equals("suicide")
+                    // The tree kills its JVM itself at once, racing the JVM's return from the spawn.
+                    ? "setsid " + helper + " sleep 300 " + marker + " & kill -9 $PPID; " + helper + " sleep 300 " + marker
+                    : tree(helper, marker);
+            // Not the JVM's stdout: a tree that outlived the JVM would hold the test's pipe open.
+            Command.Builder b = Command.builder("/bin/sh").args("-c", script).stdout(Stdio.discard()).stderr(Stdio.discard());
             if (mode.equals("own")) {
                 b.ownCgroup();
             } else if (!mode.equals("keep")) {
@@ -156,7 +163,7 @@ class DieWithParentTest {
                 break;
             }
         }
-        if (!List.of("lazy", "drop", "sweep").contains(mode)) {
+        if (!List.of("lazy", "drop", "sweep", "suicide").contains(mode)) {
             assertThat(lines).as("the owner JVM started its tree").contains("ready");
         }
         return new Started(p, lines);
@@ -242,6 +249,17 @@ class DieWithParentTest {
         assertThat(o.process().waitFor()).isZero();
         assertThat(millisUntilGone(1_000)).as("processes still running: " + tree()).isNotNegative();
         assertRemoved(o.cgroups());
+    }
+
+    @Test
+    void aTreeThatKillsItsJvmAtOnceStillDies() throws Exception {
+        assumeTrue(cgroupsAvailable(), "the library cannot create cgroups here");
+        for (int i = 0; i < 5; i++) {
+            Started o = owner("suicide");
+            o.process().waitFor();
+            Thread.sleep(50); // the setsid'ed sleeper has forked before the kill; let it exec
+            assertThat(millisUntilGone(1_000)).as("round " + i + ": processes still running: " + tree()).isNotNegative();
+        }
     }
 
     @Test

@@ -235,6 +235,9 @@ final class RunCommand implements Callable<Integer> {
             long beforeSpawn = System.nanoTime();
             started = beforeSpawn;
             Spawned child;
+            // The tree's cgroups are watched from when the builder makes them, before the child exists.
+            OwnerWatch.Tree tree = owner == null ? null : owner.begin();
+            child = null;
             try {
                 child = PidfdSpawn.pidfd_spawn_run(builder, runArgs);
             } catch (SpawnException e) {
@@ -249,15 +252,17 @@ final class RunCommand implements Callable<Integer> {
                 builder = PidfdSpawn.pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
                 configure(builder);
                 child = PidfdSpawn.pidfd_spawn_run(builder, runArgs);
+            } finally {
+                if (tree != null && child == null) { // no child: its cgroups are dropped once the builder removed them
+                    owner.failed(tree);
+                }
             }
             long spawnNanos = System.nanoTime() - beforeSpawn;
             PidfdSpawn.close(builder);
             builder = -1;
             closeOpened();
             if (owner != null) {
-                Spawned c = child;
-                owner.register(setsid || pgid == null || pgid == 0 ? c.pid() : 0,
-                        c.cgroup() == null ? List.of() : c.cgroup().directories(), () -> false);
+                owner.started(tree, setsid || pgid == null || pgid == 0 ? child.pid() : 0, () -> false);
             }
             if (relay != null) {
                 relay.started();

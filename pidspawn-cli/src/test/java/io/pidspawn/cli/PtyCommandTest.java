@@ -111,8 +111,10 @@ class PtyCommandTest {
     void rawModeWhileItRunsAndTheModesBackAfterANormalExit() throws Exception {
         Path dir = tmp;
         try (Cli.Running t = onTerminal("tty > " + dir.resolve("outer") + "; ", "--pty-size", "100x30", "--", "sh", "-c",
-                "stty size; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo on-a-tty; stty -a < \"$(cat " + dir.resolve("outer")
-                        + ")\" > " + dir.resolve("during") + "; exit 3")) {
+                // pidspawn makes its terminal raw once the spawn succeeded: give it up to 5 s to.
+                "stty size; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo on-a-tty; outer=\"$(cat " + dir.resolve("outer") + ")\"; "
+                        + "i=0; while stty -a < \"$outer\" | grep -q ' icanon' && [ $i -lt 50 ]; do sleep 0.1; i=$((i+1)); done; "
+                        + "stty -a < \"$outer\" > " + dir.resolve("during") + "; exit 3")) {
             Cli.Result r = t.await();
             assertThat(rc()).isEqualTo(3);
             assertThat(r.out()).contains("30 100\r\n", "on-a-tty\r\n");

@@ -534,6 +534,7 @@ final class Builder {
             }
             throw new SpawnException(p.program, SpawnStep.PREPARE, e.errno(), "cgroup of its own: " + e.getMessage(), -1);
         }
+        OwnerWatch.cgroupsMade(c.directories()); // a child that dies with its parent: watched before it exists
         List<Integer> join = c.joinFds();
         List<java.nio.file.Path> dirs = c.v1Directories();
         for (int i = join.size() - 1; i >= 0; i--) {

@@ -102,8 +102,24 @@ public final class OwnerWatch implements Reaper.Chore {
 
     private static volatile OwnerWatch instance;
 
-    /** One registered child's tree: whether the child was reaped, its process group (or 0), its cgroups. */
-    private record Tree(long id, BooleanSupplier reaped, int group, List<Path> cgroups) {}
+    /**
+     * One child's tree, registered in two steps: its cgroups as the library makes them, before the
+     * clone (so the watcher covers the tree from the child's first instruction), then its process
+     * group once the child exists.
+     */
+    public static final class Tree {
+        final long id;
+        volatile BooleanSupplier reaped = () -> false; // not before the spawn returned
+        volatile int group;
+        volatile List<Path> cgroups = List.of();
+
+        private Tree(long id) {
+            this.id = id;
+        }
+    }
+
+    /** The tree the calling thread's spawn is registering, between {@link #begin} and its end. */
+    private static final ThreadLocal<Tree> BEGUN = new ThreadLocal<>();
 
     private final Map<Long, Tree> live = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong();
@@ -139,23 +155,67 @@ public final class OwnerWatch implements Reaper.Chore {
     }
 
     /**
-     * Registers a child's tree: the process group it leads and the cgroups the library made for
-     * it. Kept until the child is reaped and the tree is gone (the group empty, the cgroups removed).
+     * Begins the registration of the tree of the child the calling thread spawns next: the
+     * cgroups the library makes for that spawn are registered as they are made
+     * ({@link #cgroupsMade}). End it with {@link #started} or {@link #failed}.
      *
+     * @return the tree, for the end of the registration
+     */
+    public Tree begin() {
+        Tree t = new Tree(ids.incrementAndGet());
+        BEGUN.set(t);
+        return t;
+    }
+
+    /**
+     * The builder made cgroups for the calling thread's spawn: if a registration is begun, the
+     * watcher learns them now, before the child exists.
+     *
+     * @param dirs the cgroups' directories
+     */
+    static void cgroupsMade(List<Path> dirs) {
+        Tree t = BEGUN.get();
+        OwnerWatch w = instance;
+        if (t == null || w == null) {
+            return;
+        }
+        t.cgroups = dirs.stream().filter(d -> d.toString().indexOf('\n') < 0).toList();
+        synchronized (w) { // with tick's drops in order: never a "-ID" before its "+ID"
+            w.live.put(t.id, t);
+            w.send(cgroupLines(t));
+        }
+    }
+
+    /**
+     * Ends a registration: the child runs, and leads process group {@code group} (or 0). Kept until
+     * the child is reaped and the tree is gone (the group empty, the cgroups removed).
+     *
+     * @param t the tree from {@link #begin}
      * @param group the process group the child leads, or 0
-     * @param cgroups the directories of the child's own cgroups; may be empty
      * @param reaped whether the child has been reaped (cheap, thread-safe)
      */
-    public void register(int group, List<Path> cgroups, BooleanSupplier reaped) {
-        List<Path> dirs = cgroups.stream().filter(d -> d.toString().indexOf('\n') < 0).toList();
-        if (group <= 0 && dirs.isEmpty()) {
-            return; // nothing the watcher could reach
+    public void started(Tree t, int group, BooleanSupplier reaped) {
+        BEGUN.remove();
+        t.group = Math.max(group, 0);
+        t.reaped = reaped;
+        synchronized (this) {
+            if (t.group > 0) {
+                live.put(t.id, t);
+                send("+" + t.id + " pg " + t.group + "\n");
+            }
         }
-        Tree t = new Tree(ids.incrementAndGet(), reaped, Math.max(group, 0), dirs);
-        synchronized (this) { // with tick's drops in order: never a "-ID" before its "+ID"
-            live.put(t.id, t);
-            send(lines(t));
-        }
+        Reaper.get().nudge();
+    }
+
+    /**
+     * Ends a registration whose spawn failed: its cgroups, which the builder removes, are dropped
+     * once they are gone.
+     *
+     * @param t the tree from {@link #begin}
+     */
+    public void failed(Tree t) {
+        BEGUN.remove();
+        t.reaped = () -> true;
         Reaper.get().nudge();
     }
 
@@ -165,10 +225,11 @@ public final class OwnerWatch implements Reaper.Chore {
     }
 
     private static String lines(Tree t) {
+        return (t.group > 0 ? "+" + t.id + " pg " + t.group + "\n" : "") + cgroupLines(t);
+    }
+
+    private static String cgroupLines(Tree t) {
         StringBuilder s = new StringBuilder();
-        if (t.group > 0) {
-            s.append('+').append(t.id).append(" pg ").append(t.group).append('\n');
-        }
         for (Path dir : t.cgroups) {
             s.append('+').append(t.id).append(" cg ").append(dir).append('\n');
         }
