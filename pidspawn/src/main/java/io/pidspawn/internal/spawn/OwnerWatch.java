@@ -201,7 +201,7 @@ public final class OwnerWatch implements Reaper.Chore {
         synchronized (this) {
             if (t.group > 0) {
                 live.put(t.id, t);
-                send("+" + t.id + " pg " + t.group + "\n");
+                send(groupLine(t));
             }
         }
         Reaper.get().nudge();
@@ -225,7 +225,11 @@ public final class OwnerWatch implements Reaper.Chore {
     }
 
     private static String lines(Tree t) {
-        return (t.group > 0 ? "+" + t.id + " pg " + t.group + "\n" : "") + cgroupLines(t);
+        return groupLine(t) + cgroupLines(t);
+    }
+
+    private static String groupLine(Tree t) {
+        return t.group > 0 ? "+" + t.id + " pg " + t.group + "\n" : "";
     }
 
     private static String cgroupLines(Tree t) {
