@@ -28,9 +28,10 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  *
  * <p>The registration is deferred: a new child's pidfd joins the reaper's epoll set within about
  * {@value #DEFER_MILLIS} ms ({@link Deferred}, a chore of the reaper), or at once when something
- * needs its exit promptly (a future, a virtual-thread waiter, a kill, the Child closed). A platform thread that waits for it before then takes it from the queue and
- * waits on the pidfd itself: the common spawn-and-wait never costs an epoll_ctl, nor a wake of
- * the reaper. A child nobody waits for is reaped at most that much later than it would be.
+ * needs its exit promptly (a future, a virtual-thread waiter, a kill, the Child closed). A
+ * platform thread that waits for it before then takes it from the queue and waits on the pidfd
+ * itself: the common spawn-and-wait never costs an epoll_ctl, nor a wake of the reaper. A child
+ * nobody waits for is reaped at most that much later than it would be.
  */
 public final class ExitWatch implements Reaper.Watch {
     private final int pid;
