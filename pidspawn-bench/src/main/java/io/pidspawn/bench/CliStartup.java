@@ -16,12 +16,52 @@ import java.util.Map;
  * process and its children from the rusage of its wait. {@code bin/pidspawn} runs as a user's
  * shell would start it, from its AOT cache (made before the rounds if it is missing), and once
  * more with {@code PIDSPAWN_AOT=0}, without it.
+ *
+ * <p>Two more contenders measure the floors under the CLI, each a one-class program from its own
+ * AOT cache: {@code java-ffm-hello} makes one java.lang.foreign downcall (getpid), the least any
+ * use of the library links, and {@code java-picocli-hello} parses a one-option command with
+ * picocli (bin/pidspawn's re-versioned jar), the least a picocli command line reflects on.
  */
 final class CliStartup implements Workload {
     static final String CLI = "pidspawn-cli";
     static final String CLI_NO_AOT = "pidspawn-cli-no-aot";
     static final String HELLO = "java-hello";
     static final String TIMEOUT = "timeout-true";
+    static final String FFM_HELLO = "java-ffm-hello";
+    static final String PICOCLI_HELLO = "java-picocli-hello";
+    private static final String HELLO_SOURCE = """
+            public class Hello {
+                public static void main(String[] a) {
+                    System.out.println("hello");
+                }
+            }
+            """;
+    private static final String FFM_SOURCE = """
+            import java.lang.foreign.FunctionDescriptor;
+            import java.lang.foreign.Linker;
+            import java.lang.foreign.ValueLayout;
+            public class FfmHello {
+                public static void main(String[] a) throws Throwable {
+                    Linker linker = Linker.nativeLinker();
+                    var getpid = linker.downcallHandle(linker.defaultLookup().find("getpid").orElseThrow(),
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT));
+                    System.out.println("hello from " + (int) getpid.invokeExact());
+                }
+            }
+            """;
+    private static final String PICOCLI_SOURCE = """
+            import picocli.CommandLine;
+            import picocli.CommandLine.Command;
+            import picocli.CommandLine.Option;
+            import picocli.CommandLine.Parameters;
+            @Command(name = "hello", mixinStandardHelpOptions = true, description = "Says hello.")
+            public class PicocliHello implements Runnable {
+                @Option(names = "--timeout", description = "How long.") String timeout;
+                @Parameters String[] argv;
+                public void run() { System.out.println("hello " + String.join(" ", argv)); }
+                public static void main(String[] a) { System.exit(new CommandLine(new PicocliHello()).execute(a)); }
+            }
+            """;
     private static final int RUNS = 20;
 
     @Override
@@ -33,15 +73,31 @@ final class CliStartup implements Workload {
     public List<Result> run(Bench bench) throws Exception {
         Path launcher = launcher();
         Path javaHome = Path.of(System.getProperty("java.home"));
-        Path hello = helloClass(bench.workDir(), javaHome);
+        String java = javaHome.resolve("bin/java").toString();
+        Path dir = bench.workDir().resolve("hello");
+        Path picocli = picocliJar(launcher);
+        String picocliPath = picocli + ":" + dir;
+        compile(javaHome, dir, "Hello", HELLO_SOURCE, dir.toString());
+        compile(javaHome, dir, "FfmHello", FFM_SOURCE, dir.toString());
+        compile(javaHome, dir, "PicocliHello", PICOCLI_SOURCE, picocliPath);
         int runs = bench.quick() ? 5 : RUNS;
         Map<String, List<String>> commands = new LinkedHashMap<>();
         commands.put(CLI, List.of(launcher.toString(), "run", "--", "/bin/true"));
         commands.put(CLI_NO_AOT, List.of(launcher.toString(), "run", "--", "/bin/true"));
-        commands.put(HELLO, List.of(javaHome.resolve("bin/java").toString(), "-cp", hello.toString(), "Hello"));
+        commands.put(HELLO, List.of(java, "-cp", dir.toString(), "Hello"));
+        commands.put(FFM_HELLO, List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
+                "-XX:AOTCache=" + dir.resolve("ffm.aot"), "-Xlog:aot=off", "-cp", dir.toString(), "FfmHello"));
+        commands.put(PICOCLI_HELLO, List.of(java, "-XX:+UseSerialGC", "-XX:AOTCache=" + dir.resolve("picocli.aot"),
+                "-Xlog:aot=off", "-cp", picocliPath, "PicocliHello", "--timeout", "5s", "--", "/bin/true"));
         commands.put(TIMEOUT, List.of("timeout", "1", "/bin/true"));
-        bench.progress(name() + ": one run of " + launcher + " to make its AOT cache if it is missing");
+        bench.progress(name() + ": one run of " + launcher + " to make its AOT cache if it is missing,"
+                + " and the AOT caches of " + FFM_HELLO + " and " + PICOCLI_HELLO);
         once(commands.get(CLI), javaHome, true, new ArrayList<>(), new ArrayList<>());
+        for (String floor : List.of(FFM_HELLO, PICOCLI_HELLO)) {
+            // The same command line with -XX:AOTCacheOutput: the JVM writes the cache as it exits.
+            once(commands.get(floor).stream().map(a -> a.replace("-XX:AOTCache=", "-XX:AOTCacheOutput=")).toList(),
+                    javaHome, true, new ArrayList<>(), new ArrayList<>());
+        }
         bench.progress(name() + ": " + runs + " rounds of " + String.join(", ", commands.keySet()));
         Map<String, List<Long>> wall = new LinkedHashMap<>();
         Map<String, List<Long>> cpu = new LinkedHashMap<>();
@@ -62,13 +118,19 @@ final class CliStartup implements Workload {
         ratios.put(CLI_NO_AOT + "/" + HELLO, stats.get(CLI_NO_AOT).medianUs() / helloUs);
         ratios.put(CLI + "/" + CLI_NO_AOT, stats.get(CLI).medianUs() / stats.get(CLI_NO_AOT).medianUs());
         ratios.put(CLI + "/" + HELLO + " CPU", stats.get(CLI).parentCpuUs() / stats.get(HELLO).parentCpuUs());
+        ratios.put(FFM_HELLO + "/" + HELLO, stats.get(FFM_HELLO).medianUs() / helloUs);
+        ratios.put(PICOCLI_HELLO + "/" + HELLO, stats.get(PICOCLI_HELLO).medianUs() / helloUs);
         List<Check> checks = List.of(Check.atMost(CLI + "/" + HELLO + " median", ratios.get(CLI + "/" + HELLO), 2.0));
         List<String> notes = List.of(
                 "wall time from spawn to reap of each command line, one of each a round, " + runs + " rounds;"
                         + " parent_cpu_us is the CPU time (user + system) of the process and the children it reaped",
                 CLI + ": " + String.join(" ", commands.get(CLI)) + ", with its AOT cache; " + CLI_NO_AOT
                         + ": the same with PIDSPAWN_AOT=0; both include bin/pidspawn's own checks (bash)",
-                HELLO + ": a class whose main prints one line, on " + javaHome + " (" + Runtime.version() + ")");
+                HELLO + ": a class whose main prints one line, on " + javaHome + " (" + Runtime.version() + ")",
+                FFM_HELLO + ": one java.lang.foreign downcall (getpid) and a line, from its own AOT cache: the floor of any"
+                        + " program that calls native code through FFM; " + PICOCLI_HELLO + ": a one-option picocli"
+                        + " command parsed and run, from its own AOT cache (" + picocli.getFileName() + " as bin/pidspawn"
+                        + " has it): the floor of a picocli command line");
         return List.of(new Result(name(), "bin/pidspawn run -- /bin/true against java Hello and timeout(1); "
                 + runs + " rounds", "runs/s", "median_us", stats, ratios, checks, notes));
     }
@@ -84,23 +146,33 @@ final class CliStartup implements Workload {
         return p;
     }
 
-    /** Compiles Hello.java into workDir/hello once, with the javac of the JDK the bench runs on. */
-    private static Path helloClass(Path workDir, Path javaHome) throws Exception {
-        Path dir = workDir.resolve("hello");
-        if (Files.exists(dir.resolve("Hello.class"))) {
-            return dir;
+    /** The picocli jar bin/pidspawn runs with (its class files re-versioned for the AOT cache). */
+    private static Path picocliJar(Path launcher) throws Exception {
+        Path lib = launcher.getParent().resolveSibling("pidspawn-cli/target/lib");
+        try (var jars = Files.list(lib)) {
+            return jars.filter(j -> j.getFileName().toString().matches("picocli-[0-9].*\\.jar")).findFirst()
+                    .orElseThrow(() -> new IllegalStateException("cli-startup: no picocli jar in " + lib));
+        }
+    }
+
+    /** Compiles a one-class program into dir once, against classPath, with the JDK the bench runs on. */
+    private static void compile(Path javaHome, Path dir, String name, String code, String classPath) throws Exception {
+        if (Files.exists(dir.resolve(name + ".class"))) {
+            return;
         }
         Files.createDirectories(dir);
-        Path source = dir.resolve("Hello.java");
-        Files.writeString(source, "public class Hello { public static void main(String[] a) { System.out.println(\"hello\"); } }\n");
-        try (Command javac = Command.builder(javaHome.resolve("bin/javac").toString()).args("-d", dir.toString(), source.toString())
-                .build()) {
+        Path source = dir.resolve(name + ".java");
+        Files.writeString(source, code);
+        javac(javaHome, "-cp", classPath, "-d", dir.toString(), source.toString());
+    }
+
+    private static void javac(Path javaHome, String... args) throws Exception {
+        try (Command javac = Command.builder(javaHome.resolve("bin/javac").toString()).args(args).build()) {
             Output out = javac.output();
             if (!out.success()) {
-                throw new IllegalStateException("javac Hello.java failed: " + out.stderrText());
+                throw new IllegalStateException("javac " + String.join(" ", args) + " failed: " + out.stderrText());
             }
         }
-        return dir;
     }
 
     /** Runs argv once: its wall time and its CPU time in ns, added to wall and cpu; fails unless it exits 0 in silence. */

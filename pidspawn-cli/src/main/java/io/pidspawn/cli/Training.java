@@ -1,5 +1,6 @@
 package io.pidspawn.cli;
 
+import io.pidspawn.internal.spawn.SignalRelay;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,6 +39,8 @@ public final class Training {
             };
             for (String[] command : commands) {
                 int status = Main.execute(command);
+                // run leaves its signal relay installed until the JVM exits; the next run installs its own.
+                SignalRelay.restore();
                 if (status != 0) {
                     System.err.println("pidspawn training: " + String.join(" ", command) + " exited " + status);
                 }
