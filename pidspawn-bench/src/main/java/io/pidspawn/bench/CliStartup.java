@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 
 /**
  * cli-startup: what {@code bin/pidspawn run -- /bin/true} costs from the shell, against a
@@ -76,17 +78,17 @@ final class CliStartup implements Workload {
         String java = javaHome.resolve("bin/java").toString();
         Path dir = bench.workDir().resolve("hello");
         Path picocli = picocliJar(launcher);
-        String picocliPath = picocli + ":" + dir;
         compile(javaHome, dir, "Hello", HELLO_SOURCE, dir.toString());
-        compile(javaHome, dir, "FfmHello", FFM_SOURCE, dir.toString());
-        compile(javaHome, dir, "PicocliHello", PICOCLI_SOURCE, picocliPath);
+        // An AOT cache takes jars only on its class path.
+        String ffmPath = compile(javaHome, dir, "FfmHello", FFM_SOURCE, dir.toString()).toString();
+        String picocliPath = picocli + ":" + compile(javaHome, dir, "PicocliHello", PICOCLI_SOURCE, picocli.toString());
         int runs = bench.quick() ? 5 : RUNS;
         Map<String, List<String>> commands = new LinkedHashMap<>();
         commands.put(CLI, List.of(launcher.toString(), "run", "--", "/bin/true"));
         commands.put(CLI_NO_AOT, List.of(launcher.toString(), "run", "--", "/bin/true"));
         commands.put(HELLO, List.of(java, "-cp", dir.toString(), "Hello"));
         commands.put(FFM_HELLO, List.of(java, "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC",
-                "-XX:AOTCache=" + dir.resolve("ffm.aot"), "-Xlog:aot=off", "-cp", dir.toString(), "FfmHello"));
+                "-XX:AOTCache=" + dir.resolve("ffm.aot"), "-Xlog:aot=off", "-cp", ffmPath, "FfmHello"));
         commands.put(PICOCLI_HELLO, List.of(java, "-XX:+UseSerialGC", "-XX:AOTCache=" + dir.resolve("picocli.aot"),
                 "-Xlog:aot=off", "-cp", picocliPath, "PicocliHello", "--timeout", "5s", "--", "/bin/true"));
         commands.put(TIMEOUT, List.of("timeout", "1", "/bin/true"));
@@ -95,8 +97,7 @@ final class CliStartup implements Workload {
         once(commands.get(CLI), javaHome, true, new ArrayList<>(), new ArrayList<>());
         for (String floor : List.of(FFM_HELLO, PICOCLI_HELLO)) {
             // The same command line with -XX:AOTCacheOutput: the JVM writes the cache as it exits.
-            once(commands.get(floor).stream().map(a -> a.replace("-XX:AOTCache=", "-XX:AOTCacheOutput=")).toList(),
-                    javaHome, true, new ArrayList<>(), new ArrayList<>());
+            train(commands.get(floor).stream().map(a -> a.replace("-XX:AOTCache=", "-XX:AOTCacheOutput=")).toList());
         }
         bench.progress(name() + ": " + runs + " rounds of " + String.join(", ", commands.keySet()));
         Map<String, List<Long>> wall = new LinkedHashMap<>();
@@ -155,15 +156,25 @@ final class CliStartup implements Workload {
         }
     }
 
-    /** Compiles a one-class program into dir once, against classPath, with the JDK the bench runs on. */
-    private static void compile(Path javaHome, Path dir, String name, String code, String classPath) throws Exception {
-        if (Files.exists(dir.resolve(name + ".class"))) {
-            return;
+    /**
+     * Compiles a one-class program into dir once, against classPath, with the JDK the bench runs
+     * on; returns the jar that holds it.
+     */
+    private static Path compile(Path javaHome, Path dir, String name, String code, String classPath) throws Exception {
+        Path jar = dir.resolve(name + ".jar");
+        if (Files.exists(jar)) {
+            return jar;
         }
         Files.createDirectories(dir);
         Path source = dir.resolve(name + ".java");
         Files.writeString(source, code);
         javac(javaHome, "-cp", classPath, "-d", dir.toString(), source.toString());
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new JarEntry(name + ".class"));
+            Files.copy(dir.resolve(name + ".class"), out);
+            out.closeEntry();
+        }
+        return jar;
     }
 
     private static void javac(Path javaHome, String... args) throws Exception {
@@ -171,6 +182,16 @@ final class CliStartup implements Workload {
             Output out = javac.output();
             if (!out.success()) {
                 throw new IllegalStateException("javac " + String.join(" ", args) + " failed: " + out.stderrText());
+            }
+        }
+    }
+
+    /** A training run: argv with -XX:AOTCacheOutput, which says what it did on stderr; fails unless it exits 0. */
+    private static void train(List<String> argv) throws Exception {
+        try (Command c = Command.builder(argv.get(0)).args(argv.subList(1, argv.size())).build()) {
+            Output out = c.output();
+            if (!out.success()) {
+                throw new IllegalStateException(String.join(" ", argv) + ": " + out.status() + ", stderr: " + out.stderrText());
             }
         }
     }

@@ -122,7 +122,9 @@ final class Trampoline {
         if (fd >= 0) {
             try {
                 if (writeAll(fd, image)) {
-                    return SymbolLookup.libraryLookup(Path.of("/proc/self/fd/" + fd), Arena.global());
+                    // By name, so that dlopen opens the path as it is: the Path overload resolves it
+                    // first, to "/memfd:libpidspawn.so (deleted)", which is no file.
+                    return SymbolLookup.libraryLookup("/proc/self/fd/" + fd, Arena.global());
                 }
             } catch (IllegalArgumentException notLoadable) {
                 // memfds not executable here; fall through to a file

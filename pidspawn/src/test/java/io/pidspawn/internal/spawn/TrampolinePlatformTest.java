@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
@@ -37,6 +42,15 @@ class TrampolinePlatformTest {
             assertThat(elf.getShort(16)).as("%s: ET_DYN", resource).isEqualTo((short) 3);
             assertThat((int) elf.getShort(18)).as("%s: e_machine", resource).isEqualTo(MACHINE.get(arch));
         }
+    }
+
+    @Test
+    void itIsMappedFromAMemfdWithoutAFileOnDisk() throws IOException {
+        assertThat(Trampoline.function("ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))).isNotNull();
+        // The fallback, a file in a temporary directory, costs the JDK's SecureRandom (tens of ms at start) and a disk.
+        List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
+                .filter(l -> l.contains("libpidspawn.so")).toList();
+        assertThat(mapped).isNotEmpty().allMatch(l -> l.contains("/memfd:libpidspawn.so"), "mapped from the memfd");
     }
 
     @Test
