@@ -67,7 +67,7 @@ public final class Reversion {
                         rewritten++;
                     }
                     JarEntry copy = new JarEntry(entry.getName());
-                    copy.setTime(entry.getTime()); // the same bytes-for-bytes jar from the same input
+                    copy.setTime(entry.getTime()); // the same jar, byte for byte, from the same input
                     zip.putNextEntry(copy);
                     zip.write(bytes);
                     zip.closeEntry();
@@ -85,7 +85,7 @@ public final class Reversion {
         return rewritten;
     }
 
-    /** The major version, bytes 6 and 7 of a class file after its magic number. */
+    /** Whether a class file's major version (its bytes 6 and 7) is below 50. */
     private static boolean isOld(byte[] bytes) {
         return bytes.length >= 8 && (((bytes[6] & 0xff) << 8) | (bytes[7] & 0xff)) < OLDEST_VERIFIED_BY_STACK_MAPS;
     }

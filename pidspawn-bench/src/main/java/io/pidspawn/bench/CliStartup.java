@@ -97,7 +97,7 @@ final class CliStartup implements Workload {
         once(commands.get(CLI), javaHome, true, new ArrayList<>(), new ArrayList<>());
         for (String floor : List.of(FFM_HELLO, PICOCLI_HELLO)) {
             // The same command line with -XX:AOTCacheOutput: the JVM writes the cache as it exits.
-            train(commands.get(floor).stream().map(a -> a.replace("-XX:AOTCache=", "-XX:AOTCacheOutput=")).toList());
+            mustSucceed(commands.get(floor).stream().map(a -> a.replace("-XX:AOTCache=", "-XX:AOTCacheOutput=")).toList());
         }
         bench.progress(name() + ": " + runs + " rounds of " + String.join(", ", commands.keySet()));
         Map<String, List<Long>> wall = new LinkedHashMap<>();
@@ -178,16 +178,13 @@ final class CliStartup implements Workload {
     }
 
     private static void javac(Path javaHome, String... args) throws Exception {
-        try (Command javac = Command.builder(javaHome.resolve("bin/javac").toString()).args(args).build()) {
-            Output out = javac.output();
-            if (!out.success()) {
-                throw new IllegalStateException("javac " + String.join(" ", args) + " failed: " + out.stderrText());
-            }
-        }
+        List<String> argv = new ArrayList<>(List.of(javaHome.resolve("bin/javac").toString()));
+        argv.addAll(List.of(args));
+        mustSucceed(argv);
     }
 
-    /** A training run: argv with -XX:AOTCacheOutput, which says what it did on stderr; fails unless it exits 0. */
-    private static void train(List<String> argv) throws Exception {
+    /** Runs argv (javac, a training run: both may write to stderr); fails unless it exits 0. */
+    private static void mustSucceed(List<String> argv) throws Exception {
         try (Command c = Command.builder(argv.get(0)).args(argv.subList(1, argv.size())).build()) {
             Output out = c.output();
             if (!out.success()) {

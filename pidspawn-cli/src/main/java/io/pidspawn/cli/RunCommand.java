@@ -234,10 +234,9 @@ final class RunCommand implements Callable<Integer> {
             RunArgs runArgs = (owner != null || limit != null) && cgroup == null ? RunArgs.none().withOwnCgroup() : RunArgs.none();
             long beforeSpawn = System.nanoTime();
             started = beforeSpawn;
-            Spawned child;
             // The tree's cgroups are watched from when the builder makes them, before the child exists.
             OwnerWatch.Tree tree = owner == null ? null : owner.begin();
-            child = null;
+            Spawned child = null;
             try {
                 child = PidfdSpawn.pidfd_spawn_run(builder, runArgs);
             } catch (SpawnException e) {

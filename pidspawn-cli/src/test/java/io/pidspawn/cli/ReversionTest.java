@@ -13,7 +13,9 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
@@ -119,28 +121,24 @@ class ReversionTest {
     }
 
     private static List<String> classNames(Path jar) throws IOException {
-        List<String> names = new ArrayList<>();
-        try (JarFile f = new JarFile(jar.toFile(), false)) {
-            for (JarEntry e : Collections.list(f.entries())) {
-                String n = e.getName();
-                if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.equals("module-info.class")) {
-                    names.add(n.substring(0, n.length() - ".class".length()).replace('/', '.'));
-                }
-            }
-        }
-        return names;
+        return List.copyOf(classVersions(jar).keySet());
     }
 
-    /** The major versions of the jar's class files, module-info and versioned entries aside. */
     private static List<Integer> majorVersions(Path jar) throws IOException {
-        List<Integer> versions = new ArrayList<>();
+        return List.copyOf(classVersions(jar).values());
+    }
+
+    /** Each class's name and major version, in the jar's order; module-info and versioned entries aside. */
+    private static Map<String, Integer> classVersions(Path jar) throws IOException {
+        Map<String, Integer> versions = new LinkedHashMap<>();
         try (JarFile f = new JarFile(jar.toFile(), false)) {
             for (JarEntry e : Collections.list(f.entries())) {
                 String n = e.getName();
                 if (n.endsWith(".class") && !n.startsWith("META-INF/") && !n.equals("module-info.class")) {
                     try (InputStream in = f.getInputStream(e)) {
                         byte[] head = in.readNBytes(8);
-                        versions.add(((head[6] & 0xff) << 8) | (head[7] & 0xff));
+                        versions.put(n.substring(0, n.length() - ".class".length()).replace('/', '.'),
+                                ((head[6] & 0xff) << 8) | (head[7] & 0xff));
                     }
                 }
             }
