@@ -100,6 +100,42 @@ public final class Bench implements AutoCloseable {
         };
     }
 
+    /** The JIT's steady state: calls per warm-up batch, and the compile time of a batch that counts as idle. */
+    private static final int JIT_BATCH = 2_000;
+    private static final long JIT_IDLE_MS = 5;
+
+    /**
+     * Warms each Java contender up to the JIT's steady state with serial calls of argv: at least
+     * {@code min} calls, then batches of {@value #JIT_BATCH} until two in a row pass with the
+     * compilers (almost) idle ({@value #JIT_IDLE_MS} ms or less, the worker's {@code jit_ms}),
+     * or {@code max} calls in all. A JVM takes a method called once per call to C2 at about
+     * 15,000 calls, and then keeps recompiling the path for a few thousand more; measured in
+     * between, the compiler threads' CPU counts as the contender's and they share the two cores
+     * with the children. Returns the calls each contender took.
+     */
+    Map<Contender, Integer> warmUpJit(List<Contender> contenders, int min, int max, String... argv) throws Exception {
+        Map<Contender, Integer> took = new EnumMap<>(Contender.class);
+        for (Contender c : contenders) {
+            Worker w = worker(c);
+            int calls = min;
+            w.request(serial(min, argv));
+            for (int idle = 0; idle < 2 && calls < max; calls += JIT_BATCH) {
+                Reply r = w.request(serial(JIT_BATCH, argv));
+                idle = r.number("jit_ms") <= JIT_IDLE_MS ? idle + 1 : 0;
+            }
+            took.put(c, calls);
+        }
+        return took;
+    }
+
+    private static Object[] serial(int calls, String... argv) {
+        Object[] request = new Object[argv.length + 2];
+        request[0] = "serial";
+        request[1] = calls;
+        System.arraycopy(argv, 0, request, 2, argv.length);
+        return request;
+    }
+
     /** Sends each contender the same request once, to warm it up; the answers are dropped. */
     void warmUp(List<Contender> contenders, Object... request) throws Exception {
         for (Contender c : contenders) {

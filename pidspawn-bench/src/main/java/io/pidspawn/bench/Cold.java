@@ -25,7 +25,7 @@ final class Cold implements Workload {
     static final String AOT_1000 = "pidspawn-aot-first-1000";
     private static final int SPAWNS = 1_000;
     private static final int FIRST = 100;
-    private static final int WARM_UP_SPAWNS = 15_000;
+    private static final int WARM_UP_MIN = 15_000, WARM_UP_MAX = 45_000;
 
     @Override
     public String name() {
@@ -42,9 +42,12 @@ final class Cold implements Workload {
             training.request("serial", SPAWNS, "/bin/true");
         } // the cache is written as the training JVM exits
         List<String> withCache = Files.exists(cache) ? List.of("-XX:AOTCache=" + cache) : null;
-        int warmUp = bench.quick() ? 2_000 : WARM_UP_SPAWNS;
-        bench.progress(name() + ": " + warmUp + " spawns to warm up " + WARM + ", then " + rounds + " rounds");
-        bench.worker(PIDSPAWN).request("serial", warmUp, "/bin/true");
+        bench.progress(name() + ": warming up " + WARM + (bench.quick() ? " (2000 spawns)" : " to the JIT's steady state")
+                + ", then " + rounds + " rounds");
+        int warmUp = bench.quick() ? 2_000 : bench.warmUpJit(List.of(PIDSPAWN), WARM_UP_MIN, WARM_UP_MAX, "/bin/true").get(PIDSPAWN);
+        if (bench.quick()) {
+            bench.worker(PIDSPAWN).request("serial", warmUp, "/bin/true");
+        }
         bench.worker(C_POSIX_SPAWN).request("serial", FIRST, "/bin/true");
         Map<String, Samples> samples = new LinkedHashMap<>();
         for (String label : List.of(FIRST_100, FIRST_1000, WARM, C_POSIX_SPAWN.label(), AOT_100, AOT_1000)) {
@@ -79,6 +82,8 @@ final class Cold implements Workload {
                 Check.atMost(FIRST_1000 + "/" + C_POSIX_SPAWN.label() + " median",
                         ratios.get(FIRST_1000 + "/" + C_POSIX_SPAWN.label()), 1.3));
         List<String> notes = new ArrayList<>();
+        notes.add(WARM + ": the worker of the other workloads, " + warmUp + " spawns into it before the rounds"
+                + (bench.quick() ? "" : " (to the JIT's steady state: two batches of 2,000 with the compilers idle)"));
         notes.add("each round a fresh JVM (no warm-up, the JVM's defaults) spawns " + SPAWNS + " times; its first request is "
                 + FIRST + " spawns (" + FIRST_100 + "), the second the other " + (SPAWNS - FIRST) + "; the JVM's start is not counted");
         notes.add(withCache == null ? "the AOT cache was not written (see " + bench.workDir().resolve(PIDSPAWN.label() + ".log") + ")"

@@ -6,6 +6,8 @@ import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.management.CompilationMXBean;
+import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -30,6 +32,19 @@ final class RunLoop {
             Linker.nativeLinker().defaultLookup().findOrThrow("clock_gettime"),
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
 
+    /** The JIT's compilation time, when the JVM keeps it: loaded with the first request, not amid a measured one. */
+    private static final CompilationMXBean JIT = jit();
+
+    private static CompilationMXBean jit() {
+        CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit : null;
+    }
+
+    /** The compilers' time so far in ms (every compiler thread), or -1 when the JVM does not keep it. */
+    static long jitMillis() {
+        return JIT == null ? -1 : JIT.getTotalCompilationTime();
+    }
+
     /**
      * This process's CPU time (user and system, every thread) in ns, from
      * CLOCK_PROCESS_CPUTIME_ID: the JDK's getProcessCpuTime counts in clock ticks here (10 ms).
@@ -51,7 +66,8 @@ final class RunLoop {
      * not yet started, {@code deadline} (System.nanoTime) passed.
      *
      * @return the reply fields: elapsed, cpu (this process's CPU time over the calls, every thread
-     *     of it: the callers, the reaper, the JIT and the GC), count, failed, bytes, lat (ns, in call order)
+     *     of it: the callers, the reaper, the JIT and the GC), jit_ms (the compilers' time over the
+     *     calls; absent where the JVM does not keep it), count, failed, bytes, lat (ns, in call order)
      */
     static String execute(int threads, int limit, long deadline, Call call) throws InterruptedException {
         AtomicLong next = new AtomicLong();
@@ -71,6 +87,7 @@ final class RunLoop {
             }
         };
         Thread[] started = new Thread[threads];
+        long jit0 = jitMillis();
         long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         for (int t = 0; t < threads; t++) {
@@ -81,6 +98,7 @@ final class RunLoop {
         }
         long elapsed = System.nanoTime() - t0;
         long cpu = processCpuNanos() - cpu0;
+        long jit = jit0 < 0 ? -1 : jitMillis() - jit0;
         int count = (int) Math.min(next.get(), limit);
         StringBuilder reply = new StringBuilder();
         long failed = 0;
@@ -92,7 +110,7 @@ final class RunLoop {
             }
         }
         Throwable f = firstFailure.get();
-        return "elapsed=" + elapsed + " cpu=" + cpu + " count=" + count + " failed=" + failed + " bytes=" + bytes.get()
+        return "elapsed=" + elapsed + " cpu=" + cpu + (jit < 0 ? "" : " jit_ms=" + jit) + " count=" + count + " failed=" + failed + " bytes=" + bytes.get()
                 + (f == null ? "" : " first_failure=" + String.valueOf(f).replaceAll("\\s+", "_")) + " lat=" + reply;
     }
 }

@@ -6,6 +6,8 @@ import io.pidspawn.bench.Comparison.Figure;
 import io.pidspawn.bench.Comparison.Rate;
 import io.pidspawn.bench.Comparison.Target;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 /**
  * spawn-true: spawn and wait for a program that does nothing, one at a time: /bin/true
@@ -16,7 +18,7 @@ final class SpawnTrue implements Workload {
             PB_VFORK, NUPROCESS);
     /** The Java contenders the JIT must reach steady state in first (NuProcess's time is its 250 ms polls). */
     private static final List<Contender> JIT_WARM_UP = List.of(PIDSPAWN, PIDSPAWN_UAPI, PB_DEFAULT, PB_VFORK);
-    private static final int JIT_WARM_UP_SPAWNS = 15_000;
+    private static final int JIT_WARM_UP_MIN = 15_000, JIT_WARM_UP_MAX = 45_000;
     private static final List<Target> TARGETS = List.of(new Target(C_POSIX_SPAWN, true, 1.00), new Target(PB_DEFAULT, true, 0.45));
 
     @Override
@@ -31,12 +33,12 @@ final class SpawnTrue implements Workload {
         int warmUp = bench.quick() ? 20 : 300;
         String what = rounds + " rounds x " + batch + " per contender, interleaved";
         if (!bench.quick()) {
-            // A JVM compiles the spawn path over its first 15,000 or so spawns (C2 takes a method
-            // called once per spawn at about that count); measured before, the path runs partly
-            // in C1 code and pays for compiler threads that share the two cores with the children.
-            bench.progress(name() + ": " + JIT_WARM_UP_SPAWNS + " spawns to warm up the JIT of the Java workers");
-            bench.warmUp(JIT_WARM_UP, "serial", JIT_WARM_UP_SPAWNS, "/bin/true");
-            what += ", after " + JIT_WARM_UP_SPAWNS + " warm-up spawns in each Java worker but nuprocess's";
+            bench.progress(name() + ": warming up the JIT of the Java workers (" + JIT_WARM_UP_MIN + " to "
+                    + JIT_WARM_UP_MAX + " spawns, until the compilers are idle)");
+            Map<Contender, Integer> took = bench.warmUpJit(JIT_WARM_UP, JIT_WARM_UP_MIN, JIT_WARM_UP_MAX, "/bin/true");
+            what += ", after each Java worker but nuprocess's warmed up to the JIT's steady state ("
+                    + took.entrySet().stream().map(e -> e.getKey().label() + " " + e.getValue()).collect(Collectors.joining(", "))
+                    + " spawns)";
         }
         return List.of(
                 comparison("spawn-true", "spawn and wait for /bin/true, one at a time; " + what)
