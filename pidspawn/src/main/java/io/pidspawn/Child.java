@@ -576,11 +576,16 @@ public final class Child implements AutoCloseable {
      */
     @Override
     public void close() {
-        resources.release();
+        resources.close();
     }
 
     ExitWatch watch() {
         return watch;
+    }
+
+    /** Whether the reaper still watches for this Child to become unreachable (tests). */
+    boolean isTracked() {
+        return resources.isTracked();
     }
 
     PipeEnd stdinPipe() {

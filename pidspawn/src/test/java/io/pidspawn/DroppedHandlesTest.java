@@ -69,6 +69,23 @@ class DroppedHandlesTest {
         }
     }
 
+    @Test
+    void aChildWaitedForAndClosedLeavesNothingForTheCollector() throws Exception {
+        try (Command c = Command.builder("true").build()) {
+            Child waitedAndClosed = c.spawn();
+            assertThat(waitedAndClosed.waitFor().success()).isTrue();
+            assertThat(waitedAndClosed.isTracked()).as("waited for, not yet closed").isTrue();
+            waitedAndClosed.close();
+            assertThat(waitedAndClosed.isTracked()).as("waited for and closed: nothing left to release").isFalse();
+
+            Child closedOnly = c.spawn();
+            closedOnly.close();
+            // Released, but never observed: the leak detector must still see it become unreachable.
+            assertThat(closedOnly.isTracked()).isEqualTo(LeakDetector.ENABLED);
+            closedOnly.waitFor(); // reaped all the same
+        }
+    }
+
     /** Builds n commands, runs each once, and closes none. */
     private static void dropCommands(int n) throws Exception {
         for (int i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import io.pidspawn.ErrnoException;
 import io.pidspawn.ExitStatus;
 import io.pidspawn.Usage;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
 import io.pidspawn.internal.spawn.Registry;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -340,22 +341,23 @@ public final class PidfdSpawn {
         if ((options & ~(WNOHANG | WNOWAIT)) != 0) {
             throw new ErrnoException("waitid", Errno.EINVAL, "options may be WNOHANG and WNOWAIT");
         }
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment info = a.allocate(128, 8);
-            MemorySegment rusage = a.allocate(Usage.RUSAGE_BYTES, 8);
-            int r;
-            do {
-                // The system call itself: its fifth argument, which the C library's waitid lacks,
-                // is the reaped child's struct rusage.
-                r = Libc.waitidRusage(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | options, rusage);
-            } while (r == -Errno.EINTR);
-            if (r < 0) {
-                throw new ErrnoException("waitid", -r, "pidfd " + pidfd);
-            }
-            ExitStatus s = decodeSiginfo(info);
-            return s == null || (options & WNOWAIT) != 0 ? s : s.withUsage(Usage.fromRusage(rusage));
+        MemorySegment args = Native.scratch(SIGINFO_BYTES + Usage.RUSAGE_BYTES);
+        MemorySegment info = args.asSlice(0, SIGINFO_BYTES);
+        MemorySegment rusage = args.asSlice(SIGINFO_BYTES, Usage.RUSAGE_BYTES);
+        int r;
+        do {
+            // The system call itself: its fifth argument, which the C library's waitid lacks,
+            // is the reaped child's struct rusage.
+            r = Libc.waitidRusage(Libc.P_PIDFD, pidfd, info, Libc.WEXITED | options, rusage);
+        } while (r == -Errno.EINTR);
+        if (r < 0) {
+            throw new ErrnoException("waitid", -r, "pidfd " + pidfd);
         }
+        ExitStatus s = decodeSiginfo(info);
+        return s == null || (options & WNOWAIT) != 0 ? s : s.withUsage(Usage.fromRusage(rusage));
     }
+
+    private static final int SIGINFO_BYTES = 128;
 
     /** Decodes a waitid siginfo_t; null when it reports no child (WNOHANG, still running). */
     static ExitStatus decodeSiginfo(MemorySegment info) {
@@ -402,14 +404,7 @@ public final class PidfdSpawn {
      */
     public static boolean pidfd_poll(int pidfd, int timeoutMillis) throws ErrnoException {
         Registry.checkPidfd("poll", pidfd);
-        long deadline = timeoutMillis > 0 ? System.nanoTime() + timeoutMillis * 1_000_000L : 0;
-        int revents;
-        int wait = timeoutMillis;
-        while ((revents = Libc.pollOne(pidfd, Libc.POLLIN, wait)) == -Errno.EINTR) {
-            if (timeoutMillis > 0) {
-                wait = (int) Math.max(0, (deadline - System.nanoTime()) / 1_000_000L);
-            }
-        }
+        int revents = Libc.pollOne(pidfd, Libc.POLLIN, timeoutMillis); // resumed after EINTR
         if (revents < 0) {
             throw new ErrnoException("poll", -revents, "pidfd " + pidfd);
         }

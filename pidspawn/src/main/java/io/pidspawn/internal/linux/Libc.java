@@ -256,15 +256,28 @@ public final class Libc {
         }
     }
 
-    /** poll(2) on one fd: its revents (0 when the timeout passed first), or -errno. */
+    /**
+     * poll(2) on one fd: its revents (0 when the timeout passed first), or -errno. A signal does
+     * not end the wait early: ppoll writes back what is left of its timeout, and the call goes on
+     * with that, so the caller needs no clock of its own. Its structs live in the thread's scratch.
+     */
     public static int pollOne(int fd, short events, int timeoutMillis) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment pfd = a.allocate(8, 4); // struct pollfd
-            pfd.set(ValueLayout.JAVA_INT, 0, fd);
-            pfd.set(ValueLayout.JAVA_SHORT, 4, events);
-            int r = poll(pfd, 1, timeoutMillis);
-            return r <= 0 ? r : pfd.get(ValueLayout.JAVA_SHORT, 6);
+        MemorySegment args = Native.scratch(24);
+        MemorySegment pfd = args.asSlice(0, 8); // struct pollfd
+        pfd.set(ValueLayout.JAVA_INT, 0, fd);
+        pfd.set(ValueLayout.JAVA_SHORT, 4, events);
+        long timeout = 0;
+        if (timeoutMillis >= 0) {
+            MemorySegment ts = args.asSlice(8, 16); // struct timespec, which ppoll updates
+            ts.set(C_LONG, 0, timeoutMillis / 1000);
+            ts.set(C_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
+            timeout = ts.address();
         }
+        int r;
+        while ((r = (int) syscall(Nr.PPOLL, pfd.address(), 1, timeout, 0, 8)) == -io.pidspawn.Errno.EINTR) {
+            // resumed with the time ppoll left in the timespec
+        }
+        return r <= 0 ? r : pfd.get(ValueLayout.JAVA_SHORT, 6);
     }
 
     /** The soft limit of a resource, or -errno. */

@@ -13,6 +13,8 @@ public final class ChildResources {
     private final String program;
     private final Throwable spawnSite;
     private final boolean killTreeOnClose;
+    /** The Child's registration with the leak detector's unreachables; set once, as the Child is made. */
+    private volatile Unreachables.Tracked tracked;
 
     public ChildResources(ExitWatch watch, List<PipeEnd> pipes, String program, Throwable spawnSite, boolean killTreeOnClose) {
         this.watch = watch;
@@ -34,6 +36,29 @@ public final class ChildResources {
             p.close();
         }
         watch.releaseOwner();
+    }
+
+    void tracked(Unreachables.Tracked t) {
+        tracked = t;
+    }
+
+    /**
+     * {@code Child.close()}: releases now, and stops watching for the Child to become
+     * unreachable, since there is nothing left to release then, unless the leak detector must
+     * still report a child that nobody waited for.
+     */
+    public void close() {
+        release();
+        Unreachables.Tracked t = tracked;
+        if (t != null && (!LeakDetector.ENABLED || watch.observed())) {
+            t.cancel();
+        }
+    }
+
+    /** Whether the Child is still watched for becoming unreachable (tests). */
+    public boolean isTracked() {
+        Unreachables.Tracked t = tracked;
+        return t != null && t.isTracked();
     }
 
     /** Run on the reaper thread once the Child is unreachable. */

@@ -55,7 +55,7 @@ public final class LeakDetector {
      * resources must not refer to the child, or it never becomes unreachable.
      */
     public static void track(Object child, ChildResources resources) {
-        Holder.CHILDREN.track(child, resources::cleanUp);
+        resources.tracked(Holder.CHILDREN.track(child, resources::cleanUp));
     }
 
     static void report(Report r) {

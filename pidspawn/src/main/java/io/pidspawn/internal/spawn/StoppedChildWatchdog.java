@@ -28,8 +28,14 @@ final class StoppedChildWatchdog implements Reaper.Chore {
     private static final long LINGER_NANOS = 1_000_000_000L;
     private static final Set<InFlight> IN_FLIGHT = ConcurrentHashMap.newKeySet();
     private static volatile long limitNanos = Long.getLong("pidspawn.stoppedChildMillis", 2000L) * 1_000_000L;
-    /** When the last spawn began: written on every spawn, read by the reaper to decide whether to tick. */
-    private static volatile long lastBegin = System.nanoTime() - LINGER_NANOS;
+    /**
+     * Counts spawns begun, so that a spawn reads no clock: written on every spawn (a lost
+     * increment between two threads still changes it), read by the reaper, which notes when it
+     * last saw it change to decide whether to keep ticking.
+     */
+    private static volatile int begun;
+    private static int seenBegun; // the reaper's
+    private static long seenBegunAt = System.nanoTime() - LINGER_NANOS; // the reaper's
 
     private static final class Holder {
         static final Reaper REAPER = Reaper.get();
@@ -44,19 +50,28 @@ final class StoppedChildWatchdog implements Reaper.Chore {
     /** One spawn the watchdog keeps an eye on. */
     static final class InFlight {
         private final MemorySegment request;
-        private final long started = System.nanoTime();
+        private final int hash;
+        private long firstSeen; // the reaper's: the tick that first saw this spawn in flight
         private long stoppedSince;
         volatile boolean killed;
 
-        private InFlight(MemorySegment request) {
+        private InFlight(MemorySegment request, int hash) {
             this.request = MemorySegment.ofAddress(request.address()).reinterpret(request.byteSize());
+            this.hash = hash;
+        }
+
+        /** Equality stays identity; Object's identity hash would cost a call into the VM per spawn. */
+        @Override
+        public int hashCode() {
+            return hash;
         }
     }
 
     static InFlight begin(MemorySegment request) {
-        InFlight f = new InFlight(request);
+        int n = begun + 1;
+        begun = n;
+        InFlight f = new InFlight(request, n);
         IN_FLIGHT.add(f);
-        lastBegin = f.started;
         Holder.REAPER.nudge();
         return f;
     }
@@ -81,7 +96,12 @@ final class StoppedChildWatchdog implements Reaper.Chore {
 
     @Override
     public boolean busy(long now) {
-        return now - lastBegin < LINGER_NANOS || !IN_FLIGHT.isEmpty();
+        int b = begun;
+        if (b != seenBegun) {
+            seenBegun = b;
+            seenBegunAt = now;
+        }
+        return now - seenBegunAt < LINGER_NANOS || !IN_FLIGHT.isEmpty();
     }
 
     @Override
@@ -92,8 +112,11 @@ final class StoppedChildWatchdog implements Reaper.Chore {
     }
 
     private static void check(InFlight f, long now) {
-        if (now - f.started < 100_000_000L || f.killed) {
-            return;
+        if (f.firstSeen == 0) {
+            f.firstSeen = now;
+        }
+        if (now - f.firstSeen < 100_000_000L || f.killed) {
+            return; // a spawn is looked at from the tick after the one that first saw it
         }
         int pid = (int) INT.getVolatile(f.request, PlanAbi.RQ_PID); // stored by the kernel at clone
         if (pid <= 0 || !stopped(pid)) {
