@@ -32,7 +32,11 @@ class PinnedExecutableCheckTest {
     Path tmp;
 
     private Path install() throws Exception {
-        return Files.copy(Path.of(Helper.path()), tmp.resolve("tool"), StandardCopyOption.COPY_ATTRIBUTES);
+        return install(tmp);
+    }
+
+    private static Path install(Path dir) throws Exception {
+        return Files.copy(Path.of(Helper.path()), dir.resolve("tool"), StandardCopyOption.COPY_ATTRIBUTES);
     }
 
     private static void argv(int b) throws ErrnoException {
@@ -45,7 +49,10 @@ class PinnedExecutableCheckTest {
     }
 
     private void pinnedByPathThenStale(Change change) throws Exception {
-        Path tool = install();
+        pinnedByPathThenStale(install(), change);
+    }
+
+    private static void pinnedByPathThenStale(Path tool, Change change) throws Exception {
         int b = pidfd_spawn_open(PIDFD_SPAWN_CLOEXEC);
         try {
             pidfd_config(b, PIDFD_CONFIG_SET_STRING, KEY_EXECUTABLE, tool.toString(), 0);
@@ -62,6 +69,14 @@ class PinnedExecutableCheckTest {
     @Test
     void aFileChangedInPlaceAtItsPathIsStale() throws Exception {
         pinnedByPathThenStale(tool -> Files.write(tool, new byte[] {0}, StandardOpenOption.APPEND)); // same inode, new size
+    }
+
+    @Test
+    void aFileRenamedOverALongPathIsStale() throws Exception {
+        // longer than the per-thread scratch the check encodes a usual path in
+        Path dir = Files.createDirectories(tmp.resolve("d".repeat(200)).resolve("e".repeat(200)));
+        Path other = install(tmp);
+        pinnedByPathThenStale(install(dir), tool -> Files.move(other, tool, StandardCopyOption.REPLACE_EXISTING));
     }
 
     @Test

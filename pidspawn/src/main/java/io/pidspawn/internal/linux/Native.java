@@ -10,6 +10,7 @@ import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Downcall plumbing shared by the bindings: the linker, libc's symbols, and errno capture.
@@ -34,6 +35,22 @@ public final class Native {
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(SCRATCH_BYTES, 16));
 
     private Native() {}
+
+    /** "": a path argument meaning the fd itself (AT_EMPTY_PATH). */
+    public static final MemorySegment EMPTY_STRING = Arena.global().allocate(1);
+
+    /**
+     * s as a NUL-terminated UTF-8 string in room when it fits there (room is zeroed, as
+     * {@link #scratch} hands it out), else in memory from arena.
+     */
+    public static MemorySegment cString(String s, MemorySegment room, Arena arena) {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length >= room.byteSize()) {
+            return arena.allocateFrom(s);
+        }
+        MemorySegment.copy(utf8, 0, room, ValueLayout.JAVA_BYTE, 0, utf8.length);
+        return room.asSlice(0, utf8.length + 1);
+    }
 
     /**
      * The calling thread's scratch memory, {@code bytes} of it zeroed, for the fixed-size

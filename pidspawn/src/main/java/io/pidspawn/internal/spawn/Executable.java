@@ -2,6 +2,7 @@ package io.pidspawn.internal.spawn;
 
 import io.pidspawn.Errno;
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
 import io.pidspawn.internal.linux.LongLivedFds;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -117,11 +118,13 @@ record Executable(int fd, FileIdentity identity, String display, int dirfd, Stri
         if (fd < 0) {
             return 0; // resolved in the child: nothing was pinned
         }
-        MemorySegment scratch = FileIdentity.scratch(arena);
+        // statx's buffer and the path in the thread's scratch: no malloc per run for a usual path
+        MemorySegment room = Native.scratch(Native.SCRATCH_BYTES);
+        MemorySegment scratch = room.asSlice(0, FileIdentity.STATX_SIZE);
         int[] err = {0};
         FileIdentity now = path != null
-                ? FileIdentity.stat(dirfd, arena.allocateFrom(path), 0, scratch, err)
-                : FileIdentity.stat(fd, arena.allocateFrom(""), Libc.AT_EMPTY_PATH, scratch, err);
+                ? FileIdentity.stat(dirfd, Native.cString(path, room.asSlice(FileIdentity.STATX_SIZE), arena), 0, scratch, err)
+                : FileIdentity.stat(fd, Native.EMPTY_STRING, Libc.AT_EMPTY_PATH, scratch, err);
         return identity.equals(now) ? 0 : Errno.ESTALE;
     }
 

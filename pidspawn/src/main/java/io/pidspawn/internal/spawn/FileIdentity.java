@@ -15,7 +15,7 @@ record FileIdentity(long dev, long ino, long size, int mode, int uid, int gid,
     static final int S_IFMT = 0170000, S_IFREG = 0100000, S_IFDIR = 0040000;
 
     // linux/stat.h: struct statx (256 bytes, the same on every architecture)
-    private static final long STATX_SIZE = 256;
+    static final long STATX_SIZE = 256;
     private static final int STATX_BASIC_STATS = 0x7ff;
 
     boolean isRegular() {
@@ -53,10 +53,6 @@ record FileIdentity(long dev, long ino, long size, int mode, int uid, int gid,
         try (Arena a = Arena.ofConfined()) {
             return stat(dirfd, a.allocateFrom(path), 0, a.allocate(STATX_SIZE, 8), result);
         }
-    }
-
-    static MemorySegment scratch(Arena arena) {
-        return arena.allocate(STATX_SIZE, 8);
     }
 
     private static FileIdentity decode(MemorySegment s) {
