@@ -71,7 +71,7 @@ check() {
     # Num: Value Size Type Bind Vis Ndx Name
     syms=$(readelf --dyn-syms -W "$lib" | awk '$1 ~ /^[0-9]+:$/ && $8 != "" { sub(/@.*/, "", $8); print $4, $5, $7, $8 }')
     exported=$(awk '$3 != "UND" && ($2 == "GLOBAL" || $2 == "WEAK") { print $4 }' <<<"$syms" | sort | tr '\n' ' ')
-    want="ps_abi ps_relay_install ps_relay_restore ps_relay_target ps_spawn "
+    want="ps_call "
     [ "$exported" = "$want" ] || fail "$lib: exports '$exported', expected exactly $want"
     awk -v want="$want" 'index(want, $4 " ") { if ($1 != "FUNC") exit 1 }' <<<"$syms" ||
         fail "$lib: $want must be functions"
@@ -97,5 +97,5 @@ for arch in amd64 aarch64; do
     [ "$arch" = aarch64 ] && arch_flags=(-mno-outline-atomics)
     "$gcc" "${cflags[@]}" "${arch_flags[@]}" -o "$dir/libpidspawn.so" "$src" || fail "compiling $src for linux-$arch with $gcc failed (its errors are above)"
     check "$arch" "$dir/libpidspawn.so"
-    echo "trampoline: linux-$arch/libpidspawn.so ($gcc): ELF64 $(machine "$arch"), exports ps_spawn, ps_abi and ps_relay_*, imports nothing, plan layout asserted"
+    echo "trampoline: linux-$arch/libpidspawn.so ($gcc): ELF64 $(machine "$arch"), exports ps_call only, imports nothing, plan layout asserted"
 done

@@ -149,6 +149,13 @@ PS_LAYOUT(ps_request, fail_index, 108);
 PS_LAYOUT(ps_request, fail_step, 112);
 PS_LAYOUT(ps_request, fail_errno, 116);
 
+/* The functions behind ps_call(fn, ...), the library's one export. */
+#define PS_CALL_ABI              1
+#define PS_CALL_SPAWN            2
+#define PS_CALL_RELAY_INSTALL    3
+#define PS_CALL_RELAY_TARGET     4
+#define PS_CALL_RELAY_RESTORE    5
+
 /* Selectors for ps_abi(), checked against Java's layouts at load time. */
 #define PS_ABI_VERSION_Q         0
 #define PS_ABI_SIZEOF_OP         1

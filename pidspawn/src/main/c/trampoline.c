@@ -493,7 +493,7 @@ static int fail_clone(struct ps_request *req, long err)
  * either runs (pid and pidfd set) or failed before exec and has been reaped
  * (fail_* set). Returns -errno when no child could be created.
  */
-EXPORT int ps_spawn(struct ps_request *req)
+static int ps_spawn(struct ps_request *req)
 {
 	if (parent_tgid == 0)
 		parent_tgid = sys1(__NR_getpid, 0); /* the same for every thread: no race */
@@ -546,7 +546,7 @@ EXPORT int ps_spawn(struct ps_request *req)
 }
 
 /* Layout facts for the load-time ABI check. */
-EXPORT uint32_t ps_abi(uint32_t what)
+static uint32_t ps_abi(uint32_t what)
 {
 	switch (what) {
 	case PS_ABI_VERSION_Q:      return PS_ABI_VERSION;
@@ -647,7 +647,7 @@ static void relay_quiesce(void)
  * when the relay is already installed, EINVAL for an empty set or one with
  * SIGKILL or SIGSTOP (nothing is changed then).
  */
-EXPORT int ps_relay_install(uint64_t set)
+static int ps_relay_install(uint64_t set)
 {
 	struct k_sigaction sa = { (unsigned long)relay_handler, RELAY_FLAGS, RELAY_RESTORER, 0 };
 	long r = 0;
@@ -679,7 +679,7 @@ EXPORT int ps_relay_install(uint64_t set)
  * target leads (its pid), which gets each signal too, or 0. Returns 0 or
  * -errno from the dup (the target is unchanged then).
  */
-EXPORT int ps_relay_target(int pidfd, int pgid)
+static int ps_relay_target(int pidfd, int pgid)
 {
 	int own = -1, old;
 
@@ -707,11 +707,30 @@ EXPORT int ps_relay_target(int pidfd, int pgid)
 }
 
 /* Puts back the dispositions ps_relay_install replaced and drops the target. */
-EXPORT int ps_relay_restore(void)
+static int ps_relay_restore(void)
 {
 	for (int sig = 1; sig <= RELAY_SIGNALS; sig++)
 		if (relay_set & SIGBIT(sig))
 			sys4(__NR_rt_sigaction, sig, &relay_saved[sig], 0, sizeof(uint64_t));
 	relay_set = 0;
 	return ps_relay_target(-1, 0);
+}
+
+/*
+ * The library's one entry point: fn is a PS_CALL_* and a..f its arguments.
+ * One C signature for every function, the same as syscall(2)'s, so that Java
+ * binds the library with the downcall shape it already has for the kernel:
+ * each distinct shape costs a fresh JVM milliseconds the first time.
+ */
+EXPORT long ps_call(long fn, long a, long b, long c, long d, long e, long f)
+{
+	(void)c, (void)d, (void)e, (void)f;
+	switch (fn) {
+	case PS_CALL_ABI:           return ps_abi((uint32_t)a);
+	case PS_CALL_SPAWN:         return ps_spawn((struct ps_request *)(uintptr_t)a);
+	case PS_CALL_RELAY_INSTALL: return ps_relay_install((uint64_t)a);
+	case PS_CALL_RELAY_TARGET:  return ps_relay_target((int)a, (int)b);
+	case PS_CALL_RELAY_RESTORE: return ps_relay_restore();
+	default:                    return -EINVAL_;
+	}
 }

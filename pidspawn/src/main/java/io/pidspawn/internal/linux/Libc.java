@@ -74,20 +74,14 @@ public final class Libc {
     // JDK spins a binding class and a native stub for it, which no AOT cache keeps), and a spawn
     // used sixteen of them. Pointers pass as the address of a native segment, so the segment is
     // kept reachable until the call returns. What stays a wrapper: calls into a Java array (their
-    // own shape), getenv (not a syscall), pthread_sigmask (glibc guards its own signals there).
+    // own shape) and getenv (not a syscall). The trampoline's functions share the shape too.
     private static final class Syscall {
-        static final MethodHandle H = Native.errnoCall("syscall",
-                FunctionDescriptor.of(C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG, C_LONG),
-                Linker.Option.firstVariadicArg(1));
+        static final MethodHandle H = Native.syscallShape(Native.LIBC, "syscall");
     }
     // Into a Java array, without a native buffer: only on fds that never block (short, like a memcpy).
     private static final class ReadHeap {
         static final MethodHandle H = Native.errnoCall("read", FunctionDescriptor.of(C_LONG, C_INT, C_POINTER, C_SIZE_T),
                 Linker.Option.critical(true));
-    }
-    private static final class PthreadSigmask {
-        static final MethodHandle H = Native.call(Native.LIBC, "pthread_sigmask",
-                FunctionDescriptor.of(C_INT, C_INT, C_POINTER, C_POINTER));
     }
     private static final class Getenv {
         static final MethodHandle H = Native.call(Native.LIBC, "getenv", FunctionDescriptor.of(C_POINTER, C_POINTER));
@@ -123,7 +117,7 @@ public final class Libc {
         static final long MEMFD_CREATE = nr(319, 279), EVENTFD2 = nr(290, 19), PRLIMIT64 = nr(302, 261);
         static final long WAITID = nr(247, 95), KILL = nr(62, 129), GETPGID = nr(121, 155), GETPID = nr(39, 172);
         static final long GETEUID = nr(107, 175), GETEGID = nr(108, 177), GETGROUPS = nr(115, 158);
-        static final long PPOLL = nr(271, 73), SECCOMP = nr(317, 277);
+        static final long PPOLL = nr(271, 73), SECCOMP = nr(317, 277), RT_SIGPROCMASK = nr(14, 135);
         static final long EPOLL_CREATE1 = nr(291, 20), EPOLL_CTL = nr(233, 21), EPOLL_PWAIT = nr(281, 22);
     }
 
@@ -294,18 +288,17 @@ public final class Libc {
         }
     }
 
-    /** The calling thread's signal mask as a kernel sigset (signals 1-64). */
+    /**
+     * The calling thread's signal mask as a kernel sigset (signals 1-64): rt_sigprocmask with no
+     * new set only reads it, which is all pthread_sigmask does for a query too.
+     */
     public static long threadSigmask() {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment set = a.allocate(128, 8); // sigset_t
-            int r = (int) PthreadSigmask.H.invokeExact(0 /* SIG_BLOCK */, MemorySegment.NULL, set);
-            if (r != 0) {
-                throw new IllegalStateException("pthread_sigmask: errno " + r);
-            }
-            return set.get(C_LONG, 0);
-        } catch (Throwable t) {
-            throw fatal(t);
+        MemorySegment set = Native.scratch(8);
+        int r = (int) syscall(Nr.RT_SIGPROCMASK, 0 /* SIG_BLOCK */, 0 /* no new set */, set.address(), 8);
+        if (r != 0) {
+            throw new IllegalStateException("rt_sigprocmask: " + io.pidspawn.Errno.describe(-r));
         }
+        return set.get(C_LONG, 0);
     }
 
     /**

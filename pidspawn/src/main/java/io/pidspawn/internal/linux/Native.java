@@ -71,6 +71,21 @@ public final class Native {
         return LINKER.downcallHandle(symbol(LIBC, name), fd, options);
     }
 
+    /**
+     * syscall(2)'s shape, {@code long f(long, long, long, long, long, long, long)} with errno
+     * captured: libc's syscall and the trampoline's ps_call share it, so the JDK links it once
+     * (its downcall cache is keyed by descriptor and options, not by the function). The option
+     * that marks syscall's arguments variadic changes nothing for a function that is not on
+     * Linux's x86_64 and aarch64 ABIs (it only sets %al on x86_64).
+     */
+    public static MethodHandle syscallShape(SymbolLookup lookup, String name) {
+        return LINKER.downcallHandle(symbol(lookup, name), SYSCALL_SHAPE, CAPTURE_ERRNO, Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final FunctionDescriptor SYSCALL_SHAPE = FunctionDescriptor.of(ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+            ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG);
+
     /** A downcall that cannot fail (or reports failure in its return value). */
     public static MethodHandle call(SymbolLookup lookup, String name, FunctionDescriptor fd) {
         return LINKER.downcallHandle(symbol(lookup, name), fd);

@@ -3,9 +3,6 @@ package io.pidspawn.internal.spawn;
 import io.pidspawn.ErrnoException;
 import io.pidspawn.Errno;
 import io.pidspawn.Signals;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * Passes the signals this process gets on to a child, as timeout(1) does: the trampoline's
@@ -20,7 +17,8 @@ import java.lang.invoke.MethodHandle;
  * relay per process.
  */
 public final class SignalRelay {
-    private static MethodHandle install, target, restore;
+    /** Whether the relay was used: until then there is no target to drop and nothing to restore. */
+    private static boolean bound;
 
     private SignalRelay() {}
 
@@ -39,8 +37,8 @@ public final class SignalRelay {
             }
             set |= 1L << (sig - 1);
         }
-        bind();
-        check("ps_relay_install", call(install, set));
+        bind("ps_relay_install");
+        check("ps_relay_install", Trampoline.call(Trampoline.CALL_RELAY_INSTALL, set, 0));
     }
 
     /**
@@ -56,8 +54,8 @@ public final class SignalRelay {
         if (pidfd < 0) {
             throw new ErrnoException("ps_relay_target", Errno.EBADF, "pidfd " + pidfd);
         }
-        bind();
-        check("ps_relay_target", call(target, pidfd, pgid));
+        bind("ps_relay_target");
+        check("ps_relay_target", Trampoline.call(Trampoline.CALL_RELAY_TARGET, pidfd, pgid));
     }
 
     /**
@@ -65,55 +63,29 @@ public final class SignalRelay {
      * again, and none reaches the old target once this returns.
      */
     public static synchronized void clearTarget() {
-        if (target != null) {
-            call(target, -1, 0);
+        if (bound) {
+            Trampoline.call(Trampoline.CALL_RELAY_TARGET, -1, 0);
         }
     }
 
     /** Puts back the dispositions {@link #install} replaced and drops the target. */
     public static synchronized void restore() {
-        if (restore != null) {
-            try {
-                int r = (int) restore.invokeExact();
-                assert r == 0 : r;
-            } catch (Throwable t) {
-                throw new AssertionError(t);
-            }
+        if (bound) {
+            long r = Trampoline.call(Trampoline.CALL_RELAY_RESTORE, 0, 0);
+            assert r == 0 : r;
         }
     }
 
-    private static void bind() throws ErrnoException {
-        if (install == null) {
-            MethodHandle i = Trampoline.function("ps_relay_install", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG));
-            if (i == null) {
-                throw new ErrnoException("ps_relay_install", Errno.EMFILE, "loading the trampoline");
-            }
-            target = Trampoline.function("ps_relay_target",
-                    FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            restore = Trampoline.function("ps_relay_restore", FunctionDescriptor.of(ValueLayout.JAVA_INT));
-            install = i;
+    private static void bind(String call) throws ErrnoException {
+        if (Trampoline.handle() == null) {
+            throw new ErrnoException(call, Errno.EMFILE, "loading the trampoline");
         }
+        bound = true;
     }
 
-    private static int call(MethodHandle h, long set) {
-        try {
-            return (int) h.invokeExact(set);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    private static int call(MethodHandle h, int fd, int pgid) {
-        try {
-            return (int) h.invokeExact(fd, pgid);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
-    }
-
-    private static void check(String call, int r) throws ErrnoException {
+    private static void check(String call, long r) throws ErrnoException {
         if (r < 0) {
-            throw new ErrnoException(call, -r, null);
+            throw new ErrnoException(call, (int) -r, null);
         }
     }
 }

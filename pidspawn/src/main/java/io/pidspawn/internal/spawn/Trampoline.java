@@ -7,11 +7,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.ref.Reference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -27,34 +27,51 @@ final class Trampoline {
 
     static final String RESOURCE = resource(System.getProperty("os.name"), System.getProperty("os.arch"));
 
-    /** ps_spawn, once loaded; loaded by the first spawn, again after a load short of fds. */
-    private static volatile MethodHandle spawnHandle;
+    // pidspawn_plan.h: the functions behind ps_call, the library's one export
+    static final long CALL_ABI = 1, CALL_SPAWN = 2, CALL_RELAY_INSTALL = 3, CALL_RELAY_TARGET = 4, CALL_RELAY_RESTORE = 5;
 
-    /** The loaded library, once {@link #handle} has succeeded. */
-    private static SymbolLookup library;
+    /** ps_call, once loaded; loaded by the first spawn, again after a load short of fds. */
+    private static volatile MethodHandle entry;
 
     private Trampoline() {}
 
-    /** ps_spawn, or null when it could not be loaded for want of a free fd (EMFILE, ENFILE). */
+    /**
+     * ps_call, bound with syscall(2)'s downcall shape, which the library has linked already; or
+     * null when the library could not be loaded for want of a free fd (EMFILE, ENFILE). Not
+     * Linker.Option.critical: a spawning thread sleeps until the child execs, and a critical
+     * call would hold off safepoints for that long.
+     */
     static synchronized MethodHandle handle() {
-        if (spawnHandle == null) {
+        if (entry == null) {
             SymbolLookup lib = load();
             if (lib == null) {
                 return null;
             }
-            MethodHandle abi = Native.call(lib, "ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-            checkAbi(abi);
-            // Not Linker.Option.critical: the calling thread sleeps until the child execs, and a
-            // critical call would hold off safepoints for that long.
-            spawnHandle = Native.call(lib, "ps_spawn", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS));
-            library = lib;
+            MethodHandle h = Native.syscallShape(lib, "ps_call");
+            checkAbi(h);
+            entry = h;
         }
-        return spawnHandle;
+        return entry;
     }
 
-    /** Another of the library's functions, or null when it could not be loaded for want of a free fd. */
-    static synchronized MethodHandle function(String name, FunctionDescriptor fd) {
-        return handle() == null ? null : Native.call(library, name, fd);
+    /**
+     * Calls the library's function fn (a CALL_* constant) with two arguments; -EMFILE when the
+     * library could not be loaded for want of a free fd.
+     */
+    static long call(long fn, long a, long b) {
+        MethodHandle h = entry != null ? entry : handle();
+        if (h == null) {
+            return -Errno.EMFILE;
+        }
+        return invoke(h, fn, a, b);
+    }
+
+    private static long invoke(MethodHandle h, long fn, long a, long b) {
+        try {
+            return (long) h.invokeExact(Native.state(), fn, a, b, 0L, 0L, 0L, 0L);
+        } catch (Throwable t) {
+            throw new AssertionError("pidspawn: ps_call " + fn + " failed unexpectedly; please report", t);
+        }
     }
 
     /**
@@ -71,20 +88,16 @@ final class Trampoline {
 
     /** Runs ps_spawn: 0 when a child was created (it runs, or failed and was reaped), else -errno. */
     static int spawn(MemorySegment request) {
-        MethodHandle h = spawnHandle != null ? spawnHandle : handle();
-        if (h == null) {
-            return -Errno.EMFILE;
-        }
         try {
-            return (int) h.invokeExact(request);
-        } catch (Throwable t) {
-            throw new AssertionError("pidspawn: ps_spawn failed unexpectedly; please report", t);
+            return (int) call(CALL_SPAWN, request.address(), 0);
+        } finally {
+            Reference.reachabilityFence(request);
         }
     }
 
-    private static void checkAbi(MethodHandle abi) {
-        int[] have = {query(abi, PlanAbi.Q_VERSION), query(abi, PlanAbi.Q_SIZEOF_OP), query(abi, PlanAbi.Q_SIZEOF_REQUEST),
-                query(abi, PlanAbi.Q_OFFSETOF_PID), query(abi, PlanAbi.Q_OFFSETOF_ERRNO)};
+    private static void checkAbi(MethodHandle h) {
+        int[] have = {query(h, PlanAbi.Q_VERSION), query(h, PlanAbi.Q_SIZEOF_OP), query(h, PlanAbi.Q_SIZEOF_REQUEST),
+                query(h, PlanAbi.Q_OFFSETOF_PID), query(h, PlanAbi.Q_OFFSETOF_ERRNO)};
         int[] want = {PlanAbi.VERSION, (int) PlanAbi.OP.byteSize(), (int) PlanAbi.REQUEST.byteSize(),
                 (int) PlanAbi.RQ_PID, (int) PlanAbi.RQ_FAIL_ERRNO};
         if (!java.util.Arrays.equals(have, want)) {
@@ -96,12 +109,8 @@ final class Trampoline {
         }
     }
 
-    private static int query(MethodHandle abi, int what) {
-        try {
-            return (int) abi.invokeExact(what);
-        } catch (Throwable t) {
-            throw new AssertionError(t);
-        }
+    private static int query(MethodHandle h, int what) {
+        return (int) invoke(h, CALL_ABI, what, 0);
     }
 
     private static SymbolLookup load() {

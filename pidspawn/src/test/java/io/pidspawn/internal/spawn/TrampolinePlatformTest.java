@@ -3,10 +3,9 @@ package io.pidspawn.internal.spawn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pidspawn.Errno;
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -46,11 +45,19 @@ class TrampolinePlatformTest {
 
     @Test
     void itIsMappedFromAMemfdWithoutAFileOnDisk() throws IOException {
-        assertThat(Trampoline.function("ps_abi", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT))).isNotNull();
+        assertThat(Trampoline.handle()).isNotNull();
         // The fallback, a file in a temporary directory, costs the JDK's SecureRandom (tens of ms at start) and a disk.
         List<String> mapped = Files.readAllLines(Path.of("/proc/self/maps")).stream()
                 .filter(l -> l.contains("libpidspawn.so")).toList();
         assertThat(mapped).isNotEmpty().allMatch(l -> l.contains("/memfd:libpidspawn.so"), "mapped from the memfd");
+    }
+
+    @Test
+    void itsOneEntryPointAnswersThroughTheSyscallShape() {
+        assertThat(Trampoline.call(Trampoline.CALL_ABI, PlanAbi.Q_VERSION, 0)).as("ps_abi's version").isEqualTo(PlanAbi.VERSION);
+        assertThat(Trampoline.call(Trampoline.CALL_ABI, PlanAbi.Q_SIZEOF_REQUEST, 0)).isEqualTo(PlanAbi.REQUEST.byteSize());
+        assertThat(Trampoline.call(99, 0, 0)).as("an unknown function").isEqualTo(-Errno.EINVAL);
+        assertThat(Trampoline.call(Trampoline.CALL_RELAY_TARGET, -1, 0)).as("no target: nothing to drop").isZero();
     }
 
     @Test
