@@ -44,9 +44,12 @@ final class Cold implements Workload {
         List<String> withCache = Files.exists(cache) ? List.of("-XX:AOTCache=" + cache) : null;
         bench.progress(name() + ": warming up " + WARM + (bench.quick() ? " (2000 spawns)" : " to the JIT's steady state")
                 + ", then " + rounds + " rounds");
-        int warmUp = bench.quick() ? 2_000 : bench.warmUpJit(List.of(PIDSPAWN), WARM_UP_MIN, WARM_UP_MAX, "/bin/true").get(PIDSPAWN);
+        int warmUp;
         if (bench.quick()) {
+            warmUp = 2_000;
             bench.worker(PIDSPAWN).request("serial", warmUp, "/bin/true");
+        } else {
+            warmUp = bench.warmUpJit(List.of(PIDSPAWN), WARM_UP_MIN, WARM_UP_MAX, "/bin/true").get(PIDSPAWN);
         }
         bench.worker(C_POSIX_SPAWN).request("serial", FIRST, "/bin/true");
         Map<String, Samples> samples = new LinkedHashMap<>();

@@ -235,21 +235,6 @@ public final class Libc {
         }
     }
 
-    /** poll(2), made as ppoll with no signal mask: a negative timeout waits for ever. */
-    public static int poll(MemorySegment fds, long nfds, int timeoutMillis) {
-        try (Arena a = Arena.ofConfined()) {
-            MemorySegment timeout = MemorySegment.NULL;
-            if (timeoutMillis >= 0) {
-                timeout = a.allocate(16, 8); // struct timespec, which ppoll may overwrite
-                timeout.set(C_LONG, 0, timeoutMillis / 1000);
-                timeout.set(C_LONG, 8, (timeoutMillis % 1000) * 1_000_000L);
-            }
-            return (int) syscall(Nr.PPOLL, address(fds), nfds, timeout.address(), 0, 8);
-        } finally {
-            Reference.reachabilityFence(fds);
-        }
-    }
-
     /**
      * poll(2) on one fd: its revents (0 when the timeout passed first), or -errno. A signal does
      * not end the wait early: ppoll writes back what is left of its timeout, and the call goes on

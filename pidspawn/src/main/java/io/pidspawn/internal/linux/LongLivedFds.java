@@ -116,7 +116,7 @@ public final class LongLivedFds {
         }
         try (Arena a = Arena.ofConfined()) {
             MemorySegment buf = a.allocate(256, 8); // struct statx
-            if (Libc.statx(fd, a.allocateFrom(""), Libc.AT_EMPTY_PATH, STATX_INO, buf) < 0) {
+            if (Libc.statx(fd, Native.EMPTY_STRING, Libc.AT_EMPTY_PATH, STATX_INO, buf) < 0) {
                 return -1;
             }
             long ino = buf.get(ValueLayout.JAVA_LONG, 32); // stx_ino

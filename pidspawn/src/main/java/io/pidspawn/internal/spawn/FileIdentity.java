@@ -1,6 +1,7 @@
 package io.pidspawn.internal.spawn;
 
 import io.pidspawn.internal.linux.Libc;
+import io.pidspawn.internal.linux.Native;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -44,7 +45,7 @@ record FileIdentity(long dev, long ino, long size, int mode, int uid, int gid,
     /** The identity of an open fd, or null with -errno in {@code result[0]}. */
     static FileIdentity ofFd(int fd, int[] result) {
         try (Arena a = Arena.ofConfined()) {
-            return stat(fd, a.allocateFrom(""), Libc.AT_EMPTY_PATH, a.allocate(STATX_SIZE, 8), result);
+            return stat(fd, Native.EMPTY_STRING, Libc.AT_EMPTY_PATH, a.allocate(STATX_SIZE, 8), result);
         }
     }
 
