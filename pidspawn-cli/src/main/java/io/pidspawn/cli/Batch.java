@@ -369,7 +369,7 @@ final class Batch {
         volatile ScheduledFuture<?> timeoutTask;
         volatile CompletableFuture<Output> output;
         volatile boolean killedForTimeout;
-        volatile KillScope killScope; // how far the kill reached, once one was sent
+        private KillScope killScope; // how far the kill reached, once one was sent; guarded by this
 
         Running(int index, BatchJob job, Child child, long start) {
             this.index = index;
@@ -390,11 +390,16 @@ final class Batch {
             // Marked before the signal: the job's end, reported on another thread, can only
             // follow the signal, so it always sees why the job was killed.
             killedForTimeout |= why == Kill.TIMEOUT;
-            try {
-                killScope = why == Kill.TIMEOUT && job.killGrace() != null
-                        ? child.terminate(Signals.SIGTERM, job.killGrace()) : child.killTree();
-            } catch (ErrnoException | IllegalStateException e) {
-                report.warn("cannot kill job " + index + " (pid " + child.pid() + "): " + e.getMessage());
+            // The scope is known only once the signal is sent, and a job that ends on it (a
+            // SIGTERM it handles) can be reported at once: its end reads the scope under this
+            // lock, so it waits for the assignment instead of seeing none.
+            synchronized (this) {
+                try {
+                    killScope = why == Kill.TIMEOUT && job.killGrace() != null
+                            ? child.terminate(Signals.SIGTERM, job.killGrace()) : child.killTree();
+                } catch (ErrnoException | IllegalStateException e) {
+                    report.warn("cannot kill job " + index + " (pid " + child.pid() + "): " + e.getMessage());
+                }
             }
         }
 
@@ -431,7 +436,10 @@ final class Batch {
             // (the leader exited, something it started in its group still held the pipes).
             boolean timedOut = killedForTimeout || out.timedOut();
             boolean inline = options.outputDir() == null;
-            KillScope scope = killScope != null ? killScope : out.killedBy();
+            KillScope scope;
+            synchronized (this) {
+                scope = killScope != null ? killScope : out.killedBy();
+            }
             if (!inline && job.pty()) {
                 writeTerminal(out);
             }
